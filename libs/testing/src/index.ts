@@ -1,0 +1,4 @@
+export { waitFor } from './wait-for';
+export type { WaitForOptions } from './wait-for';
+export { createTestDatabase, testDatabaseUrl, testKafkaBrokers } from './test-database';
+export { freePort } from './internal/free-port';
