@@ -1,0 +1,462 @@
+import { Logger } from '@nestjs/common';
+import { EventEnvelope, parseEvent } from '@dmp/contracts';
+import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { DataSource, EntityManager } from 'typeorm';
+import { KafkaPublisher } from '../kafka/kafka-publisher';
+import { messagingMetrics } from '../metrics/messaging-metrics';
+import { DEAD_LETTER_TOPIC, deadLetterMessage } from './dead-letter';
+import { NonRetryableError } from './non-retryable.error';
+
+/** A handler as the consumer runs it (built from `@HandleEvent` methods, or by hand). */
+export interface RegisteredHandler {
+  topic: string;
+  /** `Class.method`, for logs. */
+  name: string;
+  batch: boolean;
+  maxBatchSize: number;
+  handle(
+    input: EventEnvelope<unknown> | EventEnvelope<unknown>[],
+    manager: EntityManager,
+  ): Promise<void>;
+}
+
+export interface RetryOptions {
+  /** Attempts before a failing event is dead-lettered (first try included); default 5. */
+  attempts?: number;
+  /** Delay before the 2nd attempt, doubled each time; default 200 ms. */
+  initialDelayMs?: number;
+  /** Cap of the delay; default 10000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface HandledInfo {
+  topic: string;
+  partition: number;
+  /** Offsets of the messages whose transaction just committed (duplicates included). */
+  offsets: string[];
+}
+
+export interface EventConsumerOptions {
+  serviceName: string;
+  /** Default `dmp-<serviceName>`: all instances of a service share the group. */
+  groupId?: string;
+  retry?: RetryOptions;
+  /** Partitions processed in parallel by this instance; default 2. */
+  partitionsConsumedConcurrently?: number;
+  /** A new group starts at the beginning of its topics (events already there count); default true. */
+  fromBeginning?: boolean;
+  /** Commit the resolved offset at least this often during a long batch; default 1000 ms. */
+  commitIntervalMs?: number;
+  /** Consumer-lag gauge refresh period; 0 disables; default 15000 ms. */
+  lagRefreshMs?: number;
+  /** Partitions to create a missing subscribed topic with; default 3. */
+  defaultPartitions?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /**
+   * Called after the transaction of a message (or batch) committed and BEFORE its offset is
+   * resolved. Instrumentation; the end-to-end tests inject a crash here.
+   */
+  onHandled?: (info: HandledInfo) => void | Promise<void>;
+}
+
+interface Item {
+  message: KafkaMessage;
+  envelope: EventEnvelope<unknown>;
+}
+
+type Outcome = 'done' | 'aborted';
+
+/**
+ * The service's one Kafka consumer. For each message: parse and validate (`parseEvent`), then
+ * in ONE transaction record (group, eventId) in the inbox (a duplicate is skipped) and run the
+ * topic's handlers with that transaction's EntityManager; only after the commit is the offset
+ * resolved and committed. Invalid messages go to the dead-letter topic at once; handler failures
+ * are retried with exponential backoff (the partition waits: order is kept), then dead-lettered.
+ */
+export class EventConsumer {
+  private readonly logger = new Logger(EventConsumer.name);
+  readonly groupId: string;
+  private readonly byTopic = new Map<string, RegisteredHandler[]>();
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
+  private joined = false;
+  private readonly joinWaiters: Array<() => void> = [];
+  private readonly attempts: number;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly dataSource: DataSource,
+    private readonly publisher: KafkaPublisher,
+    handlers: RegisteredHandler[],
+    private readonly options: EventConsumerOptions,
+  ) {
+    this.groupId = options.groupId ?? `dmp-${options.serviceName}`;
+    for (const handler of handlers) {
+      const list = this.byTopic.get(handler.topic) ?? [];
+      list.push(handler);
+      this.byTopic.set(handler.topic, list);
+    }
+    this.attempts = Math.max(1, options.retry?.attempts ?? 5);
+    this.initialDelayMs = options.retry?.initialDelayMs ?? 200;
+    this.maxDelayMs = options.retry?.maxDelayMs ?? 10_000;
+  }
+
+  get topics(): string[] {
+    return [...this.byTopic.keys()];
+  }
+
+  get isRunning(): boolean {
+    return this.consumer !== null;
+  }
+
+  /** Resolves once the consumer has joined its group and received its partitions. */
+  waitUntilJoined(): Promise<void> {
+    if (this.joined || this.byTopic.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.joinWaiters.push(resolve));
+  }
+
+  /** Subscribes to the handlers' topics and starts consuming (no-op without handlers). */
+  async start(): Promise<void> {
+    if (this.consumer || this.byTopic.size === 0) return;
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      allowAutoTopicCreation: true,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.joined = true;
+      this.logger.log({
+        msg: 'joined consumer group',
+        group: this.groupId,
+        assignment: event.payload.memberAssignment,
+      });
+      this.joinWaiters.splice(0).forEach((resolve) => resolve());
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.logger.error({
+        msg: 'consumer crashed',
+        group: this.groupId,
+        error: String(event.payload.error),
+        restart: event.payload.restart,
+      });
+    });
+    this.consumer = consumer;
+    await this.ensureTopics();
+    await this.publisher.connect();
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: this.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.startLagRefresh();
+    this.logger.log({ msg: 'consuming', group: this.groupId, topics: this.topics });
+  }
+
+  /** Stops fetching, lets the in-flight batch finish (its offsets are committed), disconnects. */
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    this.consumer = null;
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.lagTimer = null;
+    await consumer
+      .stop()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'consumer stop failed', error: String(error) }),
+      );
+    await consumer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'consumer disconnect failed', error: String(error) }),
+      );
+    const admin = this.admin;
+    this.admin = null;
+    await admin?.disconnect().catch(() => undefined);
+    this.joined = false;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const handlers = this.byTopic.get(topic);
+    if (!handlers || batch.messages.length === 0) return;
+    const batchHandlers = handlers.filter((h) => h.batch);
+    const chunkSize =
+      batchHandlers.length > 0 ? Math.min(...batchHandlers.map((h) => h.maxBatchSize)) : 1;
+    const parsed = await Promise.all(batch.messages.map((m) => parseEvent(topic, m.value)));
+
+    let lastCommit = Date.now();
+    let resolved: string | null = null;
+    const commit = async (): Promise<void> => {
+      if (resolved === null) return;
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          { topic, partitions: [{ partition, offset: (BigInt(resolved) + 1n).toString() }] },
+        ],
+      });
+      resolved = null;
+      lastCommit = Date.now();
+    };
+    const resolve = (offset: string): void => {
+      resolveOffset(offset);
+      resolved = offset;
+    };
+
+    let i = 0;
+    while (i < batch.messages.length) {
+      if (!isRunning() || isStale()) break;
+      const message = batch.messages[i];
+      const result = parsed[i];
+      if (!result.ok) {
+        await this.deadLetter(topic, partition, message, `invalid event: ${result.reason}`);
+        resolve(message.offset);
+        i++;
+        continue;
+      }
+      const chunk: Item[] = [];
+      while (i < batch.messages.length && chunk.length < chunkSize) {
+        const next = parsed[i];
+        if (!next.ok) break;
+        chunk.push({
+          message: batch.messages[i],
+          envelope: next.envelope as EventEnvelope<unknown>,
+        });
+        i++;
+      }
+      const outcome = await this.processChunk(topic, partition, chunk, handlers, payload);
+      if (outcome === 'aborted') break;
+      resolve(chunk[chunk.length - 1].message.offset);
+      await heartbeat();
+      if (Date.now() - lastCommit >= (this.options.commitIntervalMs ?? 1000)) await commit();
+    }
+    await commit();
+  }
+
+  /** Handles a chunk with retries; a chunk of several events that keeps failing is split. */
+  private async processChunk(
+    topic: string,
+    partition: number,
+    chunk: Item[],
+    handlers: RegisteredHandler[],
+    payload: EachBatchPayload,
+  ): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        const fresh = await this.handleInTransaction(topic, partition, chunk, handlers);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        messagingMetrics.handleDuration.observe(
+          { service: this.options.serviceName, topic },
+          seconds,
+        );
+        messagingMetrics.handled.inc(
+          { service: this.options.serviceName, topic, outcome: 'handled' },
+          fresh,
+        );
+        if (chunk.length > fresh) {
+          messagingMetrics.handled.inc(
+            { service: this.options.serviceName, topic, outcome: 'duplicate' },
+            chunk.length - fresh,
+          );
+        }
+        await this.options.onHandled?.({
+          topic,
+          partition,
+          offsets: chunk.map((c) => c.message.offset),
+        });
+        return 'done';
+      } catch (error) {
+        const permanent = error instanceof NonRetryableError;
+        const exhausted = attempt >= this.attempts;
+        if (permanent || exhausted) {
+          if (chunk.length > 1) {
+            // Isolate the poison event: every event of the batch gets its own chance.
+            for (const item of chunk) {
+              const outcome = await this.processChunk(topic, partition, [item], handlers, payload);
+              if (outcome === 'aborted') return 'aborted';
+            }
+            return 'done';
+          }
+          const reason = permanent
+            ? `rejected by handler: ${message(error)}`
+            : `handler failed ${attempt} times: ${message(error)}`;
+          await this.deadLetter(topic, partition, chunk[0].message, reason);
+          return 'done';
+        }
+        messagingMetrics.handlerRetries.inc({ service: this.options.serviceName, topic });
+        const delay = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (attempt - 1));
+        this.logger.warn({
+          msg: 'handler failed; retrying',
+          topic,
+          partition,
+          offset: chunk[0].message.offset,
+          events: chunk.length,
+          attempt,
+          delayMs: delay,
+          error: message(error),
+        });
+        if (!(await this.backoff(delay, payload))) return 'aborted';
+      }
+    }
+  }
+
+  /** Inbox + handlers in one transaction; returns how many events were new. */
+  private async handleInTransaction(
+    topic: string,
+    partition: number,
+    chunk: Item[],
+    handlers: RegisteredHandler[],
+  ): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      // A batch may hold the same event twice (a republished outbox row): first copy wins.
+      const firsts = new Map<string, Item>();
+      for (const item of chunk)
+        if (!firsts.has(item.envelope.eventId)) firsts.set(item.envelope.eventId, item);
+      const items = [...firsts.values()];
+      const rows: Array<{ event_id: string }> = await manager.query(
+        `INSERT INTO inbox_events (consumer_group, event_id, topic, "partition", "offset")
+         SELECT $1, u.event_id, $2, $3, u.off FROM unnest($4::uuid[], $5::bigint[]) AS u(event_id, off)
+         ON CONFLICT (consumer_group, event_id) DO NOTHING
+         RETURNING event_id`,
+        [
+          this.groupId,
+          topic,
+          partition,
+          items.map((i) => i.envelope.eventId),
+          items.map((i) => i.message.offset),
+        ],
+      );
+      const inserted = new Set(rows.map((r) => r.event_id.toLowerCase()));
+      const fresh = items
+        .filter((i) => inserted.has(i.envelope.eventId.toLowerCase()))
+        .map((i) => i.envelope);
+      if (fresh.length === 0) return 0;
+      for (const handler of handlers) {
+        if (handler.batch) await handler.handle(fresh, manager);
+        else for (const envelope of fresh) await handler.handle(envelope, manager);
+      }
+      return fresh.length;
+    });
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    msg: KafkaMessage,
+    reason: string,
+  ): Promise<void> {
+    await this.publisher.sendBatch([
+      {
+        topic: DEAD_LETTER_TOPIC,
+        messages: [
+          deadLetterMessage({
+            topic,
+            partition,
+            message: msg,
+            consumerGroup: this.groupId,
+            reason,
+          }),
+        ],
+      },
+    ]);
+    const short = reason.startsWith('invalid event')
+      ? 'invalid'
+      : reason.startsWith('rejected')
+        ? 'rejected'
+        : 'handler-failed';
+    messagingMetrics.deadLettered.inc({ service: this.options.serviceName, topic, reason: short });
+    messagingMetrics.handled.inc({
+      service: this.options.serviceName,
+      topic,
+      outcome: 'dead-lettered',
+    });
+    this.logger.warn({
+      msg: 'message dead-lettered',
+      topic,
+      partition,
+      offset: msg.offset,
+      reason,
+    });
+  }
+
+  /** Waits `ms`, heartbeating; false when the consumer is stopping or lost the partition. */
+  private async backoff(ms: number, payload: EachBatchPayload): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!payload.isRunning() || payload.isStale()) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
+      await payload.heartbeat();
+    }
+    return payload.isRunning() && !payload.isStale();
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = [...this.topics, DEAD_LETTER_TOPIC].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.options.defaultPartitions ?? 3,
+          })),
+        });
+      }
+    } catch (error) {
+      // Auto-creation on subscribe is the fallback; a real cluster may forbid topic creation.
+      this.logger.warn({ msg: 'could not create topics', error: message(error) });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private startLagRefresh(): void {
+    const period = this.options.lagRefreshMs ?? 15_000;
+    if (period <= 0) return;
+    const refresh = async (): Promise<void> => {
+      try {
+        if (!this.admin) {
+          this.admin = this.kafka.admin();
+          await this.admin.connect();
+        }
+        const admin = this.admin;
+        const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: this.topics });
+        for (const { topic, partitions } of committed) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          for (const end of ends) {
+            const mine = partitions.find((p) => p.partition === end.partition);
+            const at = mine && mine.offset !== '-1' ? BigInt(mine.offset) : BigInt(end.low);
+            const lag = BigInt(end.high) - at;
+            messagingMetrics.consumerLag.set(
+              { group: this.groupId, topic, partition: String(end.partition) },
+              Number(lag < 0n ? 0n : lag),
+            );
+          }
+        }
+      } catch (error) {
+        this.logger.debug({ msg: 'consumer lag refresh failed', error: message(error) });
+      }
+    };
+    this.lagTimer = setInterval(() => void refresh(), period);
+    this.lagTimer.unref();
+    void refresh();
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,42 @@
+export const HANDLE_EVENT_METADATA = 'dmp:messaging:handle-event';
+
+export interface HandleEventOptions {
+  /**
+   * The method receives `(envelopes: EventEnvelope<P>[], manager)`: up to `maxBatchSize` new
+   * (not yet handled) events of one partition, in offset order, in one transaction. For
+   * high-volume consumers (analytics). If the batch keeps failing, its events are retried one
+   * by one so that only the poison event is dead-lettered.
+   */
+  batch?: boolean;
+  /** Upper bound of a batch handed to a batch handler; default 500. */
+  maxBatchSize?: number;
+}
+
+export interface HandleEventMetadata extends Required<Pick<HandleEventOptions, 'batch'>> {
+  topic: string;
+  maxBatchSize: number;
+}
+
+/**
+ * Marks a method of an injectable as the handler of a topic. Signature:
+ * `async handle(envelope: EventEnvelope<P>, manager: EntityManager): Promise<void>`
+ * (or `(envelopes: EventEnvelope<P>[], manager)` with `{ batch: true }`). The manager belongs to
+ * the transaction that also records the event in the inbox: write the effect through it.
+ * Throw `NonRetryableError` for an event that can never succeed (dead-lettered at once); any other
+ * error is retried with backoff, then dead-lettered.
+ */
+export function HandleEvent(topic: string, options: HandleEventOptions = {}): MethodDecorator {
+  return (_target, _property, descriptor) => {
+    const method = descriptor.value as object;
+    const existing =
+      (Reflect.getMetadata(HANDLE_EVENT_METADATA, method) as HandleEventMetadata[] | undefined) ??
+      [];
+    const entry: HandleEventMetadata = {
+      topic,
+      batch: options.batch ?? false,
+      maxBatchSize: options.maxBatchSize ?? 500,
+    };
+    Reflect.defineMetadata(HANDLE_EVENT_METADATA, [...existing, entry], method);
+    return descriptor;
+  };
+}

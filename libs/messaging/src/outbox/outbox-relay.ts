@@ -1,0 +1,332 @@
+import { Logger } from '@nestjs/common';
+import { Client, ClientConfig } from 'pg';
+import { DataSource } from 'typeorm';
+import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { Message, TopicMessages } from 'kafkajs';
+import { KafkaPublisher } from '../kafka/kafka-publisher';
+import { messagingMetrics } from '../metrics/messaging-metrics';
+
+export interface OutboxRelayOptions {
+  /** Names the service in logs and metrics. */
+  serviceName: string;
+  /** Rows read and published per round trip; default 500. */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (a lost notification, rows written by hand); default 2000 ms. */
+  pollIntervalMs?: number;
+  /** How often a standby instance tries to become the relay; default 5000 ms. */
+  leaderRetryMs?: number;
+  /** Published rows are kept this long for audit, then purged; 0 deletes them at once. Default 7 days. */
+  retentionMs?: number;
+  /** How often the leader purges; default 60000 ms. */
+  purgeIntervalMs?: number;
+  /** Pause after a failure (Kafka or PostgreSQL down) before the next attempt; default 1000 ms. */
+  errorBackoffMs?: number;
+  /** Advisory lock key; one relay per database holds it. Default: a constant of this library. */
+  lockKey?: string;
+}
+
+/** Row as the relay reads it: the payload comes back as text, ready to be the message value. */
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: string;
+}
+
+// "dmp-outbox-relay" folded into a bigint. Advisory locks are per database, and every service has
+// its own database, so one constant serves every service.
+const DEFAULT_LOCK_KEY = '7153287749114052402';
+const CHANNEL = 'outbox_events';
+
+/**
+ * Relays outbox rows to Kafka. One relay per service database is active: it holds a session-level
+ * advisory lock on a dedicated connection (standby instances retry every `leaderRetryMs`; if the
+ * leader dies its connection closes and PostgreSQL releases the lock). The leader reads
+ * unpublished rows in id order, publishes them (key = row key, so per-key order holds), then marks
+ * them published. A crash between publish and mark republishes the rows: consumers deduplicate by
+ * eventId (the inbox). That is the at-least-once contract.
+ */
+export class OutboxRelay {
+  protected readonly logger = new Logger(OutboxRelay.name);
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly leaderRetryMs: number;
+  private readonly retentionMs: number;
+  private readonly purgeIntervalMs: number;
+  private readonly errorBackoffMs: number;
+  private readonly lockKey: string;
+
+  private client: Client | null = null;
+  private leader = false;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+  private lastPurge = 0;
+  private lastBacklog = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: KafkaPublisher,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    this.leaderRetryMs = options.leaderRetryMs ?? 5000;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
+    this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
+    this.errorBackoffMs = options.errorBackoffMs ?? 1000;
+    this.lockKey = options.lockKey ?? DEFAULT_LOCK_KEY;
+  }
+
+  /** True while this instance holds the relay lock. */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  get isRunning(): boolean {
+    return this.loop !== null;
+  }
+
+  /** Starts the relay loop in the background (idempotent). */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Wakes the relay now (tests, or a caller that just committed events). */
+  poke(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Stops the loop after the in-flight batch, publishes what is left (a last flush, when this
+   * instance is the leader and Kafka answers), releases the lock and closes the connection.
+   */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.loop;
+    this.loop = null;
+    if (this.leader && this.client) {
+      try {
+        await this.drain();
+      } catch (error) {
+        this.logger.warn({
+          msg: 'last outbox flush failed; rows stay for the next leader',
+          error: errorMessage(error),
+        });
+      }
+    }
+    await this.closeConnection();
+  }
+
+  /**
+   * Publishes everything unpublished now, if this instance is the leader. Returns the number of
+   * rows published. Used by stop() and by tests.
+   */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.readBatch();
+      if (rows.length === 0) break;
+      await this.publish(rows);
+      await this.markPublished(rows.map((r) => r.id));
+      total += rows.length;
+      for (const row of rows)
+        messagingMetrics.outboxPublished.inc({
+          service: this.options.serviceName,
+          topic: row.topic,
+        });
+      if (rows.length < this.batchSize) break;
+    }
+    return total;
+  }
+
+  /** Sends rows to Kafka in id order (one request; per topic-partition order is kept). */
+  protected async publish(rows: OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.key, value: row.value, headers: row.headers });
+      byTopic.set(row.topic, messages);
+    }
+    const batch: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    await this.publisher.sendBatch(batch);
+  }
+
+  /** Marks rows published (or deletes them when no retention is wanted). Overridable for fault injection in tests. */
+  protected async markPublished(ids: string[]): Promise<void> {
+    const client = this.requireClient();
+    if (this.retentionMs === 0) {
+      await client.query('DELETE FROM outbox_events WHERE id = ANY($1::bigint[])', [ids]);
+    } else {
+      await client.query(
+        'UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])',
+        [ids],
+      );
+    }
+  }
+
+  private async readBatch(): Promise<OutboxRow[]> {
+    const client = this.requireClient();
+    const result = await client.query<OutboxRow>(
+      `SELECT id, topic, key, headers, payload::text AS value
+         FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [this.batchSize],
+    );
+    return result.rows;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (!this.client) await this.openConnection();
+        if (!this.leader) {
+          if (!(await this.tryBecomeLeader())) {
+            await this.refreshBacklog();
+            await this.sleep(this.leaderRetryMs);
+            continue;
+          }
+        }
+        this.pendingWake = false;
+        await this.drain();
+        await this.purgeIfDue();
+        await this.refreshBacklog();
+        if (!this.pendingWake) await this.sleep(this.pollIntervalMs);
+      } catch (error) {
+        if (this.stopping) break;
+        this.logger.error({
+          msg: 'outbox relay round failed; retrying',
+          error: errorMessage(error),
+          leader: this.leader,
+        });
+        if (!this.client) this.setLeader(false);
+        await this.sleep(this.errorBackoffMs);
+      }
+    }
+  }
+
+  private async tryBecomeLeader(): Promise<boolean> {
+    const client = this.requireClient();
+    const result = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+      [this.lockKey],
+    );
+    if (!result.rows[0]?.locked) return false;
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.setLeader(true);
+    this.logger.log({
+      msg: 'this instance is now the outbox relay',
+      service: this.options.serviceName,
+    });
+    return true;
+  }
+
+  private setLeader(leader: boolean): void {
+    this.leader = leader;
+    messagingMetrics.relayLeader.set({ service: this.options.serviceName }, leader ? 1 : 0);
+  }
+
+  private async openConnection(): Promise<void> {
+    const client = new Client(pgClientConfig(this.dataSource));
+    client.on('notification', () => this.poke());
+    // A broken connection means the session lock is gone: drop leadership at once.
+    const lost = (error?: unknown): void => {
+      if (this.client !== client) return;
+      this.client = null;
+      if (this.leader) {
+        this.logger.warn({
+          msg: 'relay connection lost; leadership released',
+          error: errorMessage(error),
+        });
+      }
+      this.setLeader(false);
+      this.wakeUp?.();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    await client.connect();
+    this.client = client;
+  }
+
+  private async closeConnection(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    if (this.leader) {
+      await client
+        .query('SELECT pg_advisory_unlock($1::bigint)', [this.lockKey])
+        .catch(() => undefined);
+    }
+    this.setLeader(false);
+    await client.end().catch(() => undefined);
+  }
+
+  private requireClient(): Client {
+    if (!this.client) throw new Error('outbox relay has no database connection');
+    return this.client;
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    if (this.retentionMs === 0 || Date.now() - this.lastPurge < this.purgeIntervalMs) return;
+    this.lastPurge = Date.now();
+    const result = await this.requireClient().query(
+      `DELETE FROM outbox_events WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
+      [this.retentionMs],
+    );
+    if (result.rowCount)
+      this.logger.log({ msg: 'purged published outbox rows', rows: result.rowCount });
+  }
+
+  // The backlog gauge: cheap thanks to the partial index; at most once a second.
+  private async refreshBacklog(): Promise<void> {
+    if (Date.now() - this.lastBacklog < 1000 || !this.client) return;
+    this.lastBacklog = Date.now();
+    const result = await this.client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
+    );
+    messagingMetrics.outboxBacklog.set(
+      { service: this.options.serviceName },
+      Number(result.rows[0]?.n ?? 0),
+    );
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+}
+
+/** A pg client configuration equal to the DataSource's (url or discrete fields). */
+export function pgClientConfig(dataSource: DataSource): ClientConfig {
+  const options = dataSource.options as PostgresConnectionOptions;
+  const base: ClientConfig = options.url
+    ? { connectionString: options.url }
+    : {
+        host: options.host,
+        port: options.port,
+        user: options.username,
+        password: typeof options.password === 'string' ? options.password : undefined,
+        database: options.database,
+      };
+  return { ...base, application_name: 'dmp-outbox-relay', keepAlive: true };
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
