@@ -1,0 +1,71 @@
+import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
+import { Validation, validateCpamCode, validateFiness, validateIns, validateIsoDate, validateRpps } from '@dmp/domain';
+
+/**
+ * Identifier validators. Events carry the canonical form only (no spaces, upper case), so a
+ * value the domain would accept after normalising is still refused here, with a reason saying so.
+ */
+function canonical(validate: (raw: unknown) => Validation<string>, name: string) {
+  const check = (value: unknown): string | undefined => {
+    const result = validate(value);
+    if (!result.ok) return result.reason;
+    if (result.value !== value) return `${name} must be written in its canonical form ${result.value}`;
+    return undefined;
+  };
+  return (validationOptions?: ValidationOptions): PropertyDecorator =>
+    ValidateBy(
+      {
+        name: `is${name.replace(/\s/g, '')}`,
+        validator: {
+          validate: (value: unknown) => check(value) === undefined,
+          defaultMessage: (args?: ValidationArguments) => {
+            const value: unknown = args?.value;
+            const reason = Array.isArray(value) ? value.map(check).find((r) => r !== undefined) : check(value);
+            return reason ?? `${args?.property ?? 'value'} must be a valid ${name}`;
+          },
+        },
+      },
+      validationOptions,
+    );
+}
+
+export const IsIns = canonical(validateIns, 'INS');
+export const IsRpps = canonical(validateRpps, 'RPPS');
+export const IsFiness = canonical(validateFiness, 'FINESS');
+export const IsCpamCode = canonical(validateCpamCode, 'CPAM code');
+
+export function IsIsoDate(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIsoDate',
+      validator: {
+        validate: (value: unknown) => validateIsoDate(value).ok,
+        defaultMessage: (args?: ValidationArguments) => {
+          const result = validateIsoDate(args?.value);
+          return result.ok ? 'must be a date YYYY-MM-DD' : result.reason;
+        },
+      },
+    },
+    validationOptions,
+  );
+}
+
+const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+export function isIsoDateTime(value: unknown): value is string {
+  return typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+/** An instant with its time zone ('2019-12-12T09:30:00.000Z' or '...+01:00'). */
+export function IsIsoDateTime(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIsoDateTime',
+      validator: {
+        validate: (value: unknown) => isIsoDateTime(value),
+        defaultMessage: () => 'must be an ISO-8601 instant with a time zone, e.g. 2019-12-12T09:30:00.000Z',
+      },
+    },
+    validationOptions,
+  );
+}

@@ -1,0 +1,26 @@
+import { Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
+import { Ins } from '@dmp/domain';
+import { ActorRef, IdentityTraits } from '../common/references';
+import { IsIns, IsIsoDateTime } from '../common/validators';
+import { defineEvent } from '../envelope/event-definition';
+import { Topics } from '../topics';
+
+/** Identity traits that changed (absent fields did not change). The INS itself never changes here. */
+export class IdentityChangedPayload {
+  @IsIns()
+  ins!: Ins;
+
+  @ValidateNested()
+  @Type(() => IdentityTraits)
+  identity!: IdentityTraits;
+
+  @ValidateNested()
+  @Type(() => ActorRef)
+  by!: ActorRef;
+
+  @IsIsoDateTime()
+  changedAt!: string;
+}
+
+export const IdentityChangedEvent = defineEvent(Topics.IDENTITY_CHANGED, IdentityChangedPayload, (p) => p.ins);

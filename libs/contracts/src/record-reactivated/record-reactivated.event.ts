@@ -1,0 +1,26 @@
+import { Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
+import { Ins } from '@dmp/domain';
+import { ActorRef, ConsentRecord } from '../common/references';
+import { IsIns, IsIsoDateTime } from '../common/validators';
+import { defineEvent } from '../envelope/event-definition';
+import { Topics } from '../topics';
+
+export class RecordReactivatedPayload {
+  @IsIns()
+  ins!: Ins;
+
+  /** Reactivation needs a fresh recorded consent. */
+  @ValidateNested()
+  @Type(() => ConsentRecord)
+  consent!: ConsentRecord;
+
+  @ValidateNested()
+  @Type(() => ActorRef)
+  by!: ActorRef;
+
+  @IsIsoDateTime()
+  reactivatedAt!: string;
+}
+
+export const RecordReactivatedEvent = defineEvent(Topics.RECORD_REACTIVATED, RecordReactivatedPayload, (p) => p.ins);
