@@ -1,0 +1,354 @@
+// Benchmark of the embedded broker (tools/embedded-kafka): 1 KB messages produced and consumed
+// with kafkajs and with kcat (librdkafka), the broker's CPU while consumers long-poll on idle
+// topics, its peak RSS, and a baseline measured in the same run (the same bytes through a raw
+// loopback TCP connection, and written to a file) so figures compare across machines.
+//
+// The broker runs as a child process so its CPU and memory are its own (/proc/<pid>).
+// Run: npm run bench:broker   (BENCH_MESSAGES=50000 for a shorter run)
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, createWriteStream, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { Server, Socket, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
+const MESSAGE_BYTES = 1024;
+const SEND_BATCH = 1_000;
+const SENDS_IN_FLIGHT = 4;
+const PARTITIONS = 6;
+const IDLE_WINDOW_MS = 5_000;
+const KCAT = process.env.KCAT_PATH ?? '/usr/bin/kcat';
+const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks
+
+interface Broker {
+  child: ChildProcess;
+  bootstrap: string;
+  pid: number;
+}
+
+function log(line: string): void {
+  console.log(line);
+}
+
+function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+async function startBrokerProcess(dataDir: string): Promise<Broker> {
+  const cli = join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
+  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+  let output = '';
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start within 15 s:\n${output}`)), 15_000);
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stdout?.on('data', (c: Buffer) => {
+      output += c.toString();
+      const match = /\b((?:\d{1,3}\.){3}\d{1,3}|localhost):(\d{2,5})\b/.exec(output);
+      if (match && Number(match[2]) > 0) {
+        clearTimeout(timer);
+        resolveStart({ child, bootstrap: `${match[1]}:${match[2]}`, pid: child.pid ?? -1 });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+function payload(i: number): Buffer {
+  const b = Buffer.alloc(MESSAGE_BYTES, 0x61 + (i % 26));
+  b.write(String(i).padStart(10, '0'));
+  return b;
+}
+
+interface Phase {
+  seconds: number;
+  brokerCpuSeconds: number;
+}
+
+async function timed(pid: number, work: () => Promise<void>): Promise<Phase> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = process.hrtime.bigint();
+  await work();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, brokerCpuSeconds: cpuSeconds(pid) - cpu0 };
+}
+
+async function produceWithKafkajs(kafka: Kafka, topic: string, count: number): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const start = next;
+      next = Math.min(count, next + SEND_BATCH);
+      const messages = [];
+      for (let i = start; i < next; i++) messages.push({ key: `k${i % 100}`, value: payload(i) });
+      await producer.send({ topic, acks: -1, messages });
+    }
+  };
+  await Promise.all(Array.from({ length: SENDS_IN_FLIGHT }, lane));
+  await producer.disconnect();
+}
+
+async function consumeWithKafkajs(kafka: Kafka, topic: string, count: number, onJoined?: () => void): Promise<{ done: Promise<void>; stop: () => Promise<void> }> {
+  const consumer = kafka.consumer({
+    groupId: `bench-${topic}-${Date.now()}`,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+  });
+  let seen = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((r) => (finish = r));
+  consumer.on(consumer.events.GROUP_JOIN, () => onJoined?.());
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommitInterval: 1_000,
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch }) => {
+      seen += batch.messages.length;
+      if (seen >= count) finish();
+    },
+  });
+  return { done, stop: () => consumer.disconnect() };
+}
+
+function runKcat(args: string[], stdinFile?: string): Promise<{ code: number | null; stdoutLines: number; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const input = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
+    const child = spawn(KCAT, args, { stdio: [input, 'pipe', 'pipe'] });
+    let lines = 0;
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines++;
+    });
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (typeof input === 'number') closeSync(input);
+      resolveRun({ code, stdoutLines: lines, stderr });
+    });
+  });
+}
+
+async function endOffsetSum(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The same bytes as one kafkajs phase, through a bare loopback TCP connection. */
+async function tcpBaselineMbPerS(totalBytes: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  let received = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (done = r));
+  const server: Server = createServer((socket) => {
+    socket.on('data', (c: Buffer) => {
+      received += c.length;
+      if (received >= totalBytes) done();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  const client: Socket = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  const t0 = process.hrtime.bigint();
+  let sent = 0;
+  while (sent < totalBytes) {
+    if (!client.write(chunk)) await new Promise<void>((r) => client.once('drain', () => r()));
+    sent += chunk.length;
+  }
+  await finished;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  client.destroy();
+  server.close();
+  return totalBytes / 1e6 / seconds;
+}
+
+/** The same bytes appended to a file and fsynced: what the broker's storage cannot beat. */
+function fileBaselineMbPerS(dir: string, totalBytes: number): number {
+  const chunk = Buffer.alloc(1024 * 1024, 0x61);
+  const file = join(dir, 'baseline.bin');
+  const fd = openSync(file, 'w');
+  const t0 = process.hrtime.bigint();
+  for (let written = 0; written < totalBytes; written += chunk.length) writeSync(fd, chunk);
+  fsyncSync(fd);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  closeSync(fd);
+  rmSync(file);
+  return totalBytes / 1e6 / seconds;
+}
+
+async function writeKcatInput(file: string, count: number): Promise<void> {
+  const out = createWriteStream(file);
+  for (let i = 0; i < count; i++) {
+    // kcat splits on \n: 1023 payload bytes + the delimiter keeps each message at 1 KB on disk.
+    const line = payload(i).subarray(0, MESSAGE_BYTES - 1);
+    if (!out.write(Buffer.concat([line, Buffer.from('\n')]))) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'bench-broker-'));
+  const dataDir = join(workDir, 'data');
+  const broker = await startBrokerProcess(dataDir);
+  const mb = (MESSAGES * MESSAGE_BYTES) / 1e6;
+  log(`broker pid ${broker.pid} at ${broker.bootstrap}; ${MESSAGES} messages of ${MESSAGE_BYTES} B (${round(mb)} MB) per phase`);
+  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: ['bench-kafkajs', 'bench-e2e', 'bench-kcat', 'bench-idle'].map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+
+  try {
+    // kafkajs: produce, then consume what was produced.
+    const clientCpu0 = process.cpuUsage();
+    const produce = await timed(broker.pid, () => produceWithKafkajs(kafka, 'bench-kafkajs', MESSAGES));
+    const produced = await endOffsetSum(kafka, 'bench-kafkajs');
+    if (produced !== MESSAGES) throw new Error(`kafkajs produced ${produced} of ${MESSAGES}`);
+    const consume = await timed(broker.pid, async () => {
+      const c = await consumeWithKafkajs(kafka, 'bench-kafkajs', MESSAGES);
+      await c.done;
+      await c.stop();
+    });
+    const clientCpu = process.cpuUsage(clientCpu0);
+    log(`kafkajs produce: ${round(MESSAGES / produce.seconds)} msg/s, ${round(mb / produce.seconds, 1)} MB/s (broker CPU ${round((100 * produce.brokerCpuSeconds) / produce.seconds)} %)`);
+    log(`kafkajs consume: ${round(MESSAGES / consume.seconds)} msg/s, ${round(mb / consume.seconds, 1)} MB/s (broker CPU ${round((100 * consume.brokerCpuSeconds) / consume.seconds)} %)`);
+    log(`kafkajs client CPU over both phases: ${round((clientCpu.user + clientCpu.system) / 1e6, 1)} s`);
+
+    // kafkajs end to end: a joined consumer drains while the producer sends.
+    let joined: () => void = () => undefined;
+    const isJoined = new Promise<void>((r) => (joined = r));
+    const e2eConsumer = await consumeWithKafkajs(kafka, 'bench-e2e', MESSAGES, () => joined());
+    await isJoined;
+    const e2e = await timed(broker.pid, async () => {
+      await produceWithKafkajs(kafka, 'bench-e2e', MESSAGES);
+      await e2eConsumer.done;
+    });
+    await e2eConsumer.stop();
+    log(`kafkajs end to end (produce while consuming): ${round(MESSAGES / e2e.seconds)} msg/s, ${round(mb / e2e.seconds, 1)} MB/s (broker CPU ${round((100 * e2e.brokerCpuSeconds) / e2e.seconds)} %)`);
+
+    // kcat (librdkafka): produce from a file, then consume from the beginning to the end.
+    const inputFile = join(workDir, 'kcat-input.txt');
+    await writeKcatInput(inputFile, MESSAGES);
+    let kcatProduced = { code: null as number | null, stdoutLines: 0, stderr: '' };
+    const kcatProduce = await timed(broker.pid, async () => {
+      kcatProduced = await runKcat(['-b', broker.bootstrap, '-P', '-t', 'bench-kcat', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-X', 'queue.buffering.max.messages=1000000'], inputFile);
+    });
+    const kcatStored = await endOffsetSum(kafka, 'bench-kcat');
+    if (kcatProduced.code !== 0 || kcatStored !== MESSAGES) throw new Error(`kcat -P: exit ${kcatProduced.code}, ${kcatStored} of ${MESSAGES} stored\n${kcatProduced.stderr}`);
+    let kcatConsumed = 0;
+    const kcatConsume = await timed(broker.pid, async () => {
+      const result = await runKcat(['-b', broker.bootstrap, '-C', '-t', 'bench-kcat', '-o', 'beginning', '-e', '-q', '-f', '%o\\n']);
+      kcatConsumed = result.stdoutLines;
+      if (result.code !== 0) throw new Error(`kcat -C exited ${result.code}: ${result.stderr}`);
+    });
+    if (kcatConsumed !== MESSAGES) throw new Error(`kcat -C read ${kcatConsumed} of ${MESSAGES}`);
+    log(`kcat produce: ${round(MESSAGES / kcatProduce.seconds)} msg/s, ${round(mb / kcatProduce.seconds, 1)} MB/s (broker CPU ${round((100 * kcatProduce.brokerCpuSeconds) / kcatProduce.seconds)} %)`);
+    log(`kcat consume: ${round(MESSAGES / kcatConsume.seconds)} msg/s, ${round(mb / kcatConsume.seconds, 1)} MB/s (broker CPU ${round((100 * kcatConsume.brokerCpuSeconds) / kcatConsume.seconds)} %)`);
+
+    // Idle: two kafkajs consumers long-polling (default 5 s maxWait) on a topic nobody writes.
+    const idleKafka = new Kafka({ clientId: 'bench-idle', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    let joinedCount = 0;
+    let bothJoined: () => void = () => undefined;
+    const idleReady = new Promise<void>((r) => (bothJoined = r));
+    const idleConsumers = [idleKafka.consumer({ groupId: 'bench-idle' }), idleKafka.consumer({ groupId: 'bench-idle' })];
+    for (const consumer of idleConsumers) {
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joinedCount++;
+        if (joinedCount >= 2) bothJoined();
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'bench-idle' });
+      await consumer.run({ eachMessage: async () => undefined });
+    }
+    await idleReady;
+    const idle = await timed(broker.pid, () => new Promise((r) => setTimeout(r, IDLE_WINDOW_MS)));
+    await Promise.all(idleConsumers.map((c) => c.disconnect()));
+    const idleCpuPct = (100 * idle.brokerCpuSeconds) / idle.seconds;
+    log(`broker idle CPU with 2 long-polling kafkajs consumers over ${round(idle.seconds, 1)} s: ${round(idleCpuPct, 2)} % (${round(idle.brokerCpuSeconds * 1000)} ms CPU)`);
+
+    // Baselines: the same bytes through loopback TCP and onto disk, in this run on this machine.
+    const tcpMbPerS = await tcpBaselineMbPerS(MESSAGES * MESSAGE_BYTES);
+    const fileMbPerS = fileBaselineMbPerS(workDir, MESSAGES * MESSAGE_BYTES);
+    const e2eMbPerS = mb / e2e.seconds;
+    log(`baseline: raw loopback TCP ${round(tcpMbPerS)} MB/s, file write + fsync ${round(fileMbPerS)} MB/s`);
+    log(`ratio kafkajs end to end / raw TCP: ${round(e2eMbPerS / tcpMbPerS, 3)}; / file write: ${round(e2eMbPerS / fileMbPerS, 3)}`);
+    const rss = peakRssMb(broker.pid);
+    log(`broker peak RSS: ${round(rss, 1)} MB`);
+
+    console.log(
+      JSON.stringify({
+        bench: 'broker',
+        messages: MESSAGES,
+        message_bytes: MESSAGE_BYTES,
+        kafkajs_produce_msgs_per_s: round(MESSAGES / produce.seconds),
+        kafkajs_produce_mb_per_s: round(mb / produce.seconds, 1),
+        kafkajs_consume_msgs_per_s: round(MESSAGES / consume.seconds),
+        kafkajs_consume_mb_per_s: round(mb / consume.seconds, 1),
+        kafkajs_end_to_end_msgs_per_s: round(MESSAGES / e2e.seconds),
+        kafkajs_mb_per_s: round(e2eMbPerS, 1),
+        kcat_produce_msgs_per_s: round(MESSAGES / kcatProduce.seconds),
+        kcat_produce_mb_per_s: round(mb / kcatProduce.seconds, 1),
+        kcat_consume_msgs_per_s: round(MESSAGES / kcatConsume.seconds),
+        kcat_consume_mb_per_s: round(mb / kcatConsume.seconds, 1),
+        idle_cpu_pct: round(idleCpuPct, 2),
+        baseline_tcp_mb_per_s: round(tcpMbPerS),
+        baseline_file_mb_per_s: round(fileMbPerS),
+        baseline_ratio: round(e2eMbPerS / tcpMbPerS, 3),
+        peak_rss_mb: round(rss, 1),
+      }),
+    );
+  } finally {
+    broker.child.kill('SIGTERM');
+    await new Promise<void>((r) => {
+      const timer = setTimeout(() => {
+        broker.child.kill('SIGKILL');
+        r();
+      }, 10_000);
+      broker.child.once('exit', () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
