@@ -51,7 +51,7 @@ export type {
 } from './consumer/event-consumer';
 export {
   DEAD_LETTER_TOPIC,
-  DeadLetterHeaders,
+  DLQ_HEADERS,
   deadLetterMessage,
   headerText,
 } from './consumer/dead-letter';

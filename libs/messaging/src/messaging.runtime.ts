@@ -104,6 +104,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
             name: `${instance.constructor.name}.${name}`,
             batch: entry.batch,
             maxBatchSize: entry.maxBatchSize,
+            schemaTopic: entry.schemaTopic,
             handle: bound,
           });
         }

@@ -1,14 +1,18 @@
+import { DeadLetterHeaders, Topics } from '@dmp/contracts';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 
-/** The dead-letter topic (also `Topics` in @dmp/contracts): one for the whole suite. */
-export const DEAD_LETTER_TOPIC = 'dmp.dead-letter.v1';
+/** The dead-letter topic: one for the whole suite. */
+export const DEAD_LETTER_TOPIC: string = Topics.DEAD_LETTER;
 
-/** Headers added to a dead-lettered message; the original key, value and headers are kept. */
-export const DeadLetterHeaders = {
-  REASON: 'dlq-reason',
-  ORIGINAL_TOPIC: 'dlq-original-topic',
-  ORIGINAL_PARTITION: 'dlq-original-partition',
-  ORIGINAL_OFFSET: 'dlq-original-offset',
+/**
+ * Headers added to a dead-lettered message (the original key, value and headers are kept):
+ * the four of `DeadLetterHeaders` in @dmp/contracts, plus who gave up and when.
+ */
+export const DLQ_HEADERS = {
+  REASON: DeadLetterHeaders.REASON as string,
+  ORIGINAL_TOPIC: DeadLetterHeaders.ORIGINAL_TOPIC as string,
+  ORIGINAL_PARTITION: DeadLetterHeaders.ORIGINAL_PARTITION as string,
+  ORIGINAL_OFFSET: DeadLetterHeaders.ORIGINAL_OFFSET as string,
   CONSUMER_GROUP: 'dlq-consumer-group',
   AT: 'dlq-at',
 } as const;
@@ -35,12 +39,12 @@ export function deadLetterMessage(source: DeadLetterSource): {
     value: message.value ?? null,
     headers: {
       ...(message.headers ?? {}),
-      [DeadLetterHeaders.REASON]: source.reason.slice(0, MAX_REASON),
-      [DeadLetterHeaders.ORIGINAL_TOPIC]: source.topic,
-      [DeadLetterHeaders.ORIGINAL_PARTITION]: String(source.partition),
-      [DeadLetterHeaders.ORIGINAL_OFFSET]: message.offset,
-      [DeadLetterHeaders.CONSUMER_GROUP]: source.consumerGroup,
-      [DeadLetterHeaders.AT]: new Date().toISOString(),
+      [DLQ_HEADERS.REASON]: source.reason.slice(0, MAX_REASON),
+      [DLQ_HEADERS.ORIGINAL_TOPIC]: source.topic,
+      [DLQ_HEADERS.ORIGINAL_PARTITION]: String(source.partition),
+      [DLQ_HEADERS.ORIGINAL_OFFSET]: message.offset,
+      [DLQ_HEADERS.CONSUMER_GROUP]: source.consumerGroup,
+      [DLQ_HEADERS.AT]: new Date().toISOString(),
     },
   };
 }

@@ -14,6 +14,8 @@ export interface RegisteredHandler {
   name: string;
   batch: boolean;
   maxBatchSize: number;
+  /** The topic whose event definition validates the messages; default `topic`. */
+  schemaTopic?: string;
   handle(
     input: EventEnvelope<unknown> | EventEnvelope<unknown>[],
     manager: EntityManager,
@@ -194,7 +196,8 @@ export class EventConsumer {
     const batchHandlers = handlers.filter((h) => h.batch);
     const chunkSize =
       batchHandlers.length > 0 ? Math.min(...batchHandlers.map((h) => h.maxBatchSize)) : 1;
-    const parsed = await Promise.all(batch.messages.map((m) => parseEvent(topic, m.value)));
+    const schemaTopic = handlers[0].schemaTopic ?? topic;
+    const parsed = await Promise.all(batch.messages.map((m) => parseEvent(schemaTopic, m.value)));
 
     let lastCommit = Date.now();
     let resolved: string | null = null;

@@ -10,11 +10,18 @@ export interface HandleEventOptions {
   batch?: boolean;
   /** Upper bound of a batch handed to a batch handler; default 500. */
   maxBatchSize?: number;
+  /**
+   * Validate the messages with the event definition of this topic instead of `topic`'s own: for
+   * a topic that carries a registered event under another name (a replay topic, a test topic).
+   */
+  schemaTopic?: string;
 }
 
-export interface HandleEventMetadata extends Required<Pick<HandleEventOptions, 'batch'>> {
+export interface HandleEventMetadata {
   topic: string;
+  batch: boolean;
   maxBatchSize: number;
+  schemaTopic: string;
 }
 
 /**
@@ -35,6 +42,7 @@ export function HandleEvent(topic: string, options: HandleEventOptions = {}): Me
       topic,
       batch: options.batch ?? false,
       maxBatchSize: options.maxBatchSize ?? 500,
+      schemaTopic: options.schemaTopic ?? topic,
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, [...existing, entry], method);
     return descriptor;

@@ -1,24 +1,16 @@
-import { EventEnvelope, eventDefinitions, Topics } from '@dmp/contracts';
+import { EventEnvelope, eventDefinitions, serializeEvent } from '@dmp/contracts';
 
-/** Kafka headers every event carries (docs/ARCHITECTURE.md, "Events"). */
+/** Kafka headers every event carries (docs/ARCHITECTURE.md, "Events"), plus its eventId. */
 export function eventHeaders(envelope: EventEnvelope<unknown>): Record<string, string> {
-  return {
-    'event-id': envelope.eventId,
-    'event-type': envelope.type,
-    'schema-version': String(envelope.schemaVersion),
-    'correlation-id': envelope.correlationId ?? '',
-  };
+  return { ...serializeEvent(envelope).headers, 'event-id': envelope.eventId };
 }
 
-/** The topic registered in @dmp/contracts for the envelope's type and schema version. */
+/** The topic registered in @dmp/contracts for the envelope's type. */
 export function topicOf(envelope: EventEnvelope<unknown>): string {
-  for (const [topic, definition] of Object.entries(eventDefinitions) as Array<
-    [Topics, { type: string; schemaVersion: number }]
-  >) {
-    if (definition.type === envelope.type && definition.schemaVersion === envelope.schemaVersion)
-      return topic;
+  for (const definition of Object.values(eventDefinitions)) {
+    if (definition.type === envelope.type) return definition.topic;
   }
   throw new Error(
-    `no topic is registered for event type "${envelope.type}" v${envelope.schemaVersion}: pass the topic explicitly`,
+    `no topic is registered for event type "${envelope.type}": pass the topic explicitly`,
   );
 }
