@@ -1,0 +1,157 @@
+import { EntityManager } from 'typeorm';
+import { RecordEntity, StoredRepresentative } from './record.entity';
+
+/**
+ * Raw SQL for the opening path, shared by single and bulk openings: one multi-row
+ * INSERT ... SELECT FROM unnest(...) ON CONFLICT ("ins") DO NOTHING RETURNING, whatever the
+ * number of rows (a fixed set of array parameters, so PostgreSQL's 65,535-parameter limit never
+ * bites and the statement plans the same for 1 or 5,000 rows).
+ */
+
+// Dates are read as text: node-pg would turn a `date` into a local-midnight Date.
+const SELECT_COLUMNS = `id, ins, status, family_name, given_names, birth_date::text AS birth_date, cpam_code, email, mobile,
+  emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
+  opening_finess, opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel, closed_at,
+  closure_reason, closure_date::text AS closure_date, closed_by, reactivated_at, updated_at`;
+
+export interface NewRecordRow {
+  id: string;
+  ins: string;
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  cpamCode: string;
+  email: string | null;
+  mobile: string | null;
+  emergencyAccess: boolean;
+  samuAccess: boolean;
+  legalRepresentatives: StoredRepresentative[];
+  openingChannel: string;
+  openedAt: Date;
+  openedByRole: string;
+  openedById: string;
+  openingFiness: string | null;
+  openingCpamCode: string | null;
+  consentGivenBy: string;
+  consentAt: Date;
+  consentPlace: string;
+  consentChannel: string;
+}
+
+interface RawRecordRow {
+  id: string;
+  ins: string;
+  status: 'open' | 'closed';
+  family_name: string;
+  given_names: string;
+  birth_date: string;
+  cpam_code: string;
+  email: string | null;
+  mobile: string | null;
+  emergency_access: boolean;
+  samu_access: boolean;
+  legal_representatives: StoredRepresentative[];
+  opening_channel: string;
+  opened_at: Date;
+  opened_by_role: string;
+  opened_by_id: string;
+  opening_finess: string | null;
+  opening_cpam_code: string | null;
+  consent_given_by: string;
+  consent_at: Date;
+  consent_place: string;
+  consent_channel: string;
+  closed_at: Date | null;
+  closure_reason: string | null;
+  closure_date: string | null;
+  closed_by: string | null;
+  reactivated_at: Date | null;
+  updated_at: Date;
+}
+
+function toEntity(raw: RawRecordRow): RecordEntity {
+  const e = new RecordEntity();
+  e.id = raw.id;
+  e.ins = raw.ins;
+  e.status = raw.status;
+  e.familyName = raw.family_name;
+  e.givenNames = raw.given_names;
+  e.birthDate = raw.birth_date;
+  e.cpamCode = raw.cpam_code;
+  e.email = raw.email;
+  e.mobile = raw.mobile;
+  e.emergencyAccess = raw.emergency_access;
+  e.samuAccess = raw.samu_access;
+  e.legalRepresentatives = raw.legal_representatives;
+  e.openingChannel = raw.opening_channel;
+  e.openedAt = raw.opened_at;
+  e.openedByRole = raw.opened_by_role;
+  e.openedById = raw.opened_by_id;
+  e.openingFiness = raw.opening_finess;
+  e.openingCpamCode = raw.opening_cpam_code;
+  e.consentGivenBy = raw.consent_given_by;
+  e.consentAt = raw.consent_at;
+  e.consentPlace = raw.consent_place;
+  e.consentChannel = raw.consent_channel;
+  e.closedAt = raw.closed_at;
+  e.closureReason = raw.closure_reason;
+  e.closureDate = raw.closure_date;
+  e.closedBy = raw.closed_by;
+  e.reactivatedAt = raw.reactivated_at;
+  e.updatedAt = raw.updated_at;
+  return e;
+}
+
+/** Inserts the rows that do not collide with an existing INS; returns only the inserted ones. */
+export async function insertNewRecords(manager: EntityManager, rows: NewRecordRow[]): Promise<RecordEntity[]> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof NewRecordRow>(key: K): NewRecordRow[K][] => rows.map((r) => r[key]);
+  const inserted: RawRecordRow[] = await manager.query(
+    `INSERT INTO records (id, ins, status, family_name, given_names, birth_date, cpam_code, email, mobile,
+        emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
+        opening_finess, opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel, updated_at)
+     SELECT id, ins, 'open', family_name, given_names, birth_date, cpam_code, email, mobile,
+        emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
+        opening_finess, opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel, opened_at
+     FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::date[], $6::char(3)[], $7::varchar[],
+        $8::varchar[], $9::boolean[], $10::boolean[], $11::jsonb[], $12::varchar[], $13::timestamptz[], $14::varchar[],
+        $15::varchar[], $16::varchar[], $17::char(3)[], $18::varchar[], $19::timestamptz[], $20::varchar[], $21::varchar[])
+       AS t(id, ins, family_name, given_names, birth_date, cpam_code, email, mobile, emergency_access, samu_access,
+        legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id, opening_finess,
+        opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel)
+     -- INS order: two campaigns overlapping in opposite orders take row locks in the same order (no deadlock).
+     ORDER BY ins
+     ON CONFLICT (ins) DO NOTHING
+     RETURNING ${SELECT_COLUMNS}`,
+    [
+      col('id'),
+      col('ins'),
+      col('familyName'),
+      col('givenNames'),
+      col('birthDate'),
+      col('cpamCode'),
+      col('email'),
+      col('mobile'),
+      col('emergencyAccess'),
+      col('samuAccess'),
+      rows.map((r) => JSON.stringify(r.legalRepresentatives)),
+      col('openingChannel'),
+      col('openedAt'),
+      col('openedByRole'),
+      col('openedById'),
+      col('openingFiness'),
+      col('openingCpamCode'),
+      col('consentGivenBy'),
+      col('consentAt'),
+      col('consentPlace'),
+      col('consentChannel'),
+    ],
+  );
+  return inserted.map(toEntity);
+}
+
+export async function findRecordsByIns(manager: EntityManager, ins: string[]): Promise<RecordEntity[]> {
+  if (ins.length === 0) return [];
+  const rows: RawRecordRow[] = await manager.query(`SELECT ${SELECT_COLUMNS} FROM records WHERE ins = ANY($1::varchar[])`, [ins]);
+  return rows.map(toEntity);
+}
