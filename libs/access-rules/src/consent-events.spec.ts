@@ -8,14 +8,16 @@ const random = seededRandom(11);
 const ins = generateIns(random);
 const rpps = generateRpps(random);
 const finess = generateFiness(random);
+const professional = { kind: 'professional', rpps };
+const establishment = { kind: 'establishment', finess };
 
 function event(type: string, occurredAt: string, payload: Record<string, unknown> = {}, key: string = ins): ConsentEventLike {
-  return { type, occurredAt, key, payload };
+  return { type, occurredAt, key, payload: { ins: key, ...payload } };
 }
 function replay(events: ConsentEventLike[], from?: ConsentState): ConsentState {
   return events.reduce<ConsentState>((state, envelope) => applyConsentEvent(state, envelope), from ?? emptyConsentState(ins));
 }
-const opened = event(T.RECORD_OPENED, '2026-01-01T00:00:00.000Z', { emergencyAccessRefused: false, samuAccessRefused: true });
+const opened = event(T.RECORD_OPENED, '2026-01-01T00:00:00.000Z', { emergency: { emergencyAccess: true, samuRegulationAccess: false } });
 
 describe(applyConsentEvent.name, () => {
   it('opens the record and takes the emergency choices made at opening', () => {
@@ -27,35 +29,43 @@ describe(applyConsentEvent.name, () => {
     expect(sut.samuAccessRefused.refused).toBe(true);
   });
 
-  it('never reopens a closed record when the opening arrives late', () => {
+  it('leaves a record closed when its opening arrives late', () => {
     const sut = replay([event(T.RECORD_CLOSED, '2026-06-01T00:00:00.000Z'), opened]);
 
     expect(sut.record.status).toBe('closed');
   });
 
-  it.each([
-    { name: 'authorise', type: T.PROFESSIONAL_AUTHORISED, status: 'authorised' },
-    { name: 'revoke', type: T.PROFESSIONAL_AUTHORISATION_REVOKED, status: 'none' },
-    { name: 'block', type: T.PROFESSIONAL_BLOCKED, status: 'blocked' },
-    { name: 'unblock', type: T.PROFESSIONAL_UNBLOCKED, status: 'none' },
-  ])('records the choice to $name a professional', ({ type, status }) => {
-    const sut = replay([opened, event(T.PROFESSIONAL_BLOCKED, '2026-01-02T00:00:00.000Z', { rpps }), event(type, '2026-01-03T00:00:00.000Z', { rpps })]);
+  it('reopens a record on reactivation', () => {
+    const sut = replay([opened, event(T.RECORD_CLOSED, '2026-06-01T00:00:00.000Z'), event(T.RECORD_REACTIVATED, '2026-07-01T00:00:00.000Z')]);
 
-    expect(sut.professionals[rpps].status).toBe(status);
+    expect(sut.record.status).toBe('open');
   });
 
-  it('keeps the latest choice when a revocation arrives before the older authorisation', () => {
-    const authorise = event(T.PROFESSIONAL_AUTHORISED, '2026-02-01T00:00:00.000Z', { rpps });
-    const revoke = event(T.PROFESSIONAL_AUTHORISATION_REVOKED, '2026-02-02T00:00:00.000Z', { rpps });
+  it.each([
+    { name: 'authorise', type: T.AUTHORISED, payload: { grantee: professional }, expected: { authorised: true, blocked: false } },
+    { name: 'revoke', type: T.AUTHORISATION_REVOKED, payload: { grantee: professional }, expected: { authorised: false, blocked: false } },
+    { name: 'block', type: T.PROFESSIONAL_BLOCKED, payload: { rpps }, expected: { authorised: false, blocked: true } },
+    { name: 'unblock', type: T.PROFESSIONAL_UNBLOCKED, payload: { rpps }, expected: { authorised: false, blocked: false } },
+  ])('records the choice to $name a professional', ({ type, payload, expected }) => {
+    const sut = replay([opened, event(type, '2026-01-03T00:00:00.000Z', payload)]);
 
-    const sut = replay([opened, revoke, authorise]);
+    expect(sut.professionals[rpps]).toMatchObject(expected);
+  });
 
-    expect(sut.professionals[rpps].status).toBe('none');
-    expect(replay([opened, authorise, revoke])).toEqual(sut);
+  it('converges whatever the order a revocation and the older authorisation arrive in', () => {
+    const authorise = event(T.AUTHORISED, '2026-02-01T00:00:00.000Z', { grantee: professional });
+    const block = event(T.PROFESSIONAL_BLOCKED, '2026-02-02T00:00:00.000Z', { rpps });
+    const revoke = event(T.AUTHORISATION_REVOKED, '2026-02-03T00:00:00.000Z', { grantee: professional });
+
+    const sut = replay([opened, revoke, block, authorise]);
+
+    expect(sut.professionals[rpps]).toMatchObject({ authorised: false, blocked: true });
+    expect(replay([opened, authorise, block, revoke])).toEqual(sut);
+    expect(replay([opened, block, authorise, revoke])).toEqual(sut);
   });
 
   it('changes nothing when the same event is applied twice', () => {
-    const authorise = event(T.ESTABLISHMENT_AUTHORISED, '2026-02-01T00:00:00.000Z', { finess });
+    const authorise = event(T.AUTHORISED, '2026-02-01T00:00:00.000Z', { grantee: establishment });
     const once = replay([opened, authorise]);
 
     const sut = applyConsentEvent(once, authorise);
@@ -66,8 +76,8 @@ describe(applyConsentEvent.name, () => {
   it('authorises then revokes an establishment', () => {
     const sut = replay([
       opened,
-      event(T.ESTABLISHMENT_AUTHORISED, '2026-02-01T00:00:00.000Z', { finess }),
-      event(T.ESTABLISHMENT_AUTHORISATION_REVOKED, '2026-02-02T00:00:00.000Z', { finess }),
+      event(T.AUTHORISED, '2026-02-01T00:00:00.000Z', { grantee: establishment }),
+      event(T.AUTHORISATION_REVOKED, '2026-02-02T00:00:00.000Z', { grantee: establishment }),
     ]);
 
     expect(sut.establishments[finess]).toEqual({ authorised: false, changedAt: '2026-02-02T00:00:00.000Z' });
@@ -81,27 +91,36 @@ describe(applyConsentEvent.name, () => {
     expect(removed.treatingPhysician.rpps).toBeNull();
   });
 
-  it('changes the refusals of emergency and SAMU access', () => {
-    const sut = replay([opened, event(T.EMERGENCY_ACCESS_PREFERENCES_CHANGED, '2026-02-01T00:00:00.000Z', { emergencyAccessRefused: true, samuAccessRefused: false })]);
+  it.each([T.EMERGENCY_PREFERENCES_CHANGED, T.EMERGENCY_CHOICES_CHANGED])('takes the refusals of emergency and SAMU access from %s', (type) => {
+    const sut = replay([opened, event(type, '2026-02-01T00:00:00.000Z', { emergency: { emergencyAccess: false, samuRegulationAccess: true } })]);
 
     expect(sut.emergencyAccessRefused.refused).toBe(true);
     expect(sut.samuAccessRefused.refused).toBe(false);
   });
 
-  it('opens an emergency window from a granted emergency access event', () => {
+  it('opens an emergency window from consent\'s emergency-access-started', () => {
     const sut = replay([
       opened,
-      event(T.ACCESSED, '2026-03-01T10:00:00.000Z', { granted: true, mode: 'emergency', reason: 'coma', requester: { rpps }, expiresAt: '2026-03-01T14:00:00.000Z' }),
+      event(T.EMERGENCY_ACCESS_STARTED, '2026-03-01T10:00:00.000Z', { accessor: { role: 'professional', id: rpps }, mode: 'emergency', reason: 'coma', startedAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T14:00:00.000Z' }),
     ]);
 
     expect(sut.emergencyAccesses[rpps]).toEqual({ mode: 'emergency', reason: 'coma', openedAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T14:00:00.000Z' });
   });
 
+  it('opens an emergency window from a granted emergency access event', () => {
+    const sut = replay([
+      opened,
+      event(T.ACCESSED, '2026-03-01T10:00:00.000Z', { granted: true, mode: 'samu-regulation', emergencyReason: 'call 15', accessor: { role: 'professional', id: rpps }, at: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T11:00:00.000Z' }),
+    ]);
+
+    expect(sut.emergencyAccesses[rpps]).toEqual({ mode: 'samu-regulation', reason: 'call 15', openedAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T11:00:00.000Z' });
+  });
+
   it('ignores refused or normal accesses', () => {
     const sut = replay([
       opened,
-      event(T.ACCESSED, '2026-03-01T10:00:00.000Z', { granted: false, mode: 'emergency', requester: { rpps }, expiresAt: '2026-03-01T14:00:00.000Z' }),
-      event(T.ACCESSED, '2026-03-01T10:00:00.000Z', { granted: true, mode: 'normal', requester: { rpps } }),
+      event(T.ACCESSED, '2026-03-01T10:00:00.000Z', { granted: false, mode: 'emergency', accessor: { role: 'professional', id: rpps }, expiresAt: '2026-03-01T14:00:00.000Z' }),
+      event(T.ACCESSED, '2026-03-01T10:00:00.000Z', { granted: true, mode: 'normal', accessor: { role: 'professional', id: rpps } }),
     ]);
 
     expect(sut.emergencyAccesses).toEqual({});
@@ -110,8 +129,8 @@ describe(applyConsentEvent.name, () => {
   it('drops expired emergency windows as later events come', () => {
     const sut = replay([
       opened,
-      event(T.EMERGENCY_ACCESS_OPENED, '2026-03-01T10:00:00.000Z', { rpps, mode: 'samu-regulation', reason: 'call 15', openedAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T11:00:00.000Z' }),
-      event(T.EMERGENCY_ACCESS_OPENED, '2026-03-02T10:00:00.000Z', { rpps: generateRpps(random), mode: 'emergency', reason: 'x', expiresAt: '2026-03-02T11:00:00.000Z' }),
+      event(T.EMERGENCY_ACCESS_STARTED, '2026-03-01T10:00:00.000Z', { accessor: { role: 'professional', id: rpps }, mode: 'samu-regulation', reason: 'call 15', expiresAt: '2026-03-01T11:00:00.000Z' }),
+      event(T.EMERGENCY_ACCESS_STARTED, '2026-03-02T10:00:00.000Z', { accessor: { role: 'professional', id: generateRpps(random) }, mode: 'emergency', reason: 'x', expiresAt: '2026-03-02T11:00:00.000Z' }),
     ]);
 
     expect(Object.keys(sut.emergencyAccesses)).not.toContain(rpps);
@@ -121,14 +140,14 @@ describe(applyConsentEvent.name, () => {
   it('ignores events of another patient and of unknown types', () => {
     const state = replay([opened]);
 
-    expect(applyConsentEvent(state, event(T.PROFESSIONAL_AUTHORISED, '2026-02-01T00:00:00.000Z', { rpps }, generateIns(random)))).toBe(state);
+    expect(applyConsentEvent(state, event(T.AUTHORISED, '2026-02-01T00:00:00.000Z', { grantee: professional }, generateIns(random)))).toBe(state);
     expect(applyConsentEvent(state, event('documents.document-added', '2026-02-01T00:00:00.000Z', { rpps }))).toBe(state);
   });
 
   it('feeds decideAccess: a revocation takes effect on the next decision', () => {
     const request = { requester: { role: 'professional' as const, rpps, profession: Profession.PHYSICIAN }, mode: 'normal' as const, at: new Date('2026-05-01T00:00:00.000Z'), target: { kind: 'reimbursements' as const } };
-    const authorised = replay([opened, event(T.PROFESSIONAL_AUTHORISED, '2026-02-01T00:00:00.000Z', { rpps })]);
-    const revoked = applyConsentEvent(authorised, event(T.PROFESSIONAL_AUTHORISATION_REVOKED, '2026-04-01T00:00:00.000Z', { rpps }));
+    const authorised = replay([opened, event(T.AUTHORISED, '2026-02-01T00:00:00.000Z', { grantee: professional })]);
+    const revoked = applyConsentEvent(authorised, event(T.AUTHORISATION_REVOKED, '2026-04-01T00:00:00.000Z', { grantee: professional }));
 
     expect(decideAccess(request, authorised).granted).toBe(true);
     expect(decideAccess(request, revoked).code).toBe(C.NOT_AUTHORISED);

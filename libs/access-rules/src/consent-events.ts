@@ -1,4 +1,4 @@
-import { ConsentState, EmergencyAccessWindow, ProfessionalStatus, emptyConsentState } from './consent-state';
+import { ConsentState, EmergencyAccessWindow, ProfessionalChoice, emptyConsentState } from './consent-state';
 
 /**
  * The envelope fields the reducer reads. @dmp/contracts' EventEnvelope satisfies it; this library
@@ -18,17 +18,33 @@ export interface ConsentEventLike {
 export const ConsentStateEventTypes = {
   RECORD_OPENED: 'enrolment.record-opened',
   RECORD_CLOSED: 'enrolment.record-closed',
-  PROFESSIONAL_AUTHORISED: 'consent.professional-authorised',
-  PROFESSIONAL_AUTHORISATION_REVOKED: 'consent.professional-authorisation-revoked',
+  RECORD_REACTIVATED: 'enrolment.record-reactivated',
+  EMERGENCY_CHOICES_CHANGED: 'enrolment.emergency-choices-changed',
+  /** grantee: { kind: 'professional', rpps } or { kind: 'establishment', finess } */
+  AUTHORISED: 'consent.professional-authorised',
+  AUTHORISATION_REVOKED: 'consent.authorisation-revoked',
   PROFESSIONAL_BLOCKED: 'consent.professional-blocked',
   PROFESSIONAL_UNBLOCKED: 'consent.professional-unblocked',
-  ESTABLISHMENT_AUTHORISED: 'consent.establishment-authorised',
-  ESTABLISHMENT_AUTHORISATION_REVOKED: 'consent.establishment-authorisation-revoked',
   TREATING_PHYSICIAN_DESIGNATED: 'consent.treating-physician-designated',
-  EMERGENCY_ACCESS_PREFERENCES_CHANGED: 'consent.emergency-access-preferences-changed',
-  EMERGENCY_ACCESS_OPENED: 'consent.emergency-access-opened',
+  EMERGENCY_PREFERENCES_CHANGED: 'consent.emergency-preferences-changed',
+  EMERGENCY_ACCESS_STARTED: 'consent.emergency-access-started',
   ACCESSED: 'access.accessed',
 } as const;
+
+/** The Kafka topics of those events, for a service that subscribes to feed its copy of the state. */
+export const consentStateTopics: readonly string[] = [
+  'dmp.enrolment.record-opened.v1',
+  'dmp.enrolment.record-closed.v1',
+  'dmp.enrolment.record-reactivated.v1',
+  'dmp.enrolment.emergency-choices-changed.v1',
+  'dmp.consent.professional-authorised.v1',
+  'dmp.consent.authorisation-revoked.v1',
+  'dmp.consent.professional-blocked.v1',
+  'dmp.consent.professional-unblocked.v1',
+  'dmp.consent.treating-physician-designated.v1',
+  'dmp.consent.emergency-preferences-changed.v1',
+  'dmp.consent.emergency-access-started.v1',
+];
 
 const T = ConsentStateEventTypes;
 
@@ -54,11 +70,16 @@ function isNewer(occurredAt: string, changedAt: string | null | undefined): bool
   return instant(occurredAt) >= instant(changedAt);
 }
 
-function setProfessional(state: ConsentState, rpps: string | undefined, status: ProfessionalStatus, at: string): ConsentState {
+const noChoice: ProfessionalChoice = { authorised: false, authorisedChangedAt: null, blocked: false, blockedChangedAt: null };
+
+function setProfessional(state: ConsentState, rpps: string | undefined, choice: 'authorised' | 'blocked', value: boolean, at: string): ConsentState {
   if (rpps === undefined) return state;
-  const current = Object.hasOwn(state.professionals, rpps) ? state.professionals[rpps] : undefined;
-  if (current !== undefined && !isNewer(at, current.changedAt)) return state;
-  return { ...state, professionals: { ...state.professionals, [rpps]: { status, changedAt: at } } };
+  const current = Object.hasOwn(state.professionals, rpps) ? state.professionals[rpps] : noChoice;
+  const next: ProfessionalChoice =
+    choice === 'authorised'
+      ? isNewer(at, current.authorisedChangedAt) ? { ...current, authorised: value, authorisedChangedAt: at } : current
+      : isNewer(at, current.blockedChangedAt) ? { ...current, blocked: value, blockedChangedAt: at } : current;
+  return next === current ? state : { ...state, professionals: { ...state.professionals, [rpps]: next } };
 }
 
 function setEstablishment(state: ConsentState, finess: string | undefined, authorised: boolean, at: string): ConsentState {
@@ -68,17 +89,33 @@ function setEstablishment(state: ConsentState, finess: string | undefined, autho
   return { ...state, establishments: { ...state.establishments, [finess]: { authorised, changedAt: at } } };
 }
 
+/** `payload.emergency` holds the patient's choices as permissions (true = access allowed). */
 function setRefusals(state: ConsentState, payload: Payload, at: string): ConsentState {
+  const choices = field(payload, 'emergency');
+  if (typeof choices !== 'object' || choices === null) return state;
   let next = state;
-  const emergency = field(payload, 'emergencyAccessRefused');
+  const emergency = (choices as Payload)['emergencyAccess'];
   if (typeof emergency === 'boolean' && isNewer(at, state.emergencyAccessRefused.changedAt)) {
-    next = { ...next, emergencyAccessRefused: { refused: emergency, changedAt: at } };
+    next = { ...next, emergencyAccessRefused: { refused: !emergency, changedAt: at } };
   }
-  const samu = field(payload, 'samuAccessRefused');
+  const samu = (choices as Payload)['samuRegulationAccess'];
   if (typeof samu === 'boolean' && isNewer(at, state.samuAccessRefused.changedAt)) {
-    next = { ...next, samuAccessRefused: { refused: samu, changedAt: at } };
+    next = { ...next, samuAccessRefused: { refused: !samu, changedAt: at } };
   }
   return next;
+}
+
+function setRecordStatus(state: ConsentState, status: 'open' | 'closed', at: string): ConsentState {
+  return isNewer(at, state.record.changedAt) ? { ...state, record: { status, changedAt: at } } : state;
+}
+
+function granteeOf(payload: Payload): { rpps?: string; finess?: string } {
+  const grantee = field(payload, 'grantee');
+  if (typeof grantee !== 'object' || grantee === null) return {};
+  const g = grantee as Payload;
+  if (g['kind'] === 'professional') return { rpps: stringField(g, 'rpps') };
+  if (g['kind'] === 'establishment') return { finess: stringField(g, 'finess') };
+  return {};
 }
 
 function openEmergencyAccess(state: ConsentState, window: EmergencyAccessWindow & { rpps: string }, at: string): ConsentState {
@@ -96,23 +133,34 @@ function pruneExpired(state: ConsentState, at: string): ConsentState {
   return alive.length === entries.length ? state : { ...state, emergencyAccesses: Object.fromEntries(alive) };
 }
 
+/** The professional's RPPS of an accessor reference ({ role, id }). */
+function accessorRpps(payload: Payload): string | undefined {
+  const accessor = field(payload, 'accessor');
+  if (typeof accessor !== 'object' || accessor === null) return undefined;
+  return (accessor as Payload)['role'] === 'professional' ? stringField(accessor as Payload, 'id') : undefined;
+}
+
+/** consent.emergency-access-started: the window as the consent service recorded it. */
 function emergencyWindowFrom(payload: Payload, at: string): (EmergencyAccessWindow & { rpps: string }) | undefined {
-  const rpps = stringField(payload, 'rpps');
+  const rpps = accessorRpps(payload);
   const mode = field(payload, 'mode');
   const expiresAt = stringField(payload, 'expiresAt');
   if (rpps === undefined || expiresAt === undefined || (mode !== 'emergency' && mode !== 'samu-regulation')) return undefined;
-  return { rpps, mode, reason: stringField(payload, 'reason') ?? '', openedAt: stringField(payload, 'openedAt') ?? at, expiresAt };
+  return { rpps, mode, reason: stringField(payload, 'reason') ?? '', openedAt: stringField(payload, 'startedAt') ?? at, expiresAt };
 }
 
-/** An access event opens a window when it was a granted emergency or SAMU access. */
+/**
+ * access.accessed: a granted emergency or SAMU access opens a window, so the service that
+ * decided can apply its own access at once without waiting for consent's event. Needs the
+ * decision's expiresAt in the payload.
+ */
 function emergencyWindowFromAccess(payload: Payload, at: string): (EmergencyAccessWindow & { rpps: string }) | undefined {
   if (field(payload, 'granted') !== true) return undefined;
-  const requester = field(payload, 'requester');
-  const rpps = typeof requester === 'object' && requester !== null ? (requester as Payload)['rpps'] : undefined;
+  const rpps = accessorRpps(payload);
   const mode = field(payload, 'mode');
   const expiresAt = stringField(payload, 'expiresAt');
-  if (typeof rpps !== 'string' || expiresAt === undefined || (mode !== 'emergency' && mode !== 'samu-regulation')) return undefined;
-  return { rpps, mode, reason: stringField(payload, 'reason') ?? '', openedAt: stringField(payload, 'accessedAt') ?? at, expiresAt };
+  if (rpps === undefined || expiresAt === undefined || (mode !== 'emergency' && mode !== 'samu-regulation')) return undefined;
+  return { rpps, mode, reason: stringField(payload, 'emergencyReason') ?? '', openedAt: stringField(payload, 'at') ?? at, expiresAt };
 }
 
 /**
@@ -126,33 +174,31 @@ export function applyConsentEvent(state: ConsentState | undefined, envelope: Con
   const payload: Payload = typeof envelope.payload === 'object' && envelope.payload !== null ? (envelope.payload as Payload) : {};
   const at = envelope.occurredAt;
   switch (envelope.type) {
-    case T.RECORD_OPENED: {
-      // Closure is final for that record: a late "opened" never reopens a closed record.
-      if (current.record.status === 'closed' || !isNewer(at, current.record.changedAt)) return setRefusals(current, payload, at);
-      return setRefusals({ ...current, record: { status: 'open', changedAt: at } }, payload, at);
-    }
+    case T.RECORD_OPENED:
+    case T.RECORD_REACTIVATED:
+      // A late "opened" (older than the closure) leaves the record closed: last writer wins.
+      return setRefusals(setRecordStatus(current, 'open', at), payload, at);
     case T.RECORD_CLOSED:
-      return { ...current, record: { status: 'closed', changedAt: at } };
-    case T.PROFESSIONAL_AUTHORISED:
-      return setProfessional(current, stringField(payload, 'rpps'), 'authorised', at);
-    case T.PROFESSIONAL_AUTHORISATION_REVOKED:
-    case T.PROFESSIONAL_UNBLOCKED:
-      return setProfessional(current, stringField(payload, 'rpps'), 'none', at);
+      return setRecordStatus(current, 'closed', at);
+    case T.AUTHORISED:
+    case T.AUTHORISATION_REVOKED: {
+      const { rpps, finess } = granteeOf(payload);
+      const authorised = envelope.type === T.AUTHORISED;
+      return rpps !== undefined ? setProfessional(current, rpps, 'authorised', authorised, at) : setEstablishment(current, finess, authorised, at);
+    }
     case T.PROFESSIONAL_BLOCKED:
-      return setProfessional(current, stringField(payload, 'rpps'), 'blocked', at);
-    case T.ESTABLISHMENT_AUTHORISED:
-      return setEstablishment(current, stringField(payload, 'finess'), true, at);
-    case T.ESTABLISHMENT_AUTHORISATION_REVOKED:
-      return setEstablishment(current, stringField(payload, 'finess'), false, at);
+    case T.PROFESSIONAL_UNBLOCKED:
+      return setProfessional(current, stringField(payload, 'rpps'), 'blocked', envelope.type === T.PROFESSIONAL_BLOCKED, at);
     case T.TREATING_PHYSICIAN_DESIGNATED: {
       if (!isNewer(at, current.treatingPhysician.changedAt)) return current;
       const rpps = field(payload, 'rpps');
       if (rpps !== null && typeof rpps !== 'string') return current;
       return { ...current, treatingPhysician: { rpps: rpps === '' ? null : rpps, changedAt: at } };
     }
-    case T.EMERGENCY_ACCESS_PREFERENCES_CHANGED:
+    case T.EMERGENCY_PREFERENCES_CHANGED:
+    case T.EMERGENCY_CHOICES_CHANGED:
       return setRefusals(current, payload, at);
-    case T.EMERGENCY_ACCESS_OPENED: {
+    case T.EMERGENCY_ACCESS_STARTED: {
       const window = emergencyWindowFrom(payload, at);
       return window === undefined ? current : openEmergencyAccess(current, window, at);
     }

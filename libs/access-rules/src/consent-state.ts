@@ -22,11 +22,15 @@ export interface ConsentState {
   emergencyAccesses: Record<string, EmergencyAccessWindow>;
 }
 
-export type ProfessionalStatus = 'authorised' | 'blocked' | 'none';
-
+/**
+ * Authorisation and block are two separate choices, each last-writer-wins on its own, so that
+ * replays in any order converge. A block wins over an authorisation when deciding.
+ */
 export interface ProfessionalChoice {
-  status: ProfessionalStatus;
-  changedAt: string;
+  authorised: boolean;
+  authorisedChangedAt: string | null;
+  blocked: boolean;
+  blockedChangedAt: string | null;
 }
 
 export interface EstablishmentChoice {

@@ -27,8 +27,8 @@ function openState(change: (state: ConsentState) => void = () => undefined): Con
   state.record = { status: 'open', changedAt: t };
   state.treatingPhysician = { rpps: treating, changedAt: t };
   state.professionals = {
-    [authorised]: { status: 'authorised', changedAt: t },
-    [blocked]: { status: 'blocked', changedAt: t },
+    [authorised]: { authorised: true, authorisedChangedAt: t, blocked: false, blockedChangedAt: null },
+    [blocked]: { authorised: true, authorisedChangedAt: t, blocked: true, blockedChangedAt: t },
   };
   state.establishments = { [authorisedFiness]: { authorised: true, changedAt: t }, [otherFiness]: { authorised: false, changedAt: t } };
   change(state);
@@ -93,7 +93,7 @@ const rows: Row[] = [
   // Normal mode: grounds
   { name: 'lets an authorised physician read a lab report', requester: pro(authorised), granted: true, code: C.AUTHORISED_PROFESSIONAL },
   { name: 'refuses a professional the patient never authorised', requester: pro(stranger), granted: false, code: C.NOT_AUTHORISED },
-  { name: 'refuses a professional whose authorisation was revoked', requester: pro(authorised), state: openState((s) => (s.professionals[authorised] = { status: 'none', changedAt: anHourAgo })), granted: false, code: C.NOT_AUTHORISED },
+  { name: 'refuses a professional whose authorisation was revoked', requester: pro(authorised), state: openState((s) => (s.professionals[authorised] = { ...s.professionals[authorised], authorised: false, authorisedChangedAt: anHourAgo })), granted: false, code: C.NOT_AUTHORISED },
   { name: 'lets a professional of an authorised establishment read', requester: pro(stranger, Profession.NURSE, authorisedFiness), granted: true, code: C.AUTHORISED_ESTABLISHMENT },
   { name: 'refuses a professional of an establishment whose authorisation was revoked', requester: pro(stranger, Profession.PHYSICIAN, otherFiness), granted: false, code: C.NOT_AUTHORISED },
   { name: 'lets the treating physician read without any authorisation', requester: pro(treating), granted: true, code: C.TREATING_PHYSICIAN },
@@ -104,7 +104,7 @@ const rows: Row[] = [
   { name: 'refuses a blocked professional even through an authorised establishment', requester: pro(blocked, Profession.PHYSICIAN, authorisedFiness), granted: false, code: C.PROFESSIONAL_BLOCKED },
   { name: 'refuses a blocked professional breaking the glass', requester: pro(blocked), mode: 'emergency', reason: 'cardiac arrest', granted: false, code: C.PROFESSIONAL_BLOCKED },
   { name: 'refuses a blocked professional in SAMU mode', requester: pro(blocked), mode: 'samu-regulation', reason: 'call 15', granted: false, code: C.PROFESSIONAL_BLOCKED },
-  { name: 'refuses a blocked treating physician (the block wins)', requester: pro(treating), state: openState((s) => (s.professionals[treating] = { status: 'blocked', changedAt: anHourAgo })), granted: false, code: C.PROFESSIONAL_BLOCKED },
+  { name: 'refuses a blocked treating physician (the block wins)', requester: pro(treating), state: openState((s) => (s.professionals[treating] = { authorised: false, authorisedChangedAt: null, blocked: true, blockedChangedAt: anHourAgo })), granted: false, code: C.PROFESSIONAL_BLOCKED },
   { name: 'refuses a blocked professional reading reimbursements', requester: pro(blocked), target: reimbursements, granted: false, code: C.PROFESSIONAL_BLOCKED },
 
   // Profession and matrix
@@ -125,7 +125,7 @@ const rows: Row[] = [
   // Masking
   { name: 'hides a masked document from an authorised physician', requester: pro(authorised), target: doc(undefined, { maskedFromProfessionals: true }), granted: false, code: C.MASKED_FROM_PROFESSIONALS },
   { name: 'shows a masked document to the treating physician', requester: pro(treating), target: doc(undefined, { maskedFromProfessionals: true }), granted: true, code: C.TREATING_PHYSICIAN },
-  { name: 'shows a masked document to its authorised author', requester: pro(author), state: openState((s) => (s.professionals[author] = { status: 'authorised', changedAt: anHourAgo })), target: doc(undefined, { maskedFromProfessionals: true }), granted: true, code: C.AUTHORISED_PROFESSIONAL },
+  { name: 'shows a masked document to its authorised author', requester: pro(author), state: openState((s) => (s.professionals[author] = { authorised: true, authorisedChangedAt: anHourAgo, blocked: false, blockedChangedAt: null })), target: doc(undefined, { maskedFromProfessionals: true }), granted: true, code: C.AUTHORISED_PROFESSIONAL },
   { name: 'hides a masked document from its author once no longer authorised', requester: pro(author), target: doc(undefined, { maskedFromProfessionals: true }), granted: false, code: C.NOT_AUTHORISED },
   { name: 'shows an establishment-authored masked document to that establishment', requester: pro(stranger, Profession.NURSE, authorisedFiness), target: doc(undefined, { maskedFromProfessionals: true }, { authorRpps: null, authorFiness: authorisedFiness }), granted: true, code: C.AUTHORISED_ESTABLISHMENT },
   { name: 'hides a masked document in emergency mode', requester: pro(stranger), mode: 'emergency', reason: 'unconscious', target: doc(undefined, { maskedFromProfessionals: true }), granted: false, code: C.MASKED_FROM_PROFESSIONALS },

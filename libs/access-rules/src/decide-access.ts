@@ -55,7 +55,7 @@ function decideForProfessional(request: AccessRequest, state: ConsentState, matr
   if (state.record.status === 'closed') return refuse(request, matrix, C.RECORD_CLOSED);
   const rpps = requester.rpps;
   const hasRpps = typeof rpps === 'string' && rpps.length > 0;
-  if (hasRpps && Object.hasOwn(state.professionals, rpps) && state.professionals[rpps].status === 'blocked') {
+  if (hasRpps && Object.hasOwn(state.professionals, rpps) && state.professionals[rpps].blocked) {
     return refuse(request, matrix, C.PROFESSIONAL_BLOCKED);
   }
   const profession = requester.profession;
@@ -71,7 +71,7 @@ function decideForProfessional(request: AccessRequest, state: ConsentState, matr
   switch (request.mode) {
     case 'normal': {
       if (isTreating) ground = C.TREATING_PHYSICIAN;
-      else if (hasRpps && Object.hasOwn(state.professionals, rpps) && state.professionals[rpps].status === 'authorised') {
+      else if (hasRpps && Object.hasOwn(state.professionals, rpps) && state.professionals[rpps].authorised) {
         ground = C.AUTHORISED_PROFESSIONAL;
       } else if (requester.finess && Object.hasOwn(state.establishments, requester.finess) && state.establishments[requester.finess].authorised) {
         ground = C.AUTHORISED_ESTABLISHMENT;
