@@ -61,6 +61,14 @@ export class AccessedPayload {
 
   @IsIsoDateTime()
   at!: string;
+
+  /**
+   * Granted emergency or SAMU access: when its window closes (the decision's expiresAt). Consent
+   * records the window from it; absent, consent uses its own matrix's duration.
+   */
+  @IsOptional()
+  @IsIsoDateTime()
+  expiresAt?: string;
 }
 
 export const AccessedEvent = defineEvent(Topics.ACCESSED, AccessedPayload, (p) => p.ins);
