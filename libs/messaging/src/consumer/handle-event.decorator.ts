@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+
 export const HANDLE_EVENT_METADATA = 'dmp:messaging:handle-event';
 
 export interface HandleEventOptions {

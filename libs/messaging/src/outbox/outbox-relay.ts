@@ -64,6 +64,7 @@ export class OutboxRelay {
   private wakeUp: (() => void) | null = null;
   private pendingWake = false;
   private lastPurge = 0;
+  private reconnectAt = 0;
   private lastBacklog = 0;
 
   constructor(
@@ -185,7 +186,14 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        if (!this.client) await this.openConnection();
+        if (!this.client) {
+          // After a lost connection, give a standby the chance to take over before competing again.
+          if (Date.now() < this.reconnectAt) {
+            await this.sleep(this.reconnectAt - Date.now());
+            continue;
+          }
+          await this.openConnection();
+        }
         if (!this.leader) {
           if (!(await this.tryBecomeLeader())) {
             await this.refreshBacklog();
@@ -239,6 +247,7 @@ export class OutboxRelay {
     const lost = (error?: unknown): void => {
       if (this.client !== client) return;
       this.client = null;
+      this.reconnectAt = Date.now() + this.errorBackoffMs;
       if (this.leader) {
         this.logger.warn({
           msg: 'relay connection lost; leadership released',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEnvelope } from '@dmp/contracts';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { eventHeaders, topicOf } from '../kafka/event-message';
 
 // One INSERT per chunk: a bulk append (a backfill) stays a handful of statements.
@@ -50,4 +50,12 @@ export async function appendToOutbox(
       ],
     );
   }
+}
+
+/** Rows not yet published (the backlog gauge; readiness checks may use it). */
+export async function findOutboxBacklog(db: DataSource | EntityManager): Promise<number> {
+  const rows: Array<{ n: string }> = await db.query(
+    'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
+  );
+  return Number(rows[0]?.n ?? 0);
 }
