@@ -2,11 +2,15 @@ import { HANDLE_EVENT_METADATA, HandleEvent, HandleEventMetadata } from './handl
 
 class Handlers {
   @HandleEvent('dmp.a.v1')
-  async one(): Promise<void> {}
+  async one(): Promise<string> {
+    return 'one';
+  }
 
   @HandleEvent('dmp.b.v1', { batch: true, maxBatchSize: 100 })
   @HandleEvent('dmp.c.v1', { schemaTopic: 'dmp.b.v1' })
-  async two(): Promise<void> {}
+  async two(): Promise<string> {
+    return 'two';
+  }
 }
 
 function metadataOf(method: object): HandleEventMetadata[] {
