@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Actor } from '@dmp/auth';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { EnrolmentConfig } from '../config';
 import { OpenRecordDto } from '../records/dto/open-record.dto';
 import { validateBody } from '../records/dto/validate-body';
 import { OpenRecordUseCase, OpeningOutcome } from '../records/open-record/open-record.usecase';
@@ -38,9 +39,8 @@ export class BulkOpeningService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly openRecord: OpenRecordUseCase,
+    private readonly config: EnrolmentConfig,
   ) {}
-
-  static readonly BATCH_SIZE = 2000;
 
   async run(job: BulkJobEntity, actor: Actor, opener: Opener, source: AsyncIterable<Buffer | string>, format: BulkFormat): Promise<void> {
     const correlationId = `bulk-${job.id}`;
@@ -61,7 +61,7 @@ export class BulkOpeningService {
       for await (const rows of readBulkRows(source, format)) {
         for (const row of rows) {
           batch.push(this.validate(row, actor, now));
-          if (batch.length >= BulkOpeningService.BATCH_SIZE) await flush();
+          if (batch.length >= this.config.ENROLMENT_BULK_BATCH_SIZE) await flush();
         }
       }
       if (batch.length > 0) await flush();

@@ -47,10 +47,12 @@ export function checkOpening(dto: OpenRecordDto, now: Date): { ok: true; value: 
   if (!email && !mobile) {
     errors.push({ field: 'email', reason: 'at least one contact (email or mobile) is required for notifications' });
   }
-  if (dto.birthDate > today) errors.push({ field: 'birthDate', reason: `birth date ${dto.birthDate} is in the future` });
+  const future = dto.birthDate > today;
+  if (future) errors.push({ field: 'birthDate', reason: `birth date ${dto.birthDate} is in the future` });
   else if (dto.birthDate < '1900-01-01') errors.push({ field: 'birthDate', reason: `birth date ${dto.birthDate} is before 1900` });
 
-  const minor = isMinorOn(dto.birthDate, today);
+  // An impossible birth date is reported once, not again as "a minor without representative".
+  const minor = !future && isMinorOn(dto.birthDate, today);
   if (minor && representatives.length === 0) {
     errors.push({ field: 'legalRepresentatives', reason: 'a minor needs at least one legal representative' });
   }

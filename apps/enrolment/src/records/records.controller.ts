@@ -36,18 +36,35 @@ interface StatusSettable {
 
 const PERSON = [Role.PATIENT, Role.LEGAL_REPRESENTATIVE];
 
-/** Throws the 409 that tells the caller the record exists and how and when it was opened. */
-export function conflictOf(outcome: OpeningOutcome): RecordException {
+/** The 409 body: the usual error shape plus how and when the existing record was opened. */
+export interface AlreadyExistsBody {
+  statusCode: 409;
+  code: RecordErrorCode.RECORD_ALREADY_EXISTS;
+  message: string;
+  errors: { field: string; reason: string }[];
+  existing: { recordId: string; status: string; openingChannel: string; openedAt: string; closedAt: string | null; closureReason: string | null };
+}
+
+export function alreadyExistsBody(outcome: OpeningOutcome): AlreadyExistsBody {
   const r = outcome.record;
   const how = `${r.openingChannel} on ${r.openedAt.toISOString()}`;
-  return new RecordException(
-    RecordErrorCode.RECORD_ALREADY_EXISTS,
-    r.status === 'closed'
-      ? `a record already exists for this INS (opened through ${how}); it is closed (${r.closureReason}, ${r.closureDate}): reactivate it instead`
-      : `a record already exists for this INS, opened through ${how}`,
-    [{ field: 'ins', reason: 'a DMP already exists for this person' }],
-    { recordId: r.id, status: r.status, openingChannel: r.openingChannel, openedAt: r.openedAt.toISOString() },
-  );
+  return {
+    statusCode: 409,
+    code: RecordErrorCode.RECORD_ALREADY_EXISTS,
+    message:
+      r.status === 'closed'
+        ? `a record already exists for this INS (opened through ${how}); it is closed (${r.closureReason}, ${r.closureDate}): reactivate it instead`
+        : `a record already exists for this INS, opened through ${how}`,
+    errors: [{ field: 'ins', reason: `a DMP already exists for this person, opened through ${how}` }],
+    existing: {
+      recordId: r.id,
+      status: r.status,
+      openingChannel: r.openingChannel,
+      openedAt: r.openedAt.toISOString(),
+      closedAt: r.closedAt ? r.closedAt.toISOString() : null,
+      closureReason: r.closureReason,
+    },
+  };
 }
 
 @ApiTags('records')
@@ -80,7 +97,7 @@ export class RecordsController {
     @Body() body: OpenRecordDto,
     @CorrelationId() correlationId: string,
     @Res({ passthrough: true }) res: StatusSettable,
-  ): Promise<RecordView> {
+  ): Promise<RecordView | AlreadyExistsBody> {
     const opener = openerOf(actor);
     if (!opener) throw new RecordException(RecordErrorCode.FORBIDDEN_FOR_ACTOR, `a ${actor.role} may not open a record`);
     const checked = checkOpening(body, new Date());
@@ -89,7 +106,10 @@ export class RecordsController {
       throw new RecordException(RecordErrorCode.FORBIDDEN_FOR_ACTOR, 'online, a person opens only their own record or that of someone they legally represent');
     }
     const outcome = await this.openRecord.execute({ opening: checked.value, opener, correlationId });
-    if (outcome.kind === 'conflict') throw conflictOf(outcome);
+    if (outcome.kind === 'conflict') {
+      res.status(409);
+      return alreadyExistsBody(outcome);
+    }
     res.status(outcome.kind === 'opened' ? 201 : 200);
     return toRecordView(outcome.record);
   }

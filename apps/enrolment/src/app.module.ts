@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@dmp/auth';
+import { PlatformModule } from '@dmp/platform';
+import { BulkModule } from './bulk/bulk.module';
+import { EnrolmentConfig } from './config';
+import { enrolmentEntities } from './database/entities';
+import { enrolmentMigrations } from './database/migrations';
+import { RecordsModule } from './records/records.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: EnrolmentConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forService({ serviceName: 'enrolment', config, entities: enrolmentEntities, migrations: enrolmentMigrations }),
+        AuthModule.forRoot({ secret: config.AUTH_TOKEN_SECRET, devIssuer: config.AUTH_DEV_ISSUER }),
+        RecordsModule,
+        BulkModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,13 @@
+import { BaseServiceConfig, EnvNumber } from '@dmp/platform';
+import { IsInt, Max, Min } from 'class-validator';
+
+export class EnrolmentConfig extends BaseServiceConfig {
+  static override serviceName = 'enrolment';
+
+  /** Rows per transaction in mass openings: larger amortises commits, smaller shows progress sooner. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 20000' })
+  @Max(20000, { message: 'must be between 1 and 20000' })
+  ENROLMENT_BULK_BATCH_SIZE = 2000;
+}
