@@ -1,0 +1,609 @@
+import { basename } from 'node:path';
+import { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { createEvent, FileImportedEvent, FileImportedPayload, FileImportStatus } from '@dmp/contracts';
+import { ReimbursementFileKind } from '@dmp/domain';
+import { appendToOutbox } from '@dmp/messaging';
+import { careWindow, CareWindow, windowMonths } from '../feed/care-window';
+import { LINE_ACCEPTED, LINE_OUT_OF_WINDOW, LineValidator } from '../feed/line-validator';
+import { partitionName, ensurePartitions, LINES_TABLE } from './partitions';
+import { readFeedContent, verifyFeedFile } from './feed-source';
+
+export enum ImportSource {
+  DROP_FOLDER = 'drop-folder',
+  UPLOAD = 'upload',
+  ANNOUNCEMENT = 'announcement',
+  CLI = 'cli',
+}
+
+export interface ImportRequest {
+  path: string;
+  source: ImportSource;
+  /** sha256 of the file as delivered (sidecar, announcement, upload header). Required: a file without one is refused. */
+  expectedSha256: string | null;
+  /** Line count announced outside the file (Kafka announcement); the header's count is always checked. */
+  expectedLines?: number;
+  /** File id announced outside the file; must match the header's. */
+  expectedFileId?: string;
+  correlationId?: string;
+}
+
+export interface ImportCounts {
+  read: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  unknownPatient: number;
+  outOfWindow: number;
+}
+
+export type ImportOutcome = 'completed' | 'refused' | 'already-imported';
+
+export interface ImportSummary {
+  fileId: string;
+  outcome: ImportOutcome;
+  refusalReason?: string;
+  counts: ImportCounts;
+  declaredLines: number;
+  seconds: number;
+  linesPerSecond: number;
+  resumedFromLine: number;
+}
+
+export interface ImportProgress {
+  fileId: string;
+  linesDone: number;
+  totalLines: number;
+  linesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface ImporterSettings {
+  serviceName: string;
+  /** Lines per batch: one transaction, one checkpoint. */
+  batchLines: number;
+  /** Batches loaded at the same time, each on its own connection. */
+  connections: number;
+  /** Rejected lines kept with their reason per batch (all are counted). */
+  rejectsKeptPerBatch: number;
+}
+
+export const DEFAULT_IMPORTER_SETTINGS: ImporterSettings = {
+  serviceName: 'reimbursements',
+  batchLines: 50_000,
+  connections: 2,
+  rejectsKeptPerBatch: 1_000,
+};
+
+const NEWLINE = Buffer.from('\n');
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Lines of one batch on their way to the database: byte ranges of the chunks read, never copies. */
+class Batch {
+  lines = 0;
+  rejected = 0;
+  outOfWindow = 0;
+  endOffset = 0;
+  readonly rejects: { lineNo: number; reason: string }[] = [];
+  // Candidates: valid lines in the window, waiting for the patient and duplicate checks.
+  readonly bufs: Buffer[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  /** Whether the line ended with a bare LF right after `end` (so consecutive lines can be sent as one range). */
+  readonly plainLf: boolean[] = [];
+  readonly ids: number[] = [];
+  readonly months: number[] = [];
+  readonly ins: string[] = [];
+
+  constructor(
+    readonly batchNo: number,
+    readonly firstLine: number,
+  ) {}
+}
+
+interface BatchResult {
+  inserted: number;
+  duplicates: number;
+  unknownPatient: number;
+}
+
+class UniqueViolation extends Error {}
+
+interface Worker {
+  client: PoolClient;
+  release: () => void;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+}
+
+/**
+ * Imports one feed file: verify (checksum, line count, header) before writing anything, then
+ * stream it in batches. Each batch is one transaction that COPYs the accepted lines into the
+ * monthly partitions and records the batch as a checkpoint (byte offset, line numbers, counts),
+ * so a crash at any point resumes after the last committed batch with nothing lost or doubled.
+ * Batch boundaries are fixed by line number (batch k = data lines k*B+1 .. (k+1)*B), which lets
+ * several batches load in parallel and still resume exactly.
+ */
+export class FeedImporter {
+  private readonly settings: ImporterSettings;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    settings: Partial<ImporterSettings> = {},
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.settings = { ...DEFAULT_IMPORTER_SETTINGS, ...settings };
+  }
+
+  async import(request: ImportRequest, onProgress?: (progress: ImportProgress) => void): Promise<ImportSummary> {
+    const started = Date.now();
+    const verification = await verifyFeedFile(request.path);
+    const header = verification.header;
+    const fileId = header?.fileId ?? request.expectedFileId ?? basename(request.path).slice(0, 100);
+    const existing = await this.findFile(fileId);
+    if (existing?.status === 'completed' && existing.sha256 === verification.sha256) {
+      return { ...this.summaryOf(existing, 'already-imported'), seconds: (Date.now() - started) / 1000, linesPerSecond: 0, resumedFromLine: 0 };
+    }
+
+    const refusal = this.refusalReason(request, verification, existing);
+    if (refusal !== null) {
+      await this.refuse(fileId, header?.kind ?? ReimbursementFileKind.DELTA, request, verification.sha256, refusal, header?.lines ?? verification.dataLines);
+      return {
+        fileId,
+        outcome: 'refused',
+        refusalReason: refusal,
+        counts: emptyCounts(),
+        declaredLines: header?.lines ?? 0,
+        seconds: (Date.now() - started) / 1000,
+        linesPerSecond: 0,
+        resumedFromLine: 0,
+      };
+    }
+    if (header === null) throw new Error('unreachable: a file without header is refused');
+
+    const window = careWindow(this.clock());
+    const batchLines = existing?.status === 'importing' ? existing.batch_lines : this.settings.batchLines;
+    await this.dataSource.query(
+      `INSERT INTO reimbursement_files (file_id, kind, period_start, period_end, declared_lines, sha256, size_bytes, location, source, status, batch_lines, started_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'importing', $10, now(), now())
+       ON CONFLICT (file_id) DO UPDATE SET status = 'importing', refusal_reason = NULL, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes,
+         location = EXCLUDED.location, source = EXCLUDED.source, declared_lines = EXCLUDED.declared_lines, updated_at = now(),
+         batch_lines = CASE WHEN reimbursement_files.status = 'importing' THEN reimbursement_files.batch_lines ELSE EXCLUDED.batch_lines END,
+         started_at = CASE WHEN reimbursement_files.status = 'importing' THEN reimbursement_files.started_at ELSE now() END`,
+      [fileId, header.kind, header.periodStart, header.periodEnd, header.lines, verification.sha256, verification.sizeBytes, request.path, request.source, batchLines],
+    );
+    if (existing && existing.status !== 'importing') {
+      // A refused or earlier-version file imported again from scratch: forget old checkpoints.
+      await this.dataSource.query('DELETE FROM reimbursement_import_batches WHERE file_id = $1', [fileId]);
+      await this.dataSource.query('DELETE FROM reimbursement_import_rejects WHERE file_id = $1', [fileId]);
+    }
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await ensurePartitions(runner, windowMonths(window));
+    } finally {
+      await runner.release();
+    }
+
+    const committed = await this.committedBatches(fileId);
+    let resumeBatch = 0;
+    while (committed.has(resumeBatch)) resumeBatch++;
+    const resumeOffset = resumeBatch === 0 ? verification.dataOffset : (committed.get(resumeBatch - 1) as number);
+    const resumedFromLine = resumeBatch * batchLines;
+
+    const progress = new ProgressTracker(fileId, header.lines, await this.linesDone(fileId), onProgress);
+    await this.load(fileId, request.path, resumeOffset, resumeBatch, batchLines, new Set(committed.keys()), window, progress);
+
+    const summary = await this.complete(fileId, header.kind, request.correlationId);
+    const seconds = (Date.now() - started) / 1000;
+    return { ...summary, seconds, linesPerSecond: seconds > 0 ? (summary.counts.read - resumedFromLine) / seconds : 0, resumedFromLine };
+  }
+
+  private refusalReason(request: ImportRequest, verification: Awaited<ReturnType<typeof verifyFeedFile>>, existing: FileRow | null): string | null {
+    if (verification.headerError !== null || verification.header === null) return `unreadable header: ${verification.headerError ?? 'missing'}`;
+    const header = verification.header;
+    if (!request.expectedSha256) return 'no sha256 was delivered with the file (sidecar .sha256, announcement or upload header)';
+    if (request.expectedSha256.toLowerCase() !== verification.sha256) {
+      return `sha256 mismatch: expected ${request.expectedSha256.toLowerCase()}, the file has ${verification.sha256}`;
+    }
+    if (header.lines !== verification.dataLines) return `line count mismatch: the header says ${header.lines}, the file has ${verification.dataLines}`;
+    if (request.expectedLines !== undefined && request.expectedLines !== verification.dataLines) {
+      return `line count mismatch: ${request.expectedLines} announced, the file has ${verification.dataLines}`;
+    }
+    if (request.expectedFileId !== undefined && request.expectedFileId !== header.fileId) {
+      return `file id mismatch: ${request.expectedFileId} announced, the header says ${header.fileId}`;
+    }
+    if (existing?.status === 'completed') return `file ${header.fileId} was already imported with another content (sha256 ${existing.sha256})`;
+    return null;
+  }
+
+  private async load(
+    fileId: string,
+    path: string,
+    startOffset: number,
+    startBatch: number,
+    batchLines: number,
+    committed: Set<number>,
+    window: CareWindow,
+    progress: ProgressTracker,
+  ): Promise<void> {
+    const validator = new LineValidator(window);
+    const workers = await this.openWorkers();
+    const idle = workers.map((w) => w.client);
+    const inflight = new Set<Promise<void>>();
+    let failure: unknown = null;
+
+    const dispatch = async (batch: Batch) => {
+      if (committed.has(batch.batchNo)) return;
+      while (idle.length === 0) await Promise.race(inflight);
+      if (failure !== null) throw failure;
+      const client = idle.pop() as PoolClient;
+      const job = this.loadBatch(client, fileId, batch)
+        .then(() => progress.batchDone(batch.lines))
+        .catch((error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          idle.push(client);
+          inflight.delete(job);
+        });
+      inflight.add(job);
+    };
+
+    try {
+      let batchNo = startBatch;
+      let lineNo = startBatch * batchLines;
+      let batch = new Batch(batchNo, lineNo + 1);
+      let carry: Buffer | null = null;
+      let carryOffset = startOffset; // content offset of carry[0] (or of the next chunk)
+      for await (const chunk of readFeedContent(path, startOffset)) {
+        const buf: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        const base = carryOffset;
+        let pos = 0;
+        for (;;) {
+          const nl = buf.indexOf(LF, pos);
+          if (nl < 0) break;
+          lineNo++;
+          if (!committed.has(batchNo)) this.classify(validator, batch, buf, pos, nl, lineNo);
+          batch.lines++;
+          batch.endOffset = base + nl + 1;
+          pos = nl + 1;
+          if (batch.lines === batchLines) {
+            await dispatch(batch);
+            batchNo++;
+            batch = new Batch(batchNo, lineNo + 1);
+          }
+        }
+        carry = buf.subarray(pos);
+        carryOffset = base + pos;
+      }
+      if (carry && carry.length > 0) {
+        // A last line without its line break.
+        const tail = Buffer.concat([carry, NEWLINE]);
+        lineNo++;
+        if (!committed.has(batchNo)) this.classify(validator, batch, tail, 0, tail.length - 1, lineNo);
+        batch.lines++;
+        batch.endOffset = carryOffset + carry.length;
+      }
+      if (batch.lines > 0) await dispatch(batch);
+      await Promise.all(inflight);
+      if (failure !== null) throw failure;
+    } finally {
+      await Promise.allSettled(inflight);
+      for (const worker of workers) worker.release();
+    }
+  }
+
+  /** Validates one line (bytes [start, nl) of buf) and files it in the batch. */
+  private classify(validator: LineValidator, batch: Batch, buf: Buffer, start: number, nl: number, lineNo: number): void {
+    const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+    const outcome = end === start ? -1 : validator.check(buf, start, end);
+    if (outcome === LINE_ACCEPTED) {
+      batch.bufs.push(buf);
+      batch.starts.push(start);
+      batch.ends.push(end);
+      batch.plainLf.push(end === nl);
+      batch.ids.push(validator.lineId);
+      batch.months.push(validator.month);
+      batch.ins.push(validator.ins);
+    } else if (outcome === LINE_OUT_OF_WINDOW) {
+      batch.outOfWindow++;
+    } else {
+      batch.rejected++;
+      if (batch.rejects.length < this.settings.rejectsKeptPerBatch) {
+        batch.rejects.push({ lineNo, reason: outcome === -1 ? 'the line is empty' : validator.reason });
+      }
+    }
+  }
+
+  /** Dedicated connections from TypeORM's pool: COPY needs the raw pg client. */
+  private async openWorkers(): Promise<Worker[]> {
+    const driver = this.dataSource.driver as unknown as { obtainMasterConnection(): Promise<[PoolClient, () => void]> };
+    const workers: Worker[] = [];
+    for (let i = 0; i < this.settings.connections; i++) {
+      const [client, release] = await driver.obtainMasterConnection();
+      workers.push({ client, release });
+    }
+    return workers;
+  }
+
+  private async loadBatch(client: PoolClient, fileId: string, batch: Batch): Promise<void> {
+    try {
+      await this.loadBatchOnce(client, fileId, batch, false);
+    } catch (error) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      // Another importer committed some of these line ids between our check and our COPY
+      // (overlapping files loaded at the same time): redo the batch through ON CONFLICT.
+      await this.loadBatchOnce(client, fileId, batch, true);
+    }
+  }
+
+  private async loadBatchOnce(client: PoolClient, fileId: string, batch: Batch, viaConflict: boolean): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      // Safe: the rows and their checkpoint commit in this one transaction. If the server
+      // crashes before the WAL reaches disk, both are lost together and the import resumes
+      // from the previous checkpoint; nothing can be counted without its rows or vice versa.
+      await client.query('SET LOCAL synchronous_commit = off');
+      const result = await this.writeRows(client, batch, viaConflict);
+      await client.query(
+        `INSERT INTO reimbursement_import_batches (file_id, batch_no, first_line, line_count, end_offset, imported, duplicates, rejected, unknown_patient, out_of_window, committed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())`,
+        [fileId, batch.batchNo, batch.firstLine, batch.lines, batch.endOffset, result.inserted, result.duplicates, batch.rejected, result.unknownPatient, batch.outOfWindow],
+      );
+      if (batch.rejects.length > 0) {
+        await client.query(
+          `INSERT INTO reimbursement_import_rejects (file_id, line_no, reason)
+           SELECT $1, * FROM unnest($2::bigint[], $3::text[])`,
+          [fileId, batch.rejects.map((r) => r.lineNo), batch.rejects.map((r) => r.reason)],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isUniqueViolation(error) && !viaConflict) throw new UniqueViolation();
+      throw error;
+    }
+  }
+
+  private async writeRows(client: PoolClient, batch: Batch, viaConflict: boolean): Promise<BatchResult> {
+    const count = batch.ids.length;
+    if (count === 0) return { inserted: 0, duplicates: 0, unknownPatient: 0 };
+
+    // 1. Patients with an open DMP (the local read model of enrolment events).
+    const distinctIns = [...new Set(batch.ins)];
+    const openRows = await client.query<{ ins: string }>('SELECT ins FROM reimbursement_open_records WHERE ins = ANY($1::text[]) AND is_open', [distinctIns]);
+    const open = new Set(openRows.rows.map((r) => r.ins));
+    const keep = new Uint8Array(count);
+    let unknownPatient = 0;
+    const idsByMonth = new Map<number, number[]>();
+    const firstIndexOfId = new Map<number, number>();
+    let duplicates = 0;
+    for (let i = 0; i < count; i++) {
+      if (!open.has(batch.ins[i])) {
+        unknownPatient++;
+        continue;
+      }
+      const id = batch.ids[i];
+      if (firstIndexOfId.has(id)) {
+        duplicates++; // the same line twice in one batch
+        continue;
+      }
+      firstIndexOfId.set(id, i);
+      keep[i] = 1;
+      let list = idsByMonth.get(batch.months[i]);
+      if (!list) idsByMonth.set(batch.months[i], (list = []));
+      list.push(id);
+    }
+
+    // 2. Line ids already stored (re-imports, overlapping files), probed per monthly partition.
+    if (!viaConflict && idsByMonth.size > 0) {
+      const params: number[][] = [];
+      const selects: string[] = [];
+      for (const [month, ids] of idsByMonth) {
+        ids.sort((a, b) => a - b);
+        params.push(ids);
+        selects.push(`SELECT line_id FROM ${partitionName(month)} WHERE line_id = ANY($${params.length}::bigint[])`);
+      }
+      const existing = await client.query<{ line_id: string }>(selects.join(' UNION ALL '), params);
+      for (const row of existing.rows) {
+        const index = firstIndexOfId.get(Number(row.line_id));
+        if (index !== undefined && keep[index] === 1) {
+          keep[index] = 0;
+          duplicates++;
+        }
+      }
+    }
+
+    // 3. COPY the kept lines as they were read, coalescing neighbours into one write.
+    const target = viaConflict ? 'reimbursement_lines_staging' : LINES_TABLE;
+    if (viaConflict) {
+      await client.query(`CREATE TEMP TABLE IF NOT EXISTS reimbursement_lines_staging (LIKE ${LINES_TABLE} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+    }
+    let kept = 0;
+    const copy = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT csv)`));
+    const done = new Promise<void>((resolve, reject) => {
+      copy.on('finish', resolve);
+      copy.on('error', reject);
+    });
+    let runBuf: Buffer | null = null;
+    let runStart = 0;
+    let runEnd = 0;
+    const flushRun = () => {
+      if (runBuf !== null && runEnd > runStart) copy.write(runBuf.subarray(runStart, runEnd));
+      runBuf = null;
+    };
+    for (let i = 0; i < count; i++) {
+      if (keep[i] === 0) continue;
+      kept++;
+      const buf = batch.bufs[i];
+      const start = batch.starts[i];
+      const end = batch.ends[i];
+      if (batch.plainLf[i] && end < buf.length) {
+        if (runBuf === buf && runEnd === start) {
+          runEnd = end + 1;
+        } else {
+          flushRun();
+          runBuf = buf;
+          runStart = start;
+          runEnd = end + 1;
+        }
+      } else {
+        flushRun();
+        copy.write(buf.subarray(start, end));
+        copy.write(NEWLINE);
+      }
+    }
+    flushRun();
+    copy.end();
+    await done;
+
+    if (!viaConflict) return { inserted: kept, duplicates, unknownPatient };
+    const inserted = await client.query(`INSERT INTO ${LINES_TABLE} SELECT * FROM reimbursement_lines_staging ON CONFLICT (line_id) DO NOTHING`);
+    const insertedCount = inserted.rowCount ?? 0;
+    return { inserted: insertedCount, duplicates: duplicates + (kept - insertedCount), unknownPatient };
+  }
+
+  private async complete(fileId: string, kind: ReimbursementFileKind, correlationId?: string): Promise<Omit<ImportSummary, 'seconds' | 'linesPerSecond' | 'resumedFromLine'>> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        `UPDATE reimbursement_files f SET status = 'completed', completed_at = now(), updated_at = now(),
+                lines_read = t.lines, imported = t.imported, duplicates = t.duplicates, rejected = t.rejected,
+                unknown_patient = t.unknown_patient, out_of_window = t.out_of_window
+           FROM (SELECT coalesce(sum(line_count), 0) AS lines, coalesce(sum(imported), 0) AS imported, coalesce(sum(duplicates), 0) AS duplicates,
+                        coalesce(sum(rejected), 0) AS rejected, coalesce(sum(unknown_patient), 0) AS unknown_patient, coalesce(sum(out_of_window), 0) AS out_of_window
+                   FROM reimbursement_import_batches WHERE file_id = $1) t
+          WHERE f.file_id = $1 AND f.status = 'importing'
+          RETURNING f.*`,
+        [fileId],
+      )) as [FileRow[], number];
+      const file = rows[0] ?? (await this.findFile(fileId));
+      if (!file) throw new Error(`file ${fileId} disappeared during its import`);
+      if (rows.length > 0) {
+        const payload: FileImportedPayload = {
+          fileId,
+          kind,
+          status: FileImportStatus.COMPLETED,
+          counts: countsOf(file),
+          startedAt: new Date(file.started_at).toISOString(),
+          completedAt: new Date(file.completed_at ?? Date.now()).toISOString(),
+        };
+        await appendToOutbox(manager, createEvent(FileImportedEvent, payload, { producer: this.settings.serviceName, correlationId: correlationId ?? fileId }));
+      }
+      return this.summaryOf(file, 'completed');
+    });
+  }
+
+  private async refuse(fileId: string, kind: ReimbursementFileKind, request: ImportRequest, sha256: string, reason: string, declaredLines: number): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `INSERT INTO reimbursement_files (file_id, kind, period_start, period_end, declared_lines, sha256, size_bytes, location, source, status, refusal_reason, batch_lines, started_at, updated_at, completed_at)
+         VALUES ($1, $2, NULL, NULL, $3, $4, 0, $5, $6, 'refused', $7, $8, now(), now(), now())
+         ON CONFLICT (file_id) DO UPDATE SET status = 'refused', refusal_reason = EXCLUDED.refusal_reason, updated_at = now(), completed_at = now()
+           WHERE reimbursement_files.status <> 'completed'
+         RETURNING started_at, completed_at`,
+        [fileId, kind, declaredLines, sha256, request.path, request.source, reason, this.settings.batchLines],
+      )) as { started_at: Date; completed_at: Date }[];
+      if (rows.length === 0) return; // a completed file stays completed; the duplicate delivery is only reported
+      const payload: FileImportedPayload = {
+        fileId,
+        kind,
+        status: FileImportStatus.REFUSED,
+        counts: emptyCounts(),
+        refusalReason: reason.slice(0, 1000),
+        startedAt: new Date(rows[0].started_at).toISOString(),
+        completedAt: new Date(rows[0].completed_at).toISOString(),
+      };
+      await appendToOutbox(manager, createEvent(FileImportedEvent, payload, { producer: this.settings.serviceName, correlationId: request.correlationId ?? fileId }));
+    });
+  }
+
+  private async findFile(fileId: string): Promise<FileRow | null> {
+    const rows = (await this.dataSource.query('SELECT * FROM reimbursement_files WHERE file_id = $1', [fileId])) as FileRow[];
+    return rows[0] ?? null;
+  }
+
+  /** batch_no -> content offset after the batch. */
+  private async committedBatches(fileId: string): Promise<Map<number, number>> {
+    const rows = (await this.dataSource.query('SELECT batch_no, end_offset FROM reimbursement_import_batches WHERE file_id = $1', [fileId])) as {
+      batch_no: number;
+      end_offset: string;
+    }[];
+    return new Map(rows.map((r) => [Number(r.batch_no), Number(r.end_offset)]));
+  }
+
+  private async linesDone(fileId: string): Promise<number> {
+    const rows = (await this.dataSource.query('SELECT coalesce(sum(line_count), 0) AS n FROM reimbursement_import_batches WHERE file_id = $1', [fileId])) as { n: string }[];
+    return Number(rows[0].n);
+  }
+
+  private summaryOf(file: FileRow, outcome: ImportOutcome): Omit<ImportSummary, 'seconds' | 'linesPerSecond' | 'resumedFromLine'> {
+    return { fileId: file.file_id, outcome, counts: countsOf(file), declaredLines: Number(file.declared_lines) };
+  }
+}
+
+export interface FileRow {
+  file_id: string;
+  kind: string;
+  status: string;
+  sha256: string;
+  declared_lines: string;
+  batch_lines: number;
+  lines_read: string;
+  imported: string;
+  duplicates: string;
+  rejected: string;
+  unknown_patient: string;
+  out_of_window: string;
+  started_at: Date;
+  completed_at: Date | null;
+}
+
+function emptyCounts(): ImportCounts {
+  return { read: 0, imported: 0, duplicates: 0, rejected: 0, unknownPatient: 0, outOfWindow: 0 };
+}
+
+function countsOf(file: FileRow): ImportCounts {
+  return {
+    read: Number(file.lines_read),
+    imported: Number(file.imported),
+    duplicates: Number(file.duplicates),
+    rejected: Number(file.rejected),
+    unknownPatient: Number(file.unknown_patient),
+    outOfWindow: Number(file.out_of_window),
+  };
+}
+
+/** Lines done, rate over the last ten seconds and the ETA, reported after each committed batch. */
+class ProgressTracker {
+  private readonly samples: { at: number; lines: number }[] = [];
+
+  constructor(
+    private readonly fileId: string,
+    private readonly totalLines: number,
+    private done: number,
+    private readonly listener?: (progress: ImportProgress) => void,
+  ) {
+    this.samples.push({ at: Date.now(), lines: done });
+  }
+
+  batchDone(lines: number): void {
+    this.done += lines;
+    const now = Date.now();
+    this.samples.push({ at: now, lines: this.done });
+    while (this.samples.length > 2 && now - this.samples[1].at > 10_000) this.samples.shift();
+    const first = this.samples[0];
+    const rate = now > first.at ? ((this.done - first.lines) * 1000) / (now - first.at) : 0;
+    this.listener?.({
+      fileId: this.fileId,
+      linesDone: this.done,
+      totalLines: this.totalLines,
+      linesPerSecond: rate,
+      etaSeconds: rate > 0 ? Math.max(0, (this.totalLines - this.done) / rate) : null,
+    });
+  }
+}
