@@ -1,0 +1,201 @@
+// One client connection: length-prefixed framing, dispatch, and responses written strictly in
+// request order even when a later request (say a Heartbeat) completes before an earlier one
+// parked in long-poll. Nothing thrown by a handler escapes: the connection is closed and the
+// reason logged, and every other connection keeps being served.
+import type { Socket } from 'node:net';
+import type { BrokerLogger } from '../logger';
+import { ProtocolError, Reader } from '../protocol/codec';
+
+export interface RequestContext {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+  body: Reader;
+  receivedAt: number;
+  connection: Connection;
+}
+
+/** A response body (without size and correlation id), or null for "send nothing" (acks=0). */
+export type HandlerResult = Buffer[] | null;
+export type RequestDispatcher = (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>;
+
+interface Slot {
+  correlationId: number;
+  ready: boolean;
+  chunks: HandlerResult;
+}
+
+const MAX_IN_FLIGHT = 128;
+
+export class Connection {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly queue: Slot[] = [];
+  private paused = false;
+  closed = false;
+  readonly remote: string;
+
+  constructor(
+    readonly socket: Socket,
+    readonly id: number,
+    private readonly maxFrameBytes: number,
+    private readonly dispatch: RequestDispatcher,
+    private readonly logger: BrokerLogger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => this.onData(data));
+    socket.on('error', (error) => this.logger.debug('connection error', { connection: this.id, remote: this.remote, error: error.message }));
+    socket.on('close', () => {
+      this.closed = true;
+      this.queue.length = 0;
+      this.onClose(this);
+    });
+    socket.on('drain', () => this.maybeResume());
+  }
+
+  /** Closes the connection, logging why. */
+  abort(reason: string, fields: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.logger.warn('closing connection', { connection: this.id, remote: this.remote, reason, ...fields });
+    this.closed = true;
+    this.chunks = [];
+    this.buffered = 0;
+    this.socket.destroy();
+  }
+
+  private onData(data: Buffer): void {
+    if (this.closed) return;
+    this.chunks.push(data);
+    this.buffered += data.length;
+    try {
+      this.drainFrames();
+    } catch (error) {
+      this.abort('internal error while reading frames', { error: String(error) });
+    }
+  }
+
+  private drainFrames(): void {
+    while (!this.closed && !this.paused && this.buffered >= 4) {
+      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+      const size = this.chunks[0].readInt32BE(0);
+      if (size < 8 || size > this.maxFrameBytes) {
+        this.abort(size < 8 ? 'frame too small' : 'frame larger than maxFrameBytes', { frameBytes: size, maxFrameBytes: this.maxFrameBytes });
+        return;
+      }
+      if (this.buffered < 4 + size) return;
+      let frame: Buffer;
+      const first = this.chunks[0];
+      if (first.length >= 4 + size) {
+        frame = first.subarray(4, 4 + size);
+        if (first.length === 4 + size) this.chunks.shift();
+        else this.chunks[0] = first.subarray(4 + size);
+      } else {
+        const all = Buffer.concat(this.chunks);
+        frame = all.subarray(4, 4 + size);
+        this.chunks = all.length > 4 + size ? [all.subarray(4 + size)] : [];
+      }
+      this.buffered -= 4 + size;
+      this.handleFrame(frame);
+    }
+  }
+
+  private handleFrame(frame: Buffer): void {
+    const body = new Reader(frame);
+    let ctx: RequestContext;
+    try {
+      const apiKey = body.int16();
+      const apiVersion = body.int16();
+      const correlationId = body.int32();
+      const clientId = body.nullableString();
+      ctx = { apiKey, apiVersion, correlationId, clientId, body, receivedAt: Date.now(), connection: this };
+    } catch (error) {
+      this.abort('malformed request header', { error: String(error) });
+      return;
+    }
+    const slot: Slot = { correlationId: ctx.correlationId, ready: false, chunks: null };
+    this.queue.push(slot);
+    if (this.queue.length >= MAX_IN_FLIGHT && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    let result: HandlerResult | Promise<HandlerResult>;
+    try {
+      result = this.dispatch(ctx);
+    } catch (error) {
+      this.fail(ctx, error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (chunks) => this.complete(slot, chunks),
+        (error: unknown) => this.fail(ctx, error),
+      );
+    } else this.complete(slot, result);
+  }
+
+  private fail(ctx: RequestContext, error: unknown): void {
+    const malformed = error instanceof ProtocolError || error instanceof RangeError;
+    this.abort(malformed ? 'malformed request' : 'request handler failed', {
+      apiKey: ctx.apiKey,
+      apiVersion: ctx.apiVersion,
+      correlationId: ctx.correlationId,
+      error: error instanceof Error ? error.message : String(error),
+      ...(malformed ? {} : { stack: error instanceof Error ? error.stack : undefined }),
+    });
+  }
+
+  private complete(slot: Slot, chunks: HandlerResult): void {
+    if (this.closed) return;
+    slot.ready = true;
+    slot.chunks = chunks;
+    this.flush();
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    let corked = false;
+    while (this.queue.length > 0 && this.queue[0].ready) {
+      const slot = this.queue.shift() as Slot;
+      if (slot.chunks === null) continue;
+      if (!corked) {
+        socket.cork();
+        corked = true;
+      }
+      let size = 4;
+      for (const c of slot.chunks) size += c.length;
+      const head = Buffer.allocUnsafe(8);
+      head.writeInt32BE(size, 0);
+      head.writeInt32BE(slot.correlationId, 4);
+      socket.write(head);
+      for (const c of slot.chunks) socket.write(c);
+    }
+    if (corked) socket.uncork();
+    if (socket.writableNeedDrain && !this.paused) {
+      // A client that does not read its responses stops being read from.
+      this.paused = true;
+      socket.pause();
+      return;
+    }
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed && this.queue.length < MAX_IN_FLIGHT / 2 && !this.socket.writableNeedDrain) {
+      this.paused = false;
+      this.socket.resume();
+      try {
+        this.drainFrames();
+      } catch (error) {
+        this.abort('internal error while reading frames', { error: String(error) });
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}

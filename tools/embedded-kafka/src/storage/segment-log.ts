@@ -1,0 +1,392 @@
+// One partition's log: append-only segment files named after their base offset, each with a
+// sparse in-memory offset index (one entry per `indexIntervalBytes`) rebuilt from the batch
+// headers when the log is opened. Batches are opaque: the log reads and writes whole batches
+// and only ever touches their headers.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BATCH_HEADER_BYTES, BatchField, BatchHeader, LOG_OVERHEAD, checkBatch, parseBatchHeader, readInt64, writeInt64 } from '../protocol/record-batch';
+import type { BrokerLogger } from '../logger';
+
+export interface SegmentLogOptions {
+  segmentBytes: number;
+  segmentMs: number;
+  indexIntervalBytes: number;
+  logger: BrokerLogger;
+  /** Called for every valid batch found while opening (producer state rebuild). */
+  onRecoveredBatch?: (header: BatchHeader) => void;
+}
+
+export class Segment {
+  /** Sparse index: batch base offsets and their file positions, ascending. */
+  readonly indexOffsets: number[] = [];
+  readonly indexPositions: number[] = [];
+  private lastIndexedPosition = -Infinity;
+
+  constructor(
+    readonly baseOffset: number,
+    readonly file: string,
+    public fd: number,
+    public size: number,
+    public nextOffset: number,
+    public maxTimestamp: number,
+    public createdAt: number,
+    public lastAppendAt: number,
+  ) {}
+
+  addToIndex(offset: number, position: number, interval: number): void {
+    if (position - this.lastIndexedPosition < interval) return;
+    this.indexOffsets.push(offset);
+    this.indexPositions.push(position);
+    this.lastIndexedPosition = position;
+  }
+
+  /** File position of the last indexed batch starting at or before `offset`. */
+  lookup(offset: number): number {
+    const offsets = this.indexOffsets;
+    let lo = 0;
+    let hi = offsets.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] <= offset) {
+        found = this.indexPositions[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+}
+
+export type ReadResult = { kind: 'ok'; records: Buffer | null } | { kind: 'out-of-range' };
+
+const SCAN_CHUNK = 1 << 20;
+
+export function segmentFileName(baseOffset: number): string {
+  return String(baseOffset).padStart(20, '0') + '.log';
+}
+
+export class SegmentLog {
+  readonly segments: Segment[] = [];
+  /** Set when an append happened since the last flush (group fsync). */
+  dirty = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: SegmentLogOptions,
+  ) {}
+
+  static open(dir: string, options: SegmentLogOptions): SegmentLog {
+    fs.mkdirSync(dir, { recursive: true });
+    const log = new SegmentLog(dir, options);
+    log.recover();
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.segments[0].baseOffset;
+  }
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+  get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+  get sizeBytes(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.size;
+    return total;
+  }
+
+  private recover(): void {
+    const files = fs
+      .readdirSync(this.dir)
+      .filter((f) => /^\d{20}\.log$/.test(f))
+      .sort();
+    for (const f of files) {
+      const file = path.join(this.dir, f);
+      const baseOffset = Number(f.slice(0, 20));
+      if (this.segments.length > 0 && baseOffset !== this.active.nextOffset) {
+        // A gap means an earlier segment lost its tail: later segments cannot be trusted.
+        this.options.logger.warn('dropping segment after an offset gap', { file, expected: this.active.nextOffset });
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      const fd = fs.openSync(file, 'r+');
+      const stat = fs.fstatSync(fd);
+      const seg = new Segment(baseOffset, file, fd, stat.size, baseOffset, -1, stat.birthtimeMs || stat.mtimeMs, stat.mtimeMs);
+      const isLast = f === files[files.length - 1];
+      this.scan(seg, isLast);
+      this.segments.push(seg);
+    }
+    if (this.segments.length === 0) this.segments.push(this.createSegment(0));
+  }
+
+  /** Walks a segment's batches, rebuilding the index; truncates a torn or corrupt tail. */
+  private scan(seg: Segment, verifyCrc: boolean): void {
+    const fileSize = seg.size;
+    let pos = 0;
+    let expected = seg.baseOffset;
+    let problem: string | null = null;
+    while (pos < fileSize && problem === null) {
+      const want = Math.min(SCAN_CHUNK, fileSize - pos);
+      const chunk = Buffer.allocUnsafe(want);
+      const got = fs.readSync(seg.fd, chunk, 0, want, pos);
+      let at = 0;
+      while (at < got) {
+        if (got - at < BATCH_HEADER_BYTES) {
+          if (pos + at + BATCH_HEADER_BYTES > fileSize) problem = 'torn batch header';
+          break;
+        }
+        const h = parseBatchHeader(chunk, at);
+        if (chunk.readInt8(at + BatchField.Magic) !== 2 || h.size < BATCH_HEADER_BYTES) {
+          problem = 'invalid batch header';
+          break;
+        }
+        if (pos + at + h.size > fileSize) {
+          problem = 'torn batch';
+          break;
+        }
+        if (at + h.size > got) {
+          // Batch continues past this chunk: re-read starting at it.
+          if (at === 0) {
+            const big = Buffer.allocUnsafe(h.size);
+            fs.readSync(seg.fd, big, 0, h.size, pos);
+            if (verifyCrc && checkBatch(big, 0, h.size, false)) {
+              problem = 'CRC mismatch';
+              break;
+            }
+            if (!this.accept(seg, h, pos, expected)) {
+              problem = 'offset discontinuity';
+              break;
+            }
+            expected = h.baseOffset + h.lastOffsetDelta + 1;
+            at = h.size;
+          }
+          break;
+        }
+        if (verifyCrc && checkBatch(chunk, at, h.size, false)) {
+          problem = 'CRC mismatch';
+          break;
+        }
+        if (!this.accept(seg, h, pos + at, expected)) {
+          problem = 'offset discontinuity';
+          break;
+        }
+        expected = h.baseOffset + h.lastOffsetDelta + 1;
+        at += h.size;
+      }
+      pos += at;
+      if (at === 0 && problem === null) problem = 'unreadable batch';
+    }
+    if (problem !== null && pos < fileSize) {
+      this.options.logger.warn('truncating segment tail during recovery', { file: seg.file, reason: problem, validBytes: pos, fileBytes: fileSize });
+      fs.ftruncateSync(seg.fd, pos);
+      fs.fsyncSync(seg.fd);
+    }
+    seg.size = pos;
+    seg.nextOffset = expected;
+  }
+
+  private accept(seg: Segment, h: BatchHeader, position: number, expected: number): boolean {
+    if (h.baseOffset !== expected || h.lastOffsetDelta < 0) return false;
+    seg.addToIndex(h.baseOffset, position, this.options.indexIntervalBytes);
+    if (h.maxTimestamp > seg.maxTimestamp) seg.maxTimestamp = h.maxTimestamp;
+    if (h.producerId >= 0) this.options.onRecoveredBatch?.(h);
+    return true;
+  }
+
+  private createSegment(baseOffset: number): Segment {
+    const file = path.join(this.dir, segmentFileName(baseOffset));
+    const fd = fs.openSync(file, 'w+');
+    syncDir(this.dir);
+    const now = Date.now();
+    return new Segment(baseOffset, file, fd, 0, baseOffset, -1, now, now);
+  }
+
+  private roll(): void {
+    const old = this.active;
+    // Make the closed segment durable now: the group flusher only tracks the active one.
+    fs.fsyncSync(old.fd);
+    this.segments.push(this.createSegment(old.nextOffset));
+  }
+
+  /**
+   * Assigns offsets to the batches (rewriting baseOffset in place) and appends them with one
+   * positional writev. Returns the base offset of the first batch.
+   */
+  append(batches: Buffer[], now = Date.now()): number {
+    let seg = this.active;
+    if (seg.size > 0 && (seg.size >= this.options.segmentBytes || now - seg.createdAt >= this.options.segmentMs)) {
+      this.roll();
+      seg = this.active;
+    }
+    const first = seg.nextOffset;
+    let next = first;
+    let position = seg.size;
+    let total = 0;
+    for (const b of batches) {
+      writeInt64(b, BatchField.BaseOffset, next);
+      seg.addToIndex(next, position, this.options.indexIntervalBytes);
+      next += b.readInt32BE(BatchField.LastOffsetDelta) + 1;
+      const ts = readInt64(b, BatchField.MaxTimestamp);
+      if (ts > seg.maxTimestamp) seg.maxTimestamp = ts;
+      position += b.length;
+      total += b.length;
+    }
+    const written = batches.length === 1 ? fs.writeSync(seg.fd, batches[0], 0, total, seg.size) : fs.writevSync(seg.fd, batches, seg.size);
+    if (written !== total) {
+      fs.ftruncateSync(seg.fd, seg.size);
+      throw new Error(`short write: ${written} of ${total} bytes`);
+    }
+    seg.size += total;
+    seg.nextOffset = next;
+    seg.lastAppendAt = now;
+    this.dirty = true;
+    return first;
+  }
+
+  /**
+   * Whole batches starting with the one that contains `offset`, up to `maxBytes` (the first
+   * batch is always returned whole even when larger). Null records when offset == log end.
+   */
+  read(offset: number, maxBytes: number): ReadResult {
+    if (offset < this.logStartOffset || offset > this.logEndOffset) return { kind: 'out-of-range' };
+    if (offset === this.logEndOffset) return { kind: 'ok', records: null };
+    const seg = this.findSegment(offset);
+    let pos = seg.lookup(offset);
+    const limit = Math.max(maxBytes, 1);
+    for (;;) {
+      if (pos >= seg.size) return { kind: 'ok', records: null };
+      const want = Math.min(seg.size - pos, this.options.indexIntervalBytes + limit + BATCH_HEADER_BYTES);
+      const chunk = Buffer.allocUnsafe(want);
+      const got = fs.readSync(seg.fd, chunk, 0, want, pos);
+      let at = 0;
+      let start = -1;
+      while (at + LOG_OVERHEAD + 15 <= got) {
+        const size = chunk.readInt32BE(at + BatchField.BatchLength) + LOG_OVERHEAD;
+        if (size < BATCH_HEADER_BYTES) return { kind: 'ok', records: null };
+        const last = readInt64(chunk, at) + chunk.readInt32BE(at + BatchField.LastOffsetDelta);
+        if (last >= offset) {
+          start = at;
+          break;
+        }
+        at += size;
+      }
+      if (start < 0) {
+        if (at === 0) return { kind: 'ok', records: null };
+        pos += at;
+        continue;
+      }
+      let end = start;
+      while (end + LOG_OVERHEAD <= got) {
+        const size = chunk.readInt32BE(end + BatchField.BatchLength) + LOG_OVERHEAD;
+        if (end + size > got) break;
+        if (end > start && end + size - start > limit) break;
+        end += size;
+      }
+      if (end === start) {
+        const size = chunk.readInt32BE(start + BatchField.BatchLength) + LOG_OVERHEAD;
+        const whole = Buffer.allocUnsafe(size);
+        fs.readSync(seg.fd, whole, 0, size, pos + start);
+        return { kind: 'ok', records: whole };
+      }
+      return { kind: 'ok', records: chunk.subarray(start, end) };
+    }
+  }
+
+  /** Bytes available from `offset` to the log end, cheaply (for long-poll minBytes). */
+  bytesAvailableFrom(offset: number): number {
+    if (offset >= this.logEndOffset || offset < this.logStartOffset) return 0;
+    const seg = this.findSegment(offset);
+    let total = seg.size - seg.lookup(offset);
+    for (let i = this.segments.indexOf(seg) + 1; i < this.segments.length; i++) total += this.segments[i].size;
+    return total;
+  }
+
+  private findSegment(offset: number): Segment {
+    const segs = this.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (segs[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return segs[lo];
+  }
+
+  /** Largest offset whose batch max timestamp is >= ts (ListOffsets by time), or -1. */
+  offsetForTimestamp(ts: number): number {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts) continue;
+      let pos = 0;
+      const header = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
+      while (pos + BATCH_HEADER_BYTES <= seg.size) {
+        fs.readSync(seg.fd, header, 0, BATCH_HEADER_BYTES, pos);
+        const h = parseBatchHeader(header);
+        if (h.maxTimestamp >= ts) return h.baseOffset;
+        pos += h.size;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Deletes whole old segments beyond the age or size limit. The active segment is rolled
+   * first when it alone is expired by age, so an idle topic is emptied too.
+   */
+  applyRetention(now: number, retentionMs: number, retentionBytes: number): number {
+    const expired = (s: Segment): boolean => retentionMs >= 0 && now - (s.maxTimestamp > 0 ? s.maxTimestamp : s.lastAppendAt) > retentionMs;
+    if (this.active.size > 0 && expired(this.active)) this.roll();
+    let deleted = 0;
+    let total = this.sizeBytes;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0];
+      const overSize = retentionBytes >= 0 && total - oldest.size >= retentionBytes;
+      if (!expired(oldest) && !overSize) break;
+      this.segments.shift();
+      total -= oldest.size;
+      closeQuietly(oldest.fd);
+      fs.rmSync(oldest.file, { force: true });
+      deleted++;
+      this.options.logger.info('retention deleted segment', { file: oldest.file, baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset });
+    }
+    return deleted;
+  }
+
+  /** Durable write barrier for the active segment (called by the group flusher). */
+  flushFd(): number {
+    this.dirty = false;
+    return this.active.fd;
+  }
+
+  close(): void {
+    for (const s of this.segments) closeQuietly(s.fd);
+  }
+
+  closeAndDelete(): void {
+    this.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+export function syncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Directory fsync is unsupported on some file systems; the data files are still synced.
+  }
+}
