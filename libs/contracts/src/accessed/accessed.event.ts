@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsEnum, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsEnum, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { AccessMode, AccessTargetKind, DocumentType, Ins } from '@dmp/domain';
 import { AccessorRef } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -29,15 +28,13 @@ export class AccessedPayload {
   @IsIns()
   ins!: Ins;
 
-  @ValidateNested()
-  @Type(() => AccessorRef)
+  @NestedObject(() => AccessorRef)
   accessor!: AccessorRef;
 
   @IsEnum(AccessMode)
   mode!: AccessMode;
 
-  @ValidateNested()
-  @Type(() => AccessTarget)
+  @NestedObject(() => AccessTarget)
   target!: AccessTarget;
 
   @IsBoolean()

@@ -1,9 +1,7 @@
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { Grantee } from '../common/grantee';
 import { ActorRef } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -12,12 +10,10 @@ export class AuthorisationRevokedPayload {
   @IsIns()
   ins!: Ins;
 
-  @ValidateNested()
-  @Type(() => Grantee)
+  @NestedObject(() => Grantee)
   grantee!: Grantee;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsBase64, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { IsBase64, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { DocumentFormat, DocumentType, Ins, IsoDate } from '@dmp/domain';
 import { AuthorRef, DocumentVisibility, SHA256_HEX } from './references';
-import { IsIns, IsIsoDate, IsIsoDateTime } from './validators';
+import { IsIns, IsIsoDate, IsIsoDateTime, NestedObject } from './validators';
 
 /** Printable ASCII without spaces: establishments' ids are often OIDs with extensions. */
 export const DOCUMENT_ID = /^[\x21-\x7e]{1,128}$/;
@@ -26,8 +25,7 @@ export class DocumentMetadata {
   @Length(1, 255)
   title!: string;
 
-  @ValidateNested()
-  @Type(() => AuthorRef)
+  @NestedObject(() => AuthorRef)
   author!: AuthorRef;
 
   /** When the document was written. */
@@ -53,8 +51,7 @@ export class DocumentMetadata {
 
   /** Absent means all false. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => DocumentVisibility)
+  @NestedObject(() => DocumentVisibility)
   visibility?: DocumentVisibility;
 
   /** Declares a replacement: the documentId being replaced (may be this one, for a new version). */

@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsEmail,
@@ -8,7 +7,7 @@ import {
   Length,
   Matches,
   ValidateIf,
-  ValidateNested,
+  
 } from 'class-validator';
 import {
   ActorRole,
@@ -22,7 +21,7 @@ import {
   Rpps,
   Sex,
 } from '@dmp/domain';
-import { IsFiness, IsIns, IsIsoDate, IsIsoDateTime, IsRpps } from './validators';
+import { IsFiness, IsIns, IsIsoDate, IsIsoDateTime, IsRpps, NestedObject } from './validators';
 
 /** Who did something: a role and that role's identifier (INS, RPPS, FINESS, agent id...). */
 export class ActorRef {
@@ -58,8 +57,7 @@ export class EmergencyChoices {
 
 /** A consent as recorded: who gave it, where (the counter, pharmacy, website...) and when. */
 export class ConsentRecord {
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsString()
@@ -99,8 +97,7 @@ export class LegalRepresentative {
   relationship!: LegalRepresentativeRelationship;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => Contacts)
+  @NestedObject(() => Contacts)
   contacts?: Contacts;
 }
 

@@ -1,4 +1,5 @@
-import { ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
+import { IsObject, ValidateBy, ValidateNested, ValidationArguments, ValidationOptions } from 'class-validator';
+import { Type } from 'class-transformer';
 import { Validation, validateCpamCode, validateFiness, validateIns, validateIsoDate, validateRpps } from '@dmp/domain';
 
 /**
@@ -68,4 +69,28 @@ export function IsIsoDateTime(validationOptions?: ValidationOptions): PropertyDe
     },
     validationOptions,
   );
+}
+
+type ClassRef = () => new () => object;
+
+/**
+ * A required nested object: must be an object (class-validator's ValidateNested alone lets a
+ * missing one through), is turned into its class and validated. Put @IsOptional() before it
+ * for an optional one.
+ */
+export function NestedObject(cls: ClassRef): PropertyDecorator {
+  return (target, property) => {
+    IsObject({ message: `${String(property)} must be an object` })(target, property);
+    ValidateNested()(target, property);
+    Type(cls)(target, property);
+  };
+}
+
+/** An array of nested objects, each one validated with its class. Combine with @IsArray(). */
+export function NestedObjects(cls: ClassRef): PropertyDecorator {
+  return (target, property) => {
+    IsObject({ each: true, message: `each of ${String(property)} must be an object` })(target, property);
+    ValidateNested({ each: true })(target, property);
+    Type(cls)(target, property);
+  };
 }

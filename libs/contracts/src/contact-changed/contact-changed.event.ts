@@ -1,8 +1,6 @@
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { ActorRef, Contacts } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -11,12 +9,10 @@ export class ContactChangedPayload {
   @IsIns()
   ins!: Ins;
 
-  @ValidateNested()
-  @Type(() => Contacts)
+  @NestedObject(() => Contacts)
   contacts!: Contacts;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

@@ -1,8 +1,6 @@
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { ActorRef, LegalRepresentative } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -12,12 +10,10 @@ export class DependantAttachedPayload {
   @IsIns()
   ins!: Ins;
 
-  @ValidateNested()
-  @Type(() => LegalRepresentative)
+  @NestedObject(() => LegalRepresentative)
   representative!: LegalRepresentative;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

@@ -1,9 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { DocumentFormat, DocumentType, Ins, SourceCategory } from '@dmp/domain';
 import { DOCUMENT_ID } from '../common/document-metadata';
 import { ActorRef, AuthorRef, DocumentVisibility, EstablishmentRef, SHA256_HEX } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -34,18 +33,15 @@ export class DocumentAddedPayload {
 
   /** Absent for a document the patient added. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AuthorRef)
+  @NestedObject(() => AuthorRef)
   author?: AuthorRef;
 
   /** Present when an establishment fed it. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => EstablishmentRef)
+  @NestedObject(() => EstablishmentRef)
   establishment?: EstablishmentRef;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   addedBy!: ActorRef;
 
   @Matches(SHA256_HEX)
@@ -55,8 +51,7 @@ export class DocumentAddedPayload {
   @Min(0)
   sizeBytes!: number;
 
-  @ValidateNested()
-  @Type(() => DocumentVisibility)
+  @NestedObject(() => DocumentVisibility)
   visibility!: DocumentVisibility;
 
   @IsIsoDateTime()

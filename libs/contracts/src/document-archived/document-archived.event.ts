@@ -1,9 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsEnum, Matches, ValidateNested } from 'class-validator';
+import { IsEnum, Matches } from 'class-validator';
 import { DocumentType, Ins, SourceCategory } from '@dmp/domain';
 import { DOCUMENT_ID } from '../common/document-metadata';
 import { ActorRef } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -21,8 +20,7 @@ export class DocumentArchivedPayload {
   @IsEnum(SourceCategory)
   sourceCategory!: SourceCategory;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

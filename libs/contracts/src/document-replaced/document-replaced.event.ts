@@ -1,9 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { DocumentFormat, DocumentType, Ins, SourceCategory } from '@dmp/domain';
 import { DOCUMENT_ID } from '../common/document-metadata';
 import { ActorRef, AuthorRef, EstablishmentRef, SHA256_HEX } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -37,13 +36,11 @@ export class DocumentReplacedPayload {
   sourceCategory!: SourceCategory;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AuthorRef)
+  @NestedObject(() => AuthorRef)
   author?: AuthorRef;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => EstablishmentRef)
+  @NestedObject(() => EstablishmentRef)
   establishment?: EstablishmentRef;
 
   @Matches(SHA256_HEX)
@@ -56,8 +53,7 @@ export class DocumentReplacedPayload {
   @Min(0)
   sizeBytes!: number;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

@@ -1,7 +1,6 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { Finess } from '@dmp/domain';
-import { IsFiness, IsIsoDateTime } from '../common/validators';
+import { IsFiness, IsIsoDateTime, NestedObjects } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -44,8 +43,7 @@ export class DocumentSubmissionResultsPayload {
 
   @IsArray()
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => DocumentSubmissionResult)
+  @NestedObjects(() => DocumentSubmissionResult)
   results!: DocumentSubmissionResult[];
 
   /** Set when the submission as a whole was refused (then results may be empty). */

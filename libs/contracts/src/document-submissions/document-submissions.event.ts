@@ -1,7 +1,6 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, Matches } from 'class-validator';
 import { EstablishmentRef } from '../common/references';
-import { IsIsoDateTime } from '../common/validators';
+import { IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -16,8 +15,7 @@ export class DocumentSubmissionPayload {
   @Matches(/^[\x21-\x7e]{1,128}$/, { message: 'submissionId must be 1-128 printable characters without spaces' })
   submissionId!: string;
 
-  @ValidateNested()
-  @Type(() => EstablishmentRef)
+  @NestedObject(() => EstablishmentRef)
   establishment!: EstablishmentRef;
 
   @IsIsoDateTime()

@@ -1,9 +1,8 @@
-import { Type } from 'class-transformer';
-import { Matches, ValidateNested } from 'class-validator';
+import { Matches } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { DOCUMENT_ID } from '../common/document-metadata';
 import { ActorRef, DocumentVisibility } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -16,12 +15,10 @@ export class DocumentVisibilityChangedPayload {
   documentId!: string;
 
   /** The flags as they now are. */
-  @ValidateNested()
-  @Type(() => DocumentVisibility)
+  @NestedObject(() => DocumentVisibility)
   visibility!: DocumentVisibility;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { IsIn, IsString, IsUUID, Length } from 'class-validator';
 import { AccessMode, Ins } from '@dmp/domain';
 import { AccessorRef } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -14,8 +13,7 @@ export class EmergencyAccessStartedPayload {
   @IsIns()
   ins!: Ins;
 
-  @ValidateNested()
-  @Type(() => AccessorRef)
+  @NestedObject(() => AccessorRef)
   accessor!: AccessorRef;
 
   @IsIn([AccessMode.EMERGENCY, AccessMode.SAMU_REGULATION])

@@ -1,7 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
 import { ReimbursementFileKind } from '@dmp/domain';
-import { IsIsoDateTime } from '../common/validators';
+import { IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -35,8 +34,7 @@ export class FileImportedPayload {
   @IsEnum(FileImportStatus)
   status!: FileImportStatus;
 
-  @ValidateNested()
-  @Type(() => FileImportCounts)
+  @NestedObject(() => FileImportCounts)
   counts!: FileImportCounts;
 
   @IsOptional()

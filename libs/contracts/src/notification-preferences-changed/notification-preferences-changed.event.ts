@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { ArrayUnique, IsArray, IsBoolean, IsEnum, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayUnique, IsArray, IsBoolean, IsEnum, IsOptional } from 'class-validator';
 import { Ins, NotificationChannel } from '@dmp/domain';
 import { ActorRef, Contacts } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -20,12 +19,10 @@ export class NotificationPreferencesChangedPayload {
   notifyOnNewDocument!: boolean;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => Contacts)
+  @NestedObject(() => Contacts)
   contacts?: Contacts;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

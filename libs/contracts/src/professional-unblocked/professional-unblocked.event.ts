@@ -1,8 +1,6 @@
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
 import { Ins, Rpps } from '@dmp/domain';
 import { ActorRef } from '../common/references';
-import { IsIns, IsIsoDateTime, IsRpps } from '../common/validators';
+import { IsIns, IsIsoDateTime, IsRpps, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -14,8 +12,7 @@ export class ProfessionalUnblockedPayload {
   @IsRpps()
   rpps!: Rpps;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

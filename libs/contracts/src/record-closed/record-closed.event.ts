@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsEnum, ValidateNested } from 'class-validator';
+import { IsEnum } from 'class-validator';
 import { ClosureReason, Ins, IsoDate } from '@dmp/domain';
 import { ActorRef } from '../common/references';
-import { IsIns, IsIsoDate, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDate, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -21,8 +20,7 @@ export class RecordClosedPayload {
   @IsIsoDateTime()
   closedAt!: string;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 }
 

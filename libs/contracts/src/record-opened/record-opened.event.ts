@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEnum, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEnum, IsOptional, ValidateIf } from 'class-validator';
 import { CpamCode, Ins, OpeningChannel } from '@dmp/domain';
 import { ActorRef, ConsentRecord, Contacts, EmergencyChoices, IdentityTraits, LegalRepresentative } from '../common/references';
-import { IsCpamCode, IsIns, IsIsoDateTime } from '../common/validators';
+import { IsCpamCode, IsIns, IsIsoDateTime, NestedObject, NestedObjects } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -18,23 +17,19 @@ export class RecordOpenedPayload {
   cpamCode!: CpamCode;
 
   /** Who opened it: the agent, the pharmacy (FINESS, for the 1-euro payment), the patient... */
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   openingActor!: ActorRef;
 
   @IsIsoDateTime()
   openedAt!: string;
 
-  @ValidateNested()
-  @Type(() => ConsentRecord)
+  @NestedObject(() => ConsentRecord)
   consent!: ConsentRecord;
 
-  @ValidateNested()
-  @Type(() => EmergencyChoices)
+  @NestedObject(() => EmergencyChoices)
   emergency!: EmergencyChoices;
 
-  @ValidateNested()
-  @Type(() => Contacts)
+  @NestedObject(() => Contacts)
   contacts!: Contacts;
 
   @IsBoolean()
@@ -45,13 +40,11 @@ export class RecordOpenedPayload {
   @ValidateIf((o: RecordOpenedPayload) => o.isMinor === true || (Array.isArray(o.legalRepresentatives) && o.legalRepresentatives.length > 0))
   @ArrayMinSize(1, { message: 'legalRepresentatives must list at least one representative for a minor' })
   @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => LegalRepresentative)
+  @NestedObjects(() => LegalRepresentative)
   legalRepresentatives!: LegalRepresentative[];
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => IdentityTraits)
+  @NestedObject(() => IdentityTraits)
   identity?: IdentityTraits;
 }
 

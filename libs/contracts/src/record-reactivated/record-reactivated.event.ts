@@ -1,8 +1,6 @@
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { ActorRef, ConsentRecord } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -11,12 +9,10 @@ export class RecordReactivatedPayload {
   ins!: Ins;
 
   /** Reactivation needs a fresh recorded consent. */
-  @ValidateNested()
-  @Type(() => ConsentRecord)
+  @NestedObject(() => ConsentRecord)
   consent!: ConsentRecord;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

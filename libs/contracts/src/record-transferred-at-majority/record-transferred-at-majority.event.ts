@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { Contacts } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -18,8 +17,7 @@ export class RecordTransferredAtMajorityPayload {
 
   /** The person's own contacts when known at transfer. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => Contacts)
+  @NestedObject(() => Contacts)
   contacts?: Contacts;
 
   @IsIsoDateTime()

@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray } from 'class-validator';
 import { Ins } from '@dmp/domain';
 import { ActorRef, LegalRepresentative } from '../common/references';
-import { IsIns, IsIsoDateTime } from '../common/validators';
+import { IsIns, IsIsoDateTime, NestedObject, NestedObjects } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -13,12 +12,10 @@ export class RepresentativeChangedPayload {
 
   @IsArray()
   @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => LegalRepresentative)
+  @NestedObjects(() => LegalRepresentative)
   legalRepresentatives!: LegalRepresentative[];
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()

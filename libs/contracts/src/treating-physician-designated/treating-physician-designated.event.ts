@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { ValidateIf, ValidateNested } from 'class-validator';
+import { ValidateIf } from 'class-validator';
 import { Ins, Rpps } from '@dmp/domain';
 import { ActorRef } from '../common/references';
-import { IsIns, IsIsoDateTime, IsRpps } from '../common/validators';
+import { IsIns, IsIsoDateTime, IsRpps, NestedObject } from '../common/validators';
 import { defineEvent } from '../envelope/event-definition';
 import { Topics } from '../topics';
 
@@ -16,8 +15,7 @@ export class TreatingPhysicianDesignatedPayload {
   @IsRpps()
   rpps!: Rpps | null;
 
-  @ValidateNested()
-  @Type(() => ActorRef)
+  @NestedObject(() => ActorRef)
   by!: ActorRef;
 
   @IsIsoDateTime()
