@@ -2,3 +2,5 @@ export { waitFor } from './wait-for';
 export type { WaitForOptions } from './wait-for';
 export { createTestDatabase, testDatabaseUrl, testKafkaBrokers } from './test-database';
 export { freePort } from './internal/free-port';
+export { startTestApp, testConfig } from './test-app';
+export type { TestApp } from './test-app';

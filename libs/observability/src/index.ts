@@ -1,0 +1,14 @@
+export { JsonLogger } from './logging/json-logger';
+export type { JsonLoggerOptions, JsonLogLevel } from './logging/json-logger';
+export { ObservabilityModule } from './observability.module';
+export { OBSERVABILITY_OPTIONS } from './observability.options';
+export type { ObservabilityModuleOptions } from './observability.options';
+export { ReadinessService } from './health/readiness.service';
+export type { IndicatorResult, ReadinessIndicator } from './health/readiness.service';
+export { KafkaHealthIndicator } from './health/kafka.health';
+export { HealthController } from './health/health.controller';
+export { MetricsService } from './metrics/metrics.service';
+export { MetricsController } from './metrics/metrics.controller';
+export { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+export { HeartbeatService } from './heartbeat/heartbeat.service';
+export { PublicRoute, IS_PUBLIC_KEY } from './public-route';

@@ -1,0 +1,41 @@
+import { DynamicModule, Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health/health.controller';
+import { KafkaHealthIndicator } from './health/kafka.health';
+import { ReadinessService } from './health/readiness.service';
+import { HeartbeatService } from './heartbeat/heartbeat.service';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { OBSERVABILITY_OPTIONS, ObservabilityModuleOptions } from './observability.options';
+
+/**
+ * /health/live, /health/ready, /metrics and the ops heartbeat for one service. Global, so any
+ * module can inject MetricsService (service metrics) and ReadinessService (own readiness checks).
+ */
+@Global()
+@Module({})
+export class ObservabilityModule implements NestModule {
+  static forRoot(options: ObservabilityModuleOptions): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      global: true,
+      // Terminus' own logger prints a multi-line table on failed checks; /health/ready says it all.
+      imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: OBSERVABILITY_OPTIONS, useValue: options },
+        MetricsService,
+        ReadinessService,
+        KafkaHealthIndicator,
+        HeartbeatService,
+        HttpMetricsMiddleware,
+      ],
+      exports: [OBSERVABILITY_OPTIONS, MetricsService, ReadinessService, HeartbeatService],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { DomainException, FieldError } from './domain.exception';
+import type { ErrorBody } from './error-body';
+
+/** body-parser / http-errors: errors carrying their own 4xx status and a machine type. */
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+  message?: string;
+}
+
+const bodyParserCodes: Record<string, string> = {
+  'entity.parse.failed': 'INVALID_JSON',
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+  'charset.unsupported': 'UNSUPPORTED_CHARSET',
+  'request.aborted': 'REQUEST_ABORTED',
+};
+
+/** `NOT_FOUND` from 404, `UNPROCESSABLE_ENTITY` from 422. */
+export function codeForStatus(status: number): string {
+  const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
+  return name ?? (status >= 500 ? 'INTERNAL_ERROR' : 'REQUEST_FAILED');
+}
+
+/**
+ * Every HTTP error leaves in the shape `{ statusCode, code, message, errors }`. Deliberate
+ * errors (DomainException, Nest HttpExceptions, body-parser's 4xx) keep their status; anything
+ * else is a 500 whose body carries only an error id: the stack goes to the log, never to the
+ * client. Non-HTTP contexts (Kafka handlers) are left to their own error handling.
+ */
+@Catch()
+export class PlatformExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<{ method?: string; originalUrl?: string; url?: string }>();
+    const body = this.toBody(exception, request);
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown, request: { method?: string; originalUrl?: string; url?: string }): ErrorBody {
+    if (exception instanceof DomainException) {
+      return { statusCode: exception.status, code: exception.code, message: exception.message, errors: exception.errors };
+    }
+    if (exception instanceof HttpException) return this.fromHttpException(exception);
+    const httpError = exception as HttpError | null;
+    const status = httpError?.status ?? httpError?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return {
+        statusCode: status,
+        code: (httpError?.type && bodyParserCodes[httpError.type]) ?? codeForStatus(status),
+        message: httpError?.expose !== false && httpError?.message ? httpError.message : codeForStatus(status),
+        errors: [],
+      };
+    }
+    const errorId = randomUUID();
+    this.logger.error({
+      msg: 'unhandled error',
+      errorId,
+      method: request.method,
+      url: request.originalUrl ?? request.url,
+      err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception),
+    });
+    return {
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
+      message: `Internal error; reference ${errorId}`,
+      errors: [],
+      errorId,
+    };
+  }
+
+  private fromHttpException(exception: HttpException): ErrorBody {
+    const statusCode = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'string') return { statusCode, code: codeForStatus(statusCode), message: response, errors: [] };
+    const fields = response as { code?: unknown; message?: unknown; errors?: unknown; error?: unknown };
+    const messages = Array.isArray(fields.message) ? fields.message.map(String) : [];
+    const message = typeof fields.message === 'string' ? fields.message : messages.length > 0 ? messages.join('; ') : exception.message;
+    const errors = Array.isArray(fields.errors) ? (fields.errors as FieldError[]) : [];
+    const body: ErrorBody = {
+      statusCode,
+      code: typeof fields.code === 'string' ? fields.code : codeForStatus(statusCode),
+      message,
+      errors,
+    };
+    if (statusCode >= 500) {
+      // A 5xx HttpException is still ours to explain in the log, not in the body.
+      this.logger.error({ msg: 'server error response', statusCode, message });
+    }
+    return body;
+  }
+}

@@ -1,0 +1,18 @@
+export { BaseServiceConfig, SERVICE_PORTS, DEV_AUTH_TOKEN_SECRET, LOG_LEVELS } from './config/base-service.config';
+export type { ServiceLogLevel } from './config/base-service.config';
+export { loadConfig, configVariables } from './config/load-config';
+export type { LoadConfigOptions } from './config/load-config';
+export { ConfigError } from './config/config-error';
+export type { ConfigProblem } from './config/config-error';
+export { EnvNumber, EnvBoolean, EnvList } from './config/env-transforms';
+export { DomainException } from './http/domain.exception';
+export type { FieldError } from './http/domain.exception';
+export type { ErrorBody } from './http/error-body';
+export { createValidationPipe, flattenValidationErrors, validationException } from './http/validation';
+export { PlatformExceptionFilter, codeForStatus } from './http/platform-exception.filter';
+export { PlatformModule } from './platform.module';
+export type { PlatformServiceOptions } from './platform.module';
+export { SERVICE_CONFIG, PLATFORM_OPTIONS } from './platform.tokens';
+export { bootServiceApp } from './boot/boot-service-app';
+export type { BootServiceOptions } from './boot/boot-service-app';
+export { RequestBodyException } from './http/body-parsers';
