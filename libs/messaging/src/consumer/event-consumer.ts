@@ -55,6 +55,8 @@ export interface EventConsumerOptions {
   defaultPartitions?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for data; bounds how long a graceful stop waits. Default 1000 ms. */
+  maxWaitTimeMs?: number;
   /**
    * Called after the transaction of a message (or batch) committed and BEFORE its offset is
    * resolved. Instrumentation; the end-to-end tests inject a crash here.
@@ -128,6 +130,7 @@ export class EventConsumer {
       groupId: this.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
       allowAutoTopicCreation: true,
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {

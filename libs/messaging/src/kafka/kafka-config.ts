@@ -66,6 +66,9 @@ export function kafkaLogCreator(context = 'kafkajs'): logCreator {
       const { message, timestamp: _timestamp, logger: _name, ...extra } = log;
       let method = nestLevel[level] ?? 'debug';
       if (method === 'log' && !/group|rebalanc/i.test(message)) method = 'debug';
+      // Our producer bounds its retries on purpose (a send must fail, not hang, when Kafka is
+      // down; the outbox keeps the rows), and kafkajs warns about it at every connect.
+      if (message.startsWith('Limiting retries for the idempotent producer')) method = 'debug';
       logger[method]({ msg: `${namespace}: ${message}`, namespace, ...extra });
     };
 }

@@ -84,7 +84,10 @@ export async function topicReader(
   topic: string,
 ): Promise<{ messages: ReadMessage[]; stop: () => Promise<void> }> {
   const messages: ReadMessage[] = [];
-  const consumer: Consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const consumer: Consumer = kafka.consumer({
+    groupId: `reader-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
