@@ -11,4 +11,3 @@ export { MetricsService } from './metrics/metrics.service';
 export { MetricsController } from './metrics/metrics.controller';
 export { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 export { HeartbeatService } from './heartbeat/heartbeat.service';
-export { PublicRoute, IS_PUBLIC_KEY } from './public-route';

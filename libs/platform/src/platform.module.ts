@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createDataSourceOptions, EntityList, MigrationList } from '@dmp/persistence';
 import { ObservabilityModule } from '@dmp/observability';
+import { AuthModule } from '@dmp/auth';
 import { MessagingModule, messagingEntities, messagingMigrations, MessagingModuleOptions } from '@dmp/messaging';
 import type { BaseServiceConfig } from './config/base-service.config';
 import { PLATFORM_OPTIONS, SERVICE_CONFIG } from './platform.tokens';
@@ -74,7 +75,7 @@ export class PlatformModule {
           brokers: config.KAFKA_BROKERS,
           clientId: config.KAFKA_CLIENT_ID,
         }),
-        // INTEGRATION POINT (@dmp/auth): AuthModule.forRoot({ secret: config.AUTH_TOKEN_SECRET, devIssuer: config.AUTH_DEV_ISSUER })
+        AuthModule.forRoot({ secret: config.AUTH_TOKEN_SECRET, devIssuer: config.AUTH_DEV_ISSUER }),
         ObservabilityModule.forRoot({
           serviceName,
           version: options.version ?? process.env['npm_package_version'] ?? '0.0.0',

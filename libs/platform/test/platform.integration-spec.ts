@@ -1,11 +1,13 @@
 import { DataSource } from 'typeorm';
 import { findSchemaDrift } from '@dmp/persistence';
-import { startTestApp, testConfig, waitFor, type TestApp } from '@dmp/testing';
+import { anOperator, authHeader, startTestApp, testConfig, waitFor, type TestApp } from '@dmp/testing';
 import { ReferenceAppModule } from './support/reference-app.module';
 import { ReferenceConfig } from './support/reference.config';
 
-async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
-  const response = await fetch(url);
+const operator = anOperator().build();
+
+async function getJson(url: string, headers: Record<string, string> = authHeader(operator)): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+  const response = await fetch(url, { headers });
   const text = await response.text();
   let body: Record<string, unknown> = {};
   try {
@@ -19,7 +21,7 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
 async function postJson(url: string, payload: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeader(operator) },
     body: typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -38,15 +40,15 @@ describe('bootServiceApp with PlatformModule.forService', () => {
     await sut?.stop();
   });
 
-  it('answers /health/live with 200', async () => {
-    const live = await getJson(`${sut.url}/health/live`);
+  it('answers /health/live with 200 without a token', async () => {
+    const live = await getJson(`${sut.url}/health/live`, {});
 
     expect(live.status).toBe(200);
     expect(live.body['status']).toBe('ok');
   });
 
   it('answers /health/ready with 200 once migrations ran and database and Kafka are reachable', async () => {
-    const ready = await getJson(`${sut.url}/health/ready`);
+    const ready = await getJson(`${sut.url}/health/ready`, {});
 
     expect(ready.status).toBe(200);
     expect(ready.body['info']).toMatchObject({ instance: { status: 'up' }, database: { status: 'up' }, kafka: { status: 'up' } });
@@ -69,12 +71,19 @@ describe('bootServiceApp with PlatformModule.forService', () => {
   it('counts HTTP requests by route template on /metrics', async () => {
     await getJson(`${sut.url}/widgets/00000000-0000-4000-8000-000000000000`);
 
-    const metrics = await getJson(`${sut.url}/metrics`);
+    const metrics = await getJson(`${sut.url}/metrics`, {});
 
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/widgets\/:id",status="404"\} [1-9]/);
     expect(metrics.text).toContain('http_request_duration_seconds_bucket');
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('refuses a business route without a token with a 401 in the error shape', async () => {
+    const response = await getJson(`${sut.url}/widgets/00000000-0000-4000-8000-000000000000`, {});
+
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ statusCode: 401, code: expect.any(String), message: expect.any(String) });
   });
 
   it('refuses an invalid body with a 400 naming the nested field and the reason', async () => {

@@ -4,3 +4,17 @@ export { createTestDatabase, testDatabaseUrl, testKafkaBrokers } from './test-da
 export { freePort } from './internal/free-port';
 export { startTestApp, testConfig } from './test-app';
 export type { TestApp } from './test-app';
+export {
+  aPatient,
+  aLegalRepresentative,
+  aProfessional,
+  anEstablishment,
+  aPharmacy,
+  aCpamAgent,
+  anInsurerPipeline,
+  anOperator,
+  anIns,
+  reseedBuilders,
+  tokenFor,
+  authHeader,
+} from './builders';

@@ -10,14 +10,14 @@ import {
 import { OBSERVABILITY_OPTIONS, ObservabilityModuleOptions } from '../observability.options';
 import { KafkaHealthIndicator, withTimeout } from './kafka.health';
 import { ReadinessService } from './readiness.service';
-import { PublicRoute } from '../public-route';
+import { Public } from '@dmp/auth';
 
 /**
  * Liveness says the process answers (restart it if not); readiness says it can do its job:
  * started, database and Kafka reachable, and every check a service registered is up.
  */
 @ApiExcludeController()
-@PublicRoute()
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

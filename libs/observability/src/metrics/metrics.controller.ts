@@ -1,11 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { register } from 'prom-client';
-import { PublicRoute } from '../public-route';
+import { Public } from '@dmp/auth';
 import { MetricsService } from './metrics.service';
 
 @ApiExcludeController()
-@PublicRoute()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
