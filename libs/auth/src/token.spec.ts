@@ -82,7 +82,7 @@ describe(TokenVerifier.name, () => {
     expect(errorCodeOf(() => sut.verify(token.slice(0, -10), NOW))).toBe(TokenErrorCode.BAD_SIGNATURE);
   });
 
-  it.each([
+  it.each<[string, Record<string, unknown>]>([
     ['"none" with an empty signature', { alg: 'none', typ: 'JWT' }],
     ['"NONE"', { alg: 'NONE' }],
     ['HS512', { alg: 'HS512', typ: 'JWT' }],
