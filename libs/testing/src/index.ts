@@ -18,3 +18,5 @@ export {
   tokenFor,
   authHeader,
 } from './builders';
+export { startServiceProcess } from './service-process';
+export type { ServiceProcess, StartServiceProcessOptions } from './service-process';

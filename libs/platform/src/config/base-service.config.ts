@@ -43,10 +43,12 @@ export class BaseServiceConfig {
   /** The service these settings are for (`enrolment`...): drives the per-service defaults. */
   static serviceName?: string;
 
+  // Type checks sit next to the property: they register first, and only the first failure of
+  // a variable is reported (no "must be between" for a value that is not even a number).
   @EnvNumber()
-  @IsInt({ message: 'must be an integer' })
   @Min(0, { message: 'must be between 0 and 65535' })
   @Max(65535, { message: 'must be between 0 and 65535' })
+  @IsInt({ message: 'must be an integer' })
   PORT!: number;
 
   /** Interface the HTTP server binds; 0.0.0.0 in containers. */
@@ -59,8 +61,8 @@ export class BaseServiceConfig {
   DATABASE_URL!: string;
 
   @EnvList()
-  @ArrayNotEmpty({ message: 'must list at least one host:port' })
   @Matches(HOST_PORT, { each: true, message: 'must be a comma-separated list of host:port' })
+  @ArrayNotEmpty({ message: 'must list at least one host:port' })
   KAFKA_BROKERS: string[] = ['127.0.0.1:19092'];
 
   @IsString()
@@ -84,9 +86,9 @@ export class BaseServiceConfig {
   LOG_LEVEL: ServiceLogLevel = 'info';
 
   @EnvNumber()
-  @IsInt({ message: 'must be an integer (milliseconds)' })
   @ValidateIf((config: BaseServiceConfig) => config.HEARTBEAT_INTERVAL_MS !== 0)
   @Min(100, { message: 'must be 0 (off) or at least 100' })
+  @IsInt({ message: 'must be an integer (milliseconds)' })
   HEARTBEAT_INTERVAL_MS = 5000;
 
   /** `production` turns off the development defaults (token secret, dev issuer). */

@@ -52,7 +52,7 @@ export function loadConfig<T extends BaseServiceConfig>(
     defaults['AUTH_DEV_ISSUER'] = 'false';
   }
   const config = plainToInstance(schema, { ...defaults, ...raw });
-  const problems: ConfigProblem[] = validateSync(config, { forbidUnknownValues: false }).flatMap((error) =>
+  const problems: ConfigProblem[] = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap((error) =>
     describe(error, raw),
   );
   if (production && config.AUTH_DEV_ISSUER === true) {
