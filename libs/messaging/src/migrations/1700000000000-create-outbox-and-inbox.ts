@@ -13,7 +13,7 @@ export class CreateOutboxAndInbox1700000000000 implements MigrationInterface {
         "id" BIGSERIAL NOT NULL,
         "topic" text NOT NULL,
         "key" text,
-        "headers" jsonb NOT NULL DEFAULT '{}'::jsonb,
+        "headers" jsonb NOT NULL,
         "payload" jsonb NOT NULL,
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         "published_at" TIMESTAMP WITH TIME ZONE,

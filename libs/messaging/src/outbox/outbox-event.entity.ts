@@ -25,7 +25,7 @@ export class OutboxEntity {
   @Column({ type: 'text', nullable: true })
   key!: string | null;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   headers!: Record<string, string>;
 
   // The whole envelope, sent as the Kafka message value (JSON).
