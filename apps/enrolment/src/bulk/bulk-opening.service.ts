@@ -148,8 +148,11 @@ export class BulkOpeningService {
 
   /** created -> running, once: a second upload to the same job is refused. */
   async start(jobId: string): Promise<boolean> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] rather than rows.
     const rows: unknown[] = await this.dataSource.query(
-      `UPDATE bulk_jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'created' RETURNING id`,
+      `WITH started AS (
+         UPDATE bulk_jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'created' RETURNING id
+       ) SELECT id FROM started`,
       [jobId],
     );
     return rows.length === 1;
