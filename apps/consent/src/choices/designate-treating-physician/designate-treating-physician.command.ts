@@ -1,0 +1,6 @@
+import { ChoiceContext } from '../choice-recorder.service';
+
+export interface DesignateTreatingPhysicianCommand extends ChoiceContext {
+  /** null: no treating physician any more. */
+  rpps: string | null;
+}

@@ -1,0 +1,3 @@
+import { AuthoriseCommand } from '../authorise/authorise.command';
+
+export type RevokeAuthorisationCommand = AuthoriseCommand;

@@ -1,0 +1,3 @@
+import { BlockProfessionalCommand } from '../block-professional/block-professional.command';
+
+export type UnblockProfessionalCommand = BlockProfessionalCommand;

@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min, MaxLength } from 'class-validator';
+
+export class ListTraceQuery {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be between 1 and 500' })
+  @Max(500, { message: 'limit must be between 1 and 500' })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class TraceEntryView {
+  @ApiProperty() accessId!: string;
+  @ApiProperty({ description: 'When the access happened' }) at!: string;
+  @ApiProperty({ description: 'Who: role and RPPS / FINESS / INS' }) accessor!: { role: string; id: string; profession: string | null; finess: string | null };
+  @ApiProperty({ description: 'What: a document (id, type) or reimbursement data' }) target!: { kind: string; id: string; documentType: string | null };
+  @ApiProperty({ enum: ['normal', 'emergency', 'samu-regulation', 'establishment-without-card'] }) mode!: string;
+  @ApiProperty() granted!: boolean;
+  @ApiProperty({ type: [String] }) reasons!: string[];
+  @ApiProperty() rulesVersion!: string;
+  @ApiPropertyOptional({ nullable: true }) emergencyReason!: string | null;
+  @ApiProperty({ description: 'The service that served or refused the read' }) producer!: string;
+}
+
+export class TracePageView {
+  @ApiProperty({ type: [TraceEntryView] }) items!: TraceEntryView[];
+  @ApiPropertyOptional({ nullable: true, description: 'Pass as cursor for the next (older) page; null at the end' }) nextCursor!: string | null;
+}
