@@ -87,6 +87,28 @@ export class CreateReimbursements1764100000000 implements MigrationInterface {
         "last_event_at" TIMESTAMP WITH TIME ZONE NOT NULL,
         CONSTRAINT "PK_reimbursement_open_records" PRIMARY KEY ("ins")
       )`);
+    // Files waiting to be imported, whatever way they came in (drop folder, upload, Kafka
+    // announcement): durable, so an instance that dies mid-import leaves the entry for the next.
+    await queryRunner.query(`
+      CREATE TABLE "reimbursement_import_queue" (
+        "id" BIGSERIAL NOT NULL,
+        "location" text NOT NULL,
+        "sha256" character varying(64),
+        "expected_lines" bigint,
+        "expected_file_id" character varying(128),
+        "source" character varying(20) NOT NULL,
+        "correlation_id" character varying(128),
+        "status" character varying(10) NOT NULL,
+        "attempts" integer NOT NULL DEFAULT 0,
+        "last_error" text,
+        "outcome" character varying(20),
+        "file_id" character varying(100),
+        "enqueued_at" TIMESTAMP WITH TIME ZONE NOT NULL,
+        "finished_at" TIMESTAMP WITH TIME ZONE,
+        CONSTRAINT "PK_reimbursement_import_queue" PRIMARY KEY ("id")
+      )`);
+    // For the import runner's poll.
+    await queryRunner.query(`CREATE INDEX "reimbursement_import_queue_pending_idx" ON "reimbursement_import_queue" ("id") WHERE "status" = 'pending'`);
     // Consent state per patient (the access rules' input), folded from consent events.
     await queryRunner.query(`
       CREATE TABLE "reimbursement_consent_states" (
@@ -98,6 +120,7 @@ export class CreateReimbursements1764100000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "reimbursement_import_queue"`);
     await queryRunner.query(`DROP TABLE "reimbursement_consent_states"`);
     await queryRunner.query(`DROP TABLE "reimbursement_open_records"`);
     await queryRunner.query(`DROP TABLE "reimbursement_import_rejects"`);

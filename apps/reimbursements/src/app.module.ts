@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@dmp/platform';
+import { ReimbursementsConfig } from './config';
+import { reimbursementsEntities } from './database/entities';
+import { reimbursementsMigrations } from './database/migrations';
+import { HistoryModule } from './history/history.module';
+import { ImportsModule } from './imports/imports.module';
+import { PatientsModule } from './patients/patients.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ReimbursementsConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forService({
+          serviceName: 'reimbursements',
+          config,
+          entities: reimbursementsEntities,
+          migrations: reimbursementsMigrations,
+          // Import workers hold connections for the length of a file; reads need their own.
+          databasePoolSize: 10 + config.REIMBURSEMENTS_IMPORT_CONNECTIONS,
+        }),
+        PatientsModule,
+        ImportsModule,
+        HistoryModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dmp/access-rules';
+import { Actor } from '@dmp/auth';
+import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
+import { AccessMode, AccessTargetKind, ActorRole, CodingSystem, Ins, validateIsoDate } from '@dmp/domain';
+import { appendToOutbox } from '@dmp/messaging';
+import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
+import { FEED_CODING_SYSTEMS, feedCodingSystem, monthFirstLineId } from '../feed/feed-format';
+import { ReimbursementsErrorCode, ReimbursementsException } from '../imports/reimbursements.exception';
+import { HistoryPage, HistoryQueryDto } from './history-query.dto';
+
+const SERVICE = 'reimbursements';
+
+function yyyymmOfIso(date: string): number {
+  return Number(date.slice(0, 4)) * 100 + Number(date.slice(5, 7));
+}
+
+/**
+ * A patient's 24-month history under the access rules. Every read, granted or refused, leaves
+ * an access event in the outbox before anything is returned.
+ */
+@Injectable()
+export class HistoryService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async read(ins: Ins, actor: Actor, query: HistoryQueryDto, correlationId: string): Promise<HistoryPage> {
+    const now = new Date();
+    const window = careWindow(now);
+    const windowStart = monthStartIso(window.startMonth);
+    const today = now.toISOString().slice(0, 10);
+    for (const [field, value] of [['from', query.from], ['to', query.to]] as const) {
+      if (value !== undefined && !validateIsoDate(value).ok) {
+        throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, `${field} is not a date`, [{ field, reason: `${value} does not exist in the calendar` }]);
+      }
+    }
+    const from = query.from === undefined || query.from < windowStart ? windowStart : query.from;
+    const to = query.to === undefined || query.to > today ? today : query.to;
+    if (from > to) throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'from is after to', [{ field: 'from', reason: 'must not be after to' }]);
+    const mode = query.mode ?? AccessMode.NORMAL;
+
+    const states = (await this.dataSource.query('SELECT state FROM reimbursement_consent_states WHERE ins = $1', [ins])) as { state: ConsentState }[];
+    const decision = decideAccess({ requester: requesterOf(actor), mode, reason: query.reason ?? null, at: now, target: { kind: 'reimbursements' } }, states[0]?.state);
+
+    const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? 50;
+    let result: HistoryPage | null = null;
+    if (decision.granted) {
+      // The month range of line ids lets PostgreSQL skip the partitions outside [from, to].
+      const params: unknown[] = [ins, from, to, monthFirstLineId(yyyymmOfIso(from)), monthFirstLineId(addMonthsToYyyymm(yyyymmOfIso(to), 1))];
+      let filter = 'ins = $1 AND care_date BETWEEN $2 AND $3 AND line_id >= $4 AND line_id < $5';
+      if (query.codingSystem) {
+        params.push(feedCodingSystem(query.codingSystem));
+        filter += ` AND coding_system = $${params.length}`;
+      }
+      const [lines, months] = await Promise.all([
+        this.dataSource.query(
+          `SELECT line_id::text AS line_id, to_char(care_date, 'YYYY-MM-DD') AS care_date, coding_system, code, label, quantity, prescriber, performer, charged_cents, reimbursed_cents
+             FROM reimbursement_lines WHERE ${filter}
+            ORDER BY care_date DESC, line_id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+          params,
+        ) as Promise<LineRow[]>,
+        this.dataSource.query(
+          `SELECT to_char(care_date, 'YYYY-MM') AS month, count(*)::int AS lines, sum(charged_cents)::bigint AS charged, sum(reimbursed_cents)::bigint AS reimbursed
+             FROM reimbursement_lines WHERE ${filter} GROUP BY 1 ORDER BY 1 DESC`,
+          params,
+        ) as Promise<{ month: string; lines: number; charged: string; reimbursed: string }[]>,
+      ]);
+      result = {
+        ins,
+        from,
+        to,
+        page,
+        pageSize,
+        total: months.reduce((sum, m) => sum + m.lines, 0),
+        lines: lines.map((l) => ({
+          lineId: l.line_id,
+          careDate: l.care_date,
+          codingSystem: FEED_CODING_SYSTEMS[l.coding_system] ?? (l.coding_system.toLowerCase() as CodingSystem),
+          code: l.code,
+          label: l.label,
+          quantity: l.quantity,
+          prescriber: l.prescriber,
+          performer: l.performer,
+          chargedCents: l.charged_cents,
+          reimbursedCents: l.reimbursed_cents,
+        })),
+        months: months.map((m) => ({ month: m.month, lines: m.lines, chargedCents: Number(m.charged), reimbursedCents: Number(m.reimbursed) })),
+      };
+    }
+
+    await this.trace(ins, actor, mode, decision, query.reason, correlationId, now);
+    if (!result) {
+      throw new ReimbursementsException(ReimbursementsErrorCode.ACCESS_REFUSED, 'Access to this reimbursement history is refused', [
+        { field: 'ins', reason: decision.reasons[0] ?? decision.code },
+      ]);
+    }
+    return result;
+  }
+
+  private async trace(ins: Ins, actor: Actor, mode: AccessMode, decision: AccessDecision, reason: string | undefined, correlationId: string, at: Date): Promise<void> {
+    const accessor = new AccessorRef();
+    accessor.role = actor.role;
+    accessor.id = accessorId(actor);
+    if (actor.role === ActorRole.PROFESSIONAL) {
+      accessor.profession = actor.profession;
+      if (actor.finess) accessor.finess = actor.finess;
+    }
+    const payload: AccessedPayload = {
+      accessId: randomUUID(),
+      ins,
+      accessor,
+      mode,
+      target: { kind: AccessTargetKind.REIMBURSEMENTS, id: 'history' },
+      granted: decision.granted,
+      reasons: decision.reasons,
+      rulesVersion: decision.rulesVersion,
+      ...(reason ? { emergencyReason: reason } : {}),
+      at: at.toISOString(),
+    };
+    await this.dataSource.transaction((manager) => appendToOutbox(manager, createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId })));
+  }
+}
+
+interface LineRow {
+  line_id: string;
+  care_date: string;
+  coding_system: string;
+  code: string;
+  label: string;
+  quantity: number;
+  prescriber: string | null;
+  performer: string;
+  charged_cents: number;
+  reimbursed_cents: number;
+}
+
+function requesterOf(actor: Actor): AccessRequester {
+  switch (actor.role) {
+    case ActorRole.PATIENT:
+      return { role: actor.role, ins: actor.ins };
+    case ActorRole.LEGAL_REPRESENTATIVE:
+      return { role: actor.role, ins: actor.ins, represents: actor.represents };
+    case ActorRole.PROFESSIONAL:
+      return { role: actor.role, rpps: actor.rpps, profession: actor.profession, finess: actor.finess ?? null };
+    case ActorRole.ESTABLISHMENT:
+    case ActorRole.PHARMACY:
+      return { role: actor.role, finess: actor.finess };
+    default:
+      return { role: actor.role };
+  }
+}
+
+function accessorId(actor: Actor): string {
+  switch (actor.role) {
+    case ActorRole.PATIENT:
+    case ActorRole.LEGAL_REPRESENTATIVE:
+      return actor.ins;
+    case ActorRole.PROFESSIONAL:
+      return actor.rpps;
+    case ActorRole.ESTABLISHMENT:
+    case ActorRole.PHARMACY:
+      return actor.finess;
+    case ActorRole.CPAM_AGENT:
+      return actor.agentId;
+    case ActorRole.INSURER_PIPELINE:
+      return actor.pipelineId;
+    default:
+      return actor.operatorId;
+  }
+}
