@@ -22,7 +22,7 @@ describe('Opening a record (POST /records)', () => {
       status: 'open',
       cpamCode: '751',
       emergency: { emergencyAccess: true, samuAccess: true },
-      opening: { channel: OpeningChannel.CPAM_COUNTER, openedBy: { role: 'cpam-agent', id: (agent as { agentId: string }).agentId }, cpamCode: '931', finess: null },
+      opening: { channel: OpeningChannel.CPAM_COUNTER, openedBy: { role: 'cpam-agent', id: agent.agentId }, cpamCode: '931', finess: null },
       consent: { givenBy: body.ins, place: 'test counter', channel: OpeningChannel.CPAM_COUNTER },
     });
     const events = await sut.outbox(Topics.RECORD_OPENED, body.ins as string);
@@ -31,7 +31,7 @@ describe('Opening a record (POST /records)', () => {
   });
 
   it('opens at a pharmacy, keeping its FINESS so its openings can be counted and paid', async () => {
-    const pharmacy = actors.pharmacy() as { role: never; finess: string };
+    const pharmacy = actors.pharmacy();
     const token = sut.tokenFor(pharmacy);
     for (let i = 0; i < 2; i++) {
       const res = await sut.http().post('/records').set('Authorization', `Bearer ${token}`).send(anOpening()).expect(201);
@@ -54,11 +54,11 @@ describe('Opening a record (POST /records)', () => {
   });
 
   it('opens for a professional (RPPS) and from an establishment FINESS', async () => {
-    const professional = actors.professional() as { rpps: string; role: never; profession: never };
+    const professional = actors.professional();
     const res1 = await sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(professional)}`).send(anOpening()).expect(201);
     expect(res1.body.opening).toMatchObject({ channel: OpeningChannel.PROFESSIONAL, openedBy: { role: 'professional', id: professional.rpps } });
 
-    const establishment = actors.establishment() as { finess: string; role: never; kind: never; category: never };
+    const establishment = actors.establishment();
     const res2 = await sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(establishment)}`).send(anOpening()).expect(201);
     expect(res2.body.opening).toMatchObject({ channel: OpeningChannel.ESTABLISHMENT, finess: establishment.finess, openedBy: { role: 'establishment', id: establishment.finess } });
   });

@@ -68,8 +68,8 @@ describe('Who may do what', () => {
   });
 
   it("shows a pharmacy its own opening count only", async () => {
-    const pharmacy = actors.pharmacy() as { finess: string } & Actor;
-    const other = actors.pharmacy() as { finess: string } & Actor;
+    const pharmacy = actors.pharmacy();
+    const other = actors.pharmacy();
     await sut.http().get(`/pharmacies/${pharmacy.finess}/openings`).set('Authorization', bearer(pharmacy)).expect(200);
     const res = await sut.http().get(`/pharmacies/${other.finess}/openings`).set('Authorization', bearer(pharmacy)).expect(403);
     expect(res.body.code).toBe('FORBIDDEN_FOR_ACTOR');

@@ -62,7 +62,7 @@ export class BulkController {
       }
       throw error;
     }
-    return toBulkJobView((await this.bulk.find(id))!);
+    return toBulkJobView(await this.ownJob(actor, id));
   }
 
   @Get(':id')

@@ -1,4 +1,4 @@
-import { Actor } from '@dmp/auth';
+import { CpamAgentActor, EstablishmentActor, LegalRepresentativeActor, OperatorActor, PatientActor, PharmacyActor, ProfessionalActor } from '@dmp/auth';
 import {
   ActorRole,
   CpamCode,
@@ -18,13 +18,13 @@ const random = seededRandom(Number(process.hrtime.bigint() % 1_000_000_007n));
 export const newIns = (): Ins => generateIns(random);
 
 export const actors = {
-  agent: (cpamCode = '751'): Actor => ({ role: ActorRole.CPAM_AGENT, agentId: `agent-${Math.floor(random() * 1e6)}`, cpamCode: cpamCode as CpamCode }),
-  pharmacy: (): Actor => ({ role: ActorRole.PHARMACY, finess: generateFiness(random) }),
-  patient: (ins: Ins): Actor => ({ role: ActorRole.PATIENT, ins }),
-  representative: (ins: Ins, represents: Ins[]): Actor => ({ role: ActorRole.LEGAL_REPRESENTATIVE, ins, represents }),
-  professional: (): Actor => ({ role: ActorRole.PROFESSIONAL, rpps: generateRpps(random), profession: Profession.PHYSICIAN }),
-  establishment: (): Actor => ({ role: ActorRole.ESTABLISHMENT, finess: generateFiness(random), kind: EstablishmentKind.HEALTH, category: EstablishmentCategory.HOSPITAL }),
-  operator: (): Actor => ({ role: ActorRole.OPERATOR, operatorId: 'ops-1' }),
+  agent: (cpamCode = '751'): CpamAgentActor => ({ role: ActorRole.CPAM_AGENT, agentId: `agent-${Math.floor(random() * 1e6)}`, cpamCode: cpamCode as CpamCode }),
+  pharmacy: (): PharmacyActor => ({ role: ActorRole.PHARMACY, finess: generateFiness(random) }),
+  patient: (ins: Ins): PatientActor => ({ role: ActorRole.PATIENT, ins }),
+  representative: (ins: Ins, represents: Ins[]): LegalRepresentativeActor => ({ role: ActorRole.LEGAL_REPRESENTATIVE, ins, represents }),
+  professional: (): ProfessionalActor => ({ role: ActorRole.PROFESSIONAL, rpps: generateRpps(random), profession: Profession.PHYSICIAN }),
+  establishment: (): EstablishmentActor => ({ role: ActorRole.ESTABLISHMENT, finess: generateFiness(random), kind: EstablishmentKind.HEALTH, category: EstablishmentCategory.HOSPITAL }),
+  operator: (): OperatorActor => ({ role: ActorRole.OPERATOR, operatorId: 'ops-1' }),
 };
 
 /** An adult's opening body; override any field. */
