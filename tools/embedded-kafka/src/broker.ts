@@ -69,7 +69,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   const temporary = options.dataDir === undefined;
   const dataDir = path.resolve(options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-kafka-')));
   fs.mkdirSync(dataDir, { recursive: true });
-  const releaseLock = lockDataDir(dataDir);
+  const releaseLock = await lockDataDir(dataDir);
   const retentionMs = options.retentionMs ?? 7 * DAY;
   const retentionBytes = options.retentionBytes ?? 1024 * 1024 * 1024;
   const durability = options.durability ?? 'fsync-before-ack';
@@ -224,15 +224,20 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
 }
 
 /** One broker per data directory: a second one would interleave writes in the same files. */
-function lockDataDir(dataDir: string): () => void {
+async function lockDataDir(dataDir: string): Promise<() => void> {
   const lock = path.join(dataDir, 'broker.lock');
-  try {
-    const holder = Number(fs.readFileSync(lock, 'utf8'));
-    if (holder && holder !== process.pid && processAlive(holder)) {
-      throw new Error(`data directory ${dataDir} is in use by process ${holder}`);
+  // A holder killed a moment ago (kill -9 then restart) may still be exiting: wait a little.
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    let holder = 0;
+    try {
+      holder = Number(fs.readFileSync(lock, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!holder || holder === process.pid || !processAlive(holder)) break;
+    if (Date.now() > deadline) throw new Error(`data directory ${dataDir} is in use by process ${holder}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   fs.writeFileSync(lock, String(process.pid));
   return () => fs.rmSync(lock, { force: true });
@@ -240,9 +245,15 @@ function lockDataDir(dataDir: string): () => void {
 
 function processAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    // A zombie (killed, not yet reaped) still answers kill(0) but holds no files.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
   }
 }

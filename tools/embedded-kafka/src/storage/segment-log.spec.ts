@@ -1,0 +1,147 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createJsonLogger } from '../logger';
+import { parseBatchHeader } from '../protocol/record-batch';
+import { buildRecordBatch } from '../protocol/record-batch-builder';
+import { SegmentLog, SegmentLogOptions } from './segment-log';
+
+const quiet = createJsonLogger('error', () => undefined);
+
+function batchOf(count: number, valueBytes = 10, timestamp = Date.now()): Buffer {
+  return buildRecordBatch(Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.alloc(valueBytes, i), timestamp })));
+}
+
+function offsetsIn(records: Buffer | null): number[] {
+  const out: number[] = [];
+  let at = 0;
+  while (records && at < records.length) {
+    const h = parseBatchHeader(records, at);
+    out.push(h.baseOffset);
+    at += h.size;
+  }
+  return out;
+}
+
+describe(SegmentLog.name, () => {
+  let dir: string;
+  const options = (over: Partial<SegmentLogOptions> = {}): SegmentLogOptions => ({ segmentBytes: 1 << 20, segmentMs: 1 << 30, indexIntervalBytes: 64, logger: quiet, ...over });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-log-spec-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('assigns consecutive offsets by rewriting baseOffset and keeps the bytes otherwise intact', () => {
+    const sut = SegmentLog.open(dir, options());
+    const a = batchOf(3);
+    const b = batchOf(2);
+    const originalTail = Buffer.from(b.subarray(8));
+    expect(sut.append([a])).toBe(0);
+    expect(sut.append([b])).toBe(3);
+    expect(sut.logEndOffset).toBe(5);
+    const read = sut.read(3, 1 << 20);
+    expect(read.kind === 'ok' && read.records?.subarray(8)).toEqual(originalTail);
+    sut.close();
+  });
+
+  it('reads whole batches from the one containing the offset, within the byte limit but always at least one', () => {
+    const sut = SegmentLog.open(dir, options());
+    for (let i = 0; i < 20; i++) sut.append([batchOf(5, 50)]);
+    const mid = sut.read(37, 1 << 20);
+    expect(mid.kind === 'ok' && offsetsIn(mid.records)[0]).toBe(35);
+    const one = sut.read(0, 1);
+    expect(one.kind === 'ok' && offsetsIn(one.records)).toEqual([0]);
+    const size = batchOf(5, 50).length;
+    const two = sut.read(0, size * 2 + 1);
+    expect(two.kind === 'ok' && offsetsIn(two.records)).toEqual([0, 5]);
+    sut.close();
+  });
+
+  it('answers empty at the log end and out-of-range beyond it', () => {
+    const sut = SegmentLog.open(dir, options());
+    sut.append([batchOf(2)]);
+    expect(sut.read(2, 100)).toEqual({ kind: 'ok', records: null });
+    expect(sut.read(3, 100)).toEqual({ kind: 'out-of-range' });
+    expect(sut.read(-1, 100)).toEqual({ kind: 'out-of-range' });
+    sut.close();
+  });
+
+  it('rolls segments by size and reads across them', () => {
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 500 }));
+    for (let i = 0; i < 30; i++) sut.append([batchOf(1, 100)]);
+    expect(sut.segments.length).toBeGreaterThan(3);
+    for (const offset of [0, 7, 15, 29]) {
+      const r = sut.read(offset, 1);
+      expect(r.kind === 'ok' && offsetsIn(r.records)).toEqual([offset]);
+    }
+    sut.close();
+  });
+
+  it('recovers every complete batch after a reopen and truncates a torn tail', () => {
+    const first = SegmentLog.open(dir, options());
+    for (let i = 0; i < 10; i++) first.append([batchOf(2)]);
+    const active = first.active.file;
+    first.close();
+    const torn = batchOf(4);
+    fs.appendFileSync(active, torn.subarray(0, torn.length - 5));
+    const sizeWithTornTail = fs.statSync(active).size;
+
+    const sut = SegmentLog.open(dir, options());
+    expect(sut.logEndOffset).toBe(20);
+    expect(fs.statSync(active).size).toBe(sizeWithTornTail - (torn.length - 5));
+    expect(sut.append([batchOf(1)])).toBe(20);
+    const r = sut.read(19, 1);
+    expect(r.kind === 'ok' && offsetsIn(r.records)).toEqual([18]);
+    sut.close();
+  });
+
+  it('truncates at a batch whose CRC no longer matches (garbage written over the tail)', () => {
+    const first = SegmentLog.open(dir, options());
+    for (let i = 0; i < 3; i++) first.append([batchOf(1, 200)]);
+    const file = first.active.file;
+    first.close();
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(20, 0xab), 0, 20, fs.statSync(file).size - 30);
+    fs.closeSync(fd);
+    const sut = SegmentLog.open(dir, options());
+    expect(sut.logEndOffset).toBe(2);
+    sut.close();
+  });
+
+  it('reports the producer batches it recovers so idempotence state survives a restart', () => {
+    const first = SegmentLog.open(dir, options());
+    first.append([buildRecordBatch([{ key: null, value: Buffer.from('x') }], { producerId: 5, producerEpoch: 0, baseSequence: 0 })]);
+    first.close();
+    const seen: number[] = [];
+    const sut = SegmentLog.open(dir, options({ onRecoveredBatch: (h) => seen.push(h.producerId) }));
+    expect(seen).toEqual([5]);
+    sut.close();
+  });
+
+  it('deletes whole old segments beyond the size limit and moves the log start offset', () => {
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 400 }));
+    for (let i = 0; i < 40; i++) sut.append([batchOf(1, 100)]);
+    const before = sut.segments.length;
+    const deleted = sut.applyRetention(Date.now(), -1, 1000);
+    expect(deleted).toBeGreaterThan(0);
+    expect(sut.segments.length).toBe(before - deleted);
+    expect(sut.sizeBytes).toBeLessThan(1000 + 400);
+    expect(sut.logStartOffset).toBe(sut.segments[0].baseOffset);
+    expect(sut.logStartOffset).toBeGreaterThan(0);
+    expect(sut.read(0, 100)).toEqual({ kind: 'out-of-range' });
+    expect(sut.logEndOffset).toBe(40);
+    sut.close();
+  });
+
+  it('deletes segments older than the retention time, including an expired active segment', () => {
+    const old = Date.now() - 60_000;
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 300 }));
+    for (let i = 0; i < 10; i++) sut.append([batchOf(1, 100, old)]);
+    sut.applyRetention(Date.now(), 30_000, -1);
+    expect(sut.logStartOffset).toBe(10);
+    expect(sut.logEndOffset).toBe(10);
+    expect(sut.append([batchOf(1)])).toBe(10);
+    sut.close();
+  });
+});
