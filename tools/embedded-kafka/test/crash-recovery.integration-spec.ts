@@ -133,6 +133,10 @@ describe('embedded broker process after kill -9', () => {
       let proc = await startBrokerProcess({ dataDir: torn.path });
       const topic = uniqueName('torn');
       let kafka = kafkaFor(proc.bootstrap, 'torn');
+      const setup = kafka.admin();
+      await setup.connect();
+      await setup.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await setup.disconnect();
       const producer = kafka.producer();
       await producer.connect();
       for (let i = 0; i < 5; i++) await producer.send({ topic, messages: Array.from({ length: 20 }, (_, j) => ({ value: `before-${i * 20 + j}` })) });

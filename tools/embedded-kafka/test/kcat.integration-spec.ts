@@ -55,7 +55,7 @@ describe(`${startBroker.name} with kcat (librdkafka)`, () => {
     const result = await runKcat(['-b', sut.bootstrap, '-L', '-d', 'feature']);
     expect(result.code).toBe(0);
     for (const feature of ['MsgVer2', 'BrokerBalancedConsumer', 'IdempotentProducer']) {
-      expect({ feature, enabled: result.stderr.includes(feature) }).toEqual({ feature, enabled: true });
+      expect({ feature, enabled: new RegExp(`Enabling feature ${feature}$`, 'm').test(result.stderr) }).toEqual({ feature, enabled: true });
     }
   });
 

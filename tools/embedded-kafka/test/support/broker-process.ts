@@ -41,10 +41,9 @@ export async function startBrokerProcess({
   readyTimeoutMs?: number;
 }): Promise<BrokerProcess> {
   assertBrokerBuilt();
-  const child = spawn(process.execPath, [brokerCli, '--port', String(port), '--data-dir', dataDir, ...extraArgs], {
+  const child = spawn(process.execPath, [brokerCli, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
   let output = '';
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;

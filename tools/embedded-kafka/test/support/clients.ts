@@ -1,12 +1,10 @@
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
-import { startBroker } from '@dmp/embedded-kafka';
+import { BrokerHandle, BrokerOptions, startBroker } from '@dmp/embedded-kafka';
 import { makeTempDir } from './temp-dir';
 
-export type StartBrokerOptions = Parameters<typeof startBroker>[0];
-export type Broker = Awaited<ReturnType<typeof startBroker>>;
 
 export interface TestBroker {
-  broker: Broker;
+  broker: BrokerHandle;
   dataDir: string;
   bootstrap: string;
   host: string;
@@ -15,9 +13,9 @@ export interface TestBroker {
 }
 
 /** An in-process broker on a free port with its own data directory, removed on stop. */
-export async function startTestBroker(prefix: string, options: Partial<StartBrokerOptions> = {}): Promise<TestBroker> {
+export async function startTestBroker(prefix: string, options: BrokerOptions = {}): Promise<TestBroker> {
   const dir = makeTempDir(prefix);
-  const broker = await startBroker({ host: '127.0.0.1', port: 0, dataDir: dir.path, defaultPartitions: 1, ...options } as StartBrokerOptions);
+  const broker = await startBroker({ host: '127.0.0.1', port: 0, dataDir: dir.path, defaultPartitions: 1, quiet: true, ...options });
   return {
     broker,
     dataDir: dir.path,
