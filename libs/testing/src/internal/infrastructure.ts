@@ -1,41 +1,25 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { BrokerHandle } from '@dmp/embedded-kafka';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { registerWorkspaceAliases, workspaceRoot } from './workspace';
+import { registerWorkspaceAliases } from './workspace';
 
 /** What the global setup started, kept for the teardown (same process). */
 export interface TestInfrastructure {
   databaseUrl: string;
-  kafkaBrokers: string | undefined;
+  kafkaBrokers: string;
   stop(): Promise<void>;
 }
-
-interface BrokerHandle {
-  bootstrap: string;
-  stop(): Promise<void>;
-}
-type StartBroker = (options: Record<string, unknown>) => Promise<BrokerHandle>;
 
 function log(message: string): void {
   process.stderr.write(`[dmp-testing] ${message}\n`);
 }
 
-async function startBrokerIfAvailable(dataDir: string): Promise<BrokerHandle | undefined> {
-  const entry = join(workspaceRoot(), 'tools', 'embedded-kafka', 'src', 'index.ts');
-  if (!existsSync(entry)) {
-    log('tools/embedded-kafka is not there yet: no embedded broker, TEST_KAFKA_BROKERS stays unset');
-    return undefined;
-  }
-  // Loaded by name at run time: the broker is a tool the test run needs, not a compile-time dependency.
-  // INTEGRATION POINT: typed import once tools/embedded-kafka exports startBroker for good.
-  const specifier = '@dmp/embedded-kafka';
-  const module = (await import(specifier)) as { startBroker?: StartBroker };
-  if (typeof module.startBroker !== 'function') {
-    log('@dmp/embedded-kafka exports no startBroker yet: no embedded broker');
-    return undefined;
-  }
-  return module.startBroker({ host: '127.0.0.1', port: 0, dataDir, autoCreateTopics: true });
+async function startTestBroker(dataDir: string): Promise<BrokerHandle> {
+  const { startBroker } = await import('@dmp/embedded-kafka');
+  // 'os' durability: a test broker need not fsync before acknowledging (the run is thrown away).
+  return startBroker({ host: '127.0.0.1', port: 0, dataDir, autoCreateTopics: true, durability: 'os', quiet: true });
 }
 
 /**
@@ -67,13 +51,11 @@ export async function startTestInfrastructure(): Promise<TestInfrastructure> {
     }
     let kafkaBrokers = process.env['TEST_KAFKA_BROKERS'];
     if (!kafkaBrokers) {
-      const broker = await startBrokerIfAvailable(join(dir, 'kafka'));
-      if (broker) {
-        stops.push(() => broker.stop());
-        kafkaBrokers = broker.bootstrap;
-      }
+      const broker = await startTestBroker(join(dir, 'kafka'));
+      stops.push(() => broker.stop());
+      kafkaBrokers = broker.bootstrap;
     }
-    log(`PostgreSQL and broker ready in ${Date.now() - started} ms (broker: ${kafkaBrokers ?? 'none'})`);
+    log(`PostgreSQL and broker ready in ${Date.now() - started} ms`);
     return { databaseUrl, kafkaBrokers, stop: stopAll };
   } catch (error) {
     await stopAll();
