@@ -8,6 +8,7 @@ import { SERVICE_CONFIG } from '@dmp/platform';
 import { ConsentConfig } from '../config';
 import { NOTIFICATION_SENDERS, NotificationSender, OutgoingNotification } from './senders/notification-sender';
 import { NotificationWakeUp } from './notification-wake-up';
+import { returningRows } from '../database/returning';
 
 interface ClaimedRow {
   id: string;
@@ -136,7 +137,7 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
   }
 
   private async claim(): Promise<ClaimedRow[]> {
-    return this.dataSource.query(
+    const result: unknown = await this.dataSource.query(
       `WITH due AS (
          SELECT id FROM notifications
          WHERE status = 'pending' AND next_attempt_at <= now()
@@ -150,6 +151,7 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
        RETURNING n.id, n.ins, n.channel, n.trigger, n.dedup_key, n.recipient, n.subject, n.body, n.attempts`,
       [this.config.CONSENT_NOTIFICATION_BATCH, this.config.CONSENT_NOTIFICATION_LEASE_MS],
     );
+    return returningRows<ClaimedRow>(result);
   }
 
   private senderFor(channel: NotificationChannel): NotificationSender | undefined {
@@ -186,10 +188,9 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
   }
 
   private async markSent(manager: EntityManager, notification: OutgoingNotification): Promise<void> {
-    const [{ sent_at }] = (await manager.query(
-      `UPDATE notifications SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1 RETURNING sent_at`,
-      [notification.id],
-    )) as Array<{ sent_at: Date }>;
+    const [{ sent_at }] = returningRows<{ sent_at: Date }>(
+      await manager.query(`UPDATE notifications SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1 RETURNING sent_at`, [notification.id]),
+    );
     await this.outbox.append(
       manager,
       createEvent(

@@ -7,6 +7,7 @@ import { InsParamPipe } from '../patients/ins-param.pipe';
 import { assertMayReadPatient } from '../patients/patient-access.policy';
 import { MailboxMessageEntity } from './mailbox-message.entity';
 import { NotificationEntity } from './notification.entity';
+import { returningRows } from '../database/returning';
 import { LimitQuery, MailboxMessageView, MailboxQuery, NotificationView } from './notifications.dto';
 
 function toView(n: NotificationEntity): NotificationView {
@@ -83,9 +84,8 @@ export class NotificationsController {
   @Roles(Role.OPERATOR)
   @ApiOkResponse({ type: NotificationView })
   async retry(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<NotificationView> {
-    const updated: Array<{ id: string }> = await this.dataSource.query(
-      `UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'failed' RETURNING id`,
-      [id],
+    const updated = returningRows<{ id: string }>(
+      await this.dataSource.query(`UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'failed' RETURNING id`, [id]),
     );
     const row = await this.dataSource.getRepository(NotificationEntity).findOne({ where: { id } });
     if (!row) throw new ConsentException(ConsentErrorCode.NOTIFICATION_NOT_FOUND);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource } from 'typeorm';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ConsentConfig } from '../../config';
+import { returningRows } from '../../database/returning';
 import { PurgeTraceCommand } from './purge-trace.command';
 
 // Any fixed number: one purge at a time across every consent instance.
@@ -56,7 +57,7 @@ export class PurgeTraceUseCase implements OnApplicationBootstrap, OnApplicationS
       try {
         let deleted = 0;
         for (;;) {
-          const rows: Array<{ access_id: string }> = await runner.query(
+          const result: unknown = await runner.query(
             `DELETE FROM access_trace WHERE access_id IN (
                SELECT t.access_id FROM access_trace t JOIN consent_patients p ON p.ins = t.ins
                WHERE p.record_status = 'closed' AND p.closed_at < $1
@@ -64,6 +65,7 @@ export class PurgeTraceUseCase implements OnApplicationBootstrap, OnApplicationS
              RETURNING access_id`,
             [command.closedBefore, CHUNK],
           );
+          const rows = returningRows<{ access_id: string }>(result);
           deleted += rows.length;
           if (rows.length < CHUNK) break;
         }
