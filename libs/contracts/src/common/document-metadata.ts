@@ -1,5 +1,6 @@
 import { IsBase64, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { DocumentFormat, DocumentType, Ins, IsoDate } from '@dmp/domain';
+import { registerContractClass } from '../envelope/fast-validation';
 import { AuthorRef, DocumentVisibility, SHA256_HEX } from './references';
 import { IsIns, IsIsoDate, IsIsoDateTime, NestedObject } from './validators';
 
@@ -65,3 +66,6 @@ export class SubmittedDocument extends DocumentMetadata {
   @IsBase64(undefined, { message: 'bodyBase64 must be the body encoded in base64' })
   bodyBase64!: string;
 }
+
+registerContractClass(DocumentMetadata);
+registerContractClass(SubmittedDocument);

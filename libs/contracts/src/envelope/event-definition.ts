@@ -1,4 +1,5 @@
 import { EventTopic } from '../topics';
+import { registerContractClass } from './fast-validation';
 
 export type PayloadClass<P> = new () => P;
 
@@ -24,5 +25,6 @@ export function defineEvent<P>(
   keyOf: (payload: P) => string,
   schemaVersion = 1,
 ): EventDefinition<P> {
+  registerContractClass(payloadClass);
   return Object.freeze({ topic, type: typeOfTopic(topic), schemaVersion, payloadClass, keyOf });
 }

@@ -1,5 +1,6 @@
 import { IsInt, IsObject, IsString, IsUUID, Length, Min } from 'class-validator';
 import { IsIsoDateTime } from '../common/validators';
+import { registerContractClass } from './fast-validation';
 
 /**
  * What travels on every event topic (JSON in the Kafka value). The payload's own class depends
@@ -41,3 +42,5 @@ export class EventEnvelope<P = unknown> {
   @IsObject()
   payload!: P;
 }
+
+registerContractClass(EventEnvelope);

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { PayloadClass } from './event-definition';
+import { hydrate, isContractClass, isValidFast } from './fast-validation';
 
 export interface FieldError {
   /** Dotted path from the validated object: 'payload.documents.0.ins'. */
@@ -36,7 +37,10 @@ export function validateAs<T extends object>(cls: PayloadClass<T>, plain: unknow
     const errors = [{ field, reason: `must be a JSON object, got ${plain === null ? 'null' : Array.isArray(plain) ? 'an array' : typeof plain}` }];
     return { ok: false, reason: describeFieldErrors(errors), errors };
   }
-  const instance = plainToInstance(cls, plain);
+  const fast = isContractClass(cls);
+  const instance = fast ? hydrate(cls, plain as Record<string, unknown>) : plainToInstance(cls, plain);
+  // Most messages are valid: the fast check answers those; class-validator explains the others.
+  if (fast && isValidFast(instance) === true) return { ok: true, value: instance };
   const errors = flattenValidationErrors(validateSync(instance, { forbidUnknownValues: false }), prefix);
   if (errors.length > 0) return { ok: false, reason: describeFieldErrors(errors), errors };
   return { ok: true, value: instance };
