@@ -314,7 +314,7 @@ export class RequestHandlers {
     };
     const respond = (): HandlerResult => this.encodeFetch(v, topics, maxBytes);
     const deadline = ctx.receivedAt + Math.max(0, maxWait);
-    if (maxWait <= 0 || available() >= Math.max(1, minBytes)) return respond();
+    if (maxWait <= 0 || minBytes <= 0 || available() >= minBytes) return respond();
 
     return new Promise<HandlerResult>((resolve) => {
       const partitions: Partition[] = [];

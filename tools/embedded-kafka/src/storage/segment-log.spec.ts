@@ -134,10 +134,18 @@ describe(SegmentLog.name, () => {
     sut.close();
   });
 
+  it('keeps freshly appended segments even when their records carry old timestamps', () => {
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 300 }));
+    for (let i = 0; i < 10; i++) sut.append([batchOf(1, 100, Date.now() - 60_000)]);
+    expect(sut.applyRetention(Date.now(), 30_000, -1)).toBe(0);
+    expect(sut.logStartOffset).toBe(0);
+    sut.close();
+  });
+
   it('deletes segments older than the retention time, including an expired active segment', () => {
     const old = Date.now() - 60_000;
     const sut = SegmentLog.open(dir, options({ segmentBytes: 300 }));
-    for (let i = 0; i < 10; i++) sut.append([batchOf(1, 100, old)]);
+    for (let i = 0; i < 10; i++) sut.append([batchOf(1, 100, old)], old);
     sut.applyRetention(Date.now(), 30_000, -1);
     expect(sut.logStartOffset).toBe(10);
     expect(sut.logEndOffset).toBe(10);

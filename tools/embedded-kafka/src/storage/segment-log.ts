@@ -336,7 +336,9 @@ export class SegmentLog {
    * first when it alone is expired by age, so an idle topic is emptied too.
    */
   applyRetention(now: number, retentionMs: number, retentionBytes: number): number {
-    const expired = (s: Segment): boolean => retentionMs >= 0 && now - (s.maxTimestamp > 0 ? s.maxTimestamp : s.lastAppendAt) > retentionMs;
+    // Age is the later of the newest record timestamp and the last append: a producer that
+    // writes historical event times must not see its fresh data deleted at the next check.
+    const expired = (s: Segment): boolean => retentionMs >= 0 && now - Math.max(s.maxTimestamp, s.lastAppendAt) > retentionMs;
     if (this.active.size > 0 && expired(this.active)) this.roll();
     let deleted = 0;
     let total = this.sizeBytes;
