@@ -13,7 +13,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forService({ serviceName: 'enrolment', config, entities: enrolmentEntities, migrations: enrolmentMigrations }),
+        PlatformModule.forService({
+          serviceName: 'enrolment',
+          config,
+          entities: enrolmentEntities,
+          migrations: enrolmentMigrations,
+          databasePoolSize: config.ENROLMENT_DB_POOL_SIZE,
+        }),
         AuthModule.forRoot({ secret: config.AUTH_TOKEN_SECRET, devIssuer: config.AUTH_DEV_ISSUER }),
         RecordsModule,
         BulkModule,

@@ -10,4 +10,11 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @Min(1, { message: 'must be between 1 and 20000' })
   @Max(20000, { message: 'must be between 1 and 20000' })
   ENROLMENT_BULK_BATCH_SIZE = 2000;
+
+  /** PostgreSQL connections per instance: enough concurrent transactions for commits to group. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(2, { message: 'must be between 2 and 200' })
+  @Max(200, { message: 'must be between 2 and 200' })
+  ENROLMENT_DB_POOL_SIZE = 20;
 }

@@ -1,0 +1,305 @@
+// Benchmark of the enrolment service: openings per second for single HTTP requests (concurrent
+// clients) and for a bulk campaign file, each measured until the last record-opened event has
+// been consumed from Kafka, with the ratio to a plain PostgreSQL insert of the same rows
+// measured in the same run on the same database server.
+//
+// Everything runs on this machine: embedded PostgreSQL (durable settings), the embedded broker
+// and the service as child processes (`node dist/...`), this process as the clients and the
+// Kafka consumer. Run: npm run bench:enrolment
+//   BENCH_SINGLE=20000 BENCH_CONCURRENCY=64 BENCH_BULK=100000 for other sizes.
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client, Pool } from 'pg';
+import { issueDevToken } from '@dmp/auth';
+import { Topics } from '@dmp/contracts';
+import { ActorRole, CpamCode, Finess, Ins, generateFiness, generateIns, seededRandom } from '@dmp/domain';
+import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
+import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
+import { freePort, waitFor } from '@dmp/testing';
+
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 20_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const BULK = Number(process.env.BENCH_BULK ?? 100_000);
+const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+
+const log = (line: string): void => console.log(line);
+const round = (v: number, digits = 0): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+interface Row {
+  ins: Ins;
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  cpamCode: string;
+  email: string;
+  consent: { at: string; place: string };
+}
+
+function makeRows(count: number, random: () => number, taken: Set<string>): Row[] {
+  const rows: Row[] = [];
+  const consentAt = new Date(Date.now() - 86_400_000).toISOString();
+  while (rows.length < count) {
+    const ins = generateIns(random, { birthYear: 40 + Math.floor(random() * 60) });
+    if (taken.has(ins)) continue;
+    taken.add(ins);
+    rows.push({ ins, familyName: 'DURAND', givenNames: 'Paul', birthDate: `19${ins.slice(1, 3)}-${ins.slice(3, 5)}-15`, cpamCode: '751', email: 'paul.durand@example.fr', consent: { at: consentAt, place: 'bench' } });
+  }
+  return rows;
+}
+
+async function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  let output = '';
+  return new Promise((resolveLine, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not ready within ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
+    const onData = (c: Buffer): void => {
+      output += c.toString();
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveLine(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+/** Counts record-opened events for the expected keys; resolves `done` when all have arrived. */
+async function startCounting(brokers: string) {
+  const kafka = new Kafka({ clientId: 'bench-enrolment', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: Topics.RECORD_OPENED, numPartitions: 3 }] }).catch(() => false);
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `bench-enrolment-${Date.now()}`, maxBytes: 16 * 1024 * 1024 });
+  let expected = new Set<string>();
+  let seen = 0;
+  let onDone: (() => void) | null = null;
+  await consumer.connect();
+  await consumer.subscribe({ topic: Topics.RECORD_OPENED, fromBeginning: true });
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        const key = message.key?.toString();
+        if (key && expected.delete(key)) seen++;
+      }
+      if (expected.size === 0 && onDone) {
+        const done = onDone;
+        onDone = null;
+        done();
+      }
+    },
+  });
+  return {
+    expect(keys: string[]): Promise<void> {
+      expected = new Set(keys);
+      seen = 0;
+      return new Promise<void>((resolveDone) => {
+        onDone = resolveDone;
+      });
+    },
+    seen: () => seen,
+    stop: () => consumer.disconnect(),
+  };
+}
+
+function post(agent: Agent, port: number, path: string, token: string, body: string): Promise<number> {
+  return new Promise((resolvePost, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolvePost(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function plainSingleInserts(pool: Pool, rows: Row[], concurrency: number): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < rows.length) {
+        const r = rows[next++];
+        await pool.query(
+          `INSERT INTO plain_records (id, ins, family_name, given_names, birth_date, cpam_code, email, consent_at, consent_place, opened_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now())`,
+          [r.ins, r.familyName, r.givenNames, r.birthDate, r.cpamCode, r.email, r.consent.at, r.consent.place],
+        );
+      }
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function plainBulkInserts(client: Client, rows: Row[], batch: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < rows.length; i += batch) {
+    const chunk = rows.slice(i, i + batch);
+    const col = (f: (r: Row) => string) => chunk.map(f);
+    await client.query(
+      `INSERT INTO plain_records (id, ins, family_name, given_names, birth_date, cpam_code, email, consent_at, consent_place, opened_at)
+       SELECT gen_random_uuid(), * , now() FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::date[], $5::char(3)[], $6::varchar[], $7::timestamptz[], $8::varchar[])`,
+      [col((r) => r.ins), col((r) => r.familyName), col((r) => r.givenNames), col((r) => r.birthDate), col((r) => r.cpamCode), col((r) => r.email), col((r) => r.consent.at), col((r) => r.consent.place)],
+    );
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-enrolment-'));
+  const children: ChildProcess[] = [];
+  let pg: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
+  try {
+    log(`enrolment benchmark: ${SINGLE} single openings (${CONCURRENCY} concurrent clients), ${BULK} bulk rows; 2-core machine shared by PostgreSQL, broker, service and clients`);
+    pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort() });
+    const databaseUrl = withDatabase(pg.url, 'bench_enrolment');
+    await ensureDatabase(databaseUrl);
+
+    const brokerPort = await freePort();
+    const broker = spawn(process.execPath, [join(repoRoot, 'dist/tools/embedded-kafka/src/cli.js'), '--port', String(brokerPort), '--data-dir', join(work, 'kafka'), '--partitions', '3', '--log-level', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(broker);
+    await waitForLine(broker, /broker ready/, 'broker');
+    const brokers = `127.0.0.1:${brokerPort}`;
+
+    const port = await freePort();
+    const service = spawn(process.execPath, [join(repoRoot, 'dist/apps/enrolment/src/main.js')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '0', NODE_ENV: 'development' },
+    });
+    children.push(service);
+    service.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+    await waitFor(
+      async () => {
+        if (service.exitCode !== null) throw new Error(`the enrolment service exited with ${service.exitCode} (is dist/ built?)`);
+        return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null))?.ok === true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, message: 'the enrolment service to be ready' },
+    ).catch((error: unknown) => {
+      throw service.exitCode !== null ? new Error(`the enrolment service exited with ${service.exitCode}`) : error;
+    });
+
+    const counter = await startCounting(brokers);
+    const random = seededRandom(20261123);
+    const taken = new Set<string>();
+    const singleRows = makeRows(SINGLE, random, taken);
+    const bulkRows = makeRows(BULK, random, taken);
+    const pharmacy = issueDevToken({ role: ActorRole.PHARMACY, finess: generateFiness(random) as Finess }, DEV_AUTH_TOKEN_SECRET);
+    const agentToken = issueDevToken({ role: ActorRole.CPAM_AGENT, agentId: 'bench-campaign', cpamCode: '751' as CpamCode }, DEV_AUTH_TOKEN_SECRET);
+
+    // Warm-up: JIT, connection pools, topic metadata (not counted).
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const warm = makeRows(500, random, taken);
+    const warmDone = counter.expect(warm.map((r) => r.ins));
+    for (let i = 0; i < warm.length; i += CONCURRENCY) await Promise.all(warm.slice(i, i + CONCURRENCY).map((r) => post(agent, port, '/records', pharmacy, JSON.stringify(r))));
+    await warmDone;
+
+    // Single openings.
+    const singleEvents = counter.expect(singleRows.map((r) => r.ins));
+    let next = 0;
+    const statuses = new Map<number, number>();
+    const t0 = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < singleRows.length) {
+          const r = singleRows[next++];
+          const status = await post(agent, port, '/records', pharmacy, JSON.stringify(r));
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+    const singleHttpS = Number(process.hrtime.bigint() - t0) / 1e9;
+    await singleEvents;
+    const singleE2eS = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (statuses.get(201) !== SINGLE) throw new Error(`single openings: unexpected statuses ${JSON.stringify([...statuses])}`);
+
+    // Bulk campaign: one NDJSON file streamed to a job.
+    const job = (await (await fetch(`http://127.0.0.1:${port}/bulk-jobs`, { method: 'POST', headers: { Authorization: `Bearer ${agentToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 'ndjson', expectedRows: BULK }) })).json()) as { id: string };
+    const bulkEvents = counter.expect(bulkRows.map((r) => r.ins));
+    const t1 = process.hrtime.bigint();
+    const upload = await new Promise<{ status: number; body: string }>((resolveUpload, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/bulk-jobs/${job.id}/file`, method: 'PUT', headers: { Authorization: `Bearer ${agentToken}`, 'Content-Type': 'application/x-ndjson' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolveUpload({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      Readable.from((function* () {
+        for (let i = 0; i < bulkRows.length; i += 1000) yield bulkRows.slice(i, i + 1000).map((r) => JSON.stringify(r)).join('\n') + '\n';
+      })()).pipe(req);
+    });
+    const bulkHttpS = Number(process.hrtime.bigint() - t1) / 1e9;
+    await bulkEvents;
+    const bulkE2eS = Number(process.hrtime.bigint() - t1) / 1e9;
+    const summary = JSON.parse(upload.body) as { opened: number };
+    if (upload.status !== 200 || summary.opened !== BULK) throw new Error(`bulk upload: ${upload.status} ${upload.body}`);
+    await counter.stop();
+
+    // Baseline: the same rows into a plain table (no service, no outbox, no Kafka), same server.
+    const pool = new Pool({ connectionString: databaseUrl, max: Math.min(CONCURRENCY, 32) });
+    await pool.query(`CREATE TABLE plain_records (id uuid PRIMARY KEY, ins varchar(15) NOT NULL UNIQUE, family_name varchar(100), given_names varchar(200), birth_date date, cpam_code char(3), email varchar(254), consent_at timestamptz, consent_place varchar(200), opened_at timestamptz)`);
+    const plainSingleS = await plainSingleInserts(pool, singleRows, CONCURRENCY);
+    await pool.end();
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    const plainBulkS = await plainBulkInserts(client, bulkRows, 2000);
+    await client.end();
+
+    const rate = (n: number, s: number): number => round(n / s);
+    const results = {
+      singleOpeningsPerSecond: rate(SINGLE, singleE2eS),
+      singleHttpOpeningsPerSecond: rate(SINGLE, singleHttpS),
+      bulkOpeningsPerSecond: rate(BULK, bulkE2eS),
+      bulkHttpOpeningsPerSecond: rate(BULK, bulkHttpS),
+      plainSingleInsertsPerSecond: rate(SINGLE, plainSingleS),
+      plainBulkInsertsPerSecond: rate(BULK, plainBulkS),
+    };
+    const ratios = {
+      singleVsPlainInsert: round(results.singleOpeningsPerSecond / results.plainSingleInsertsPerSecond, 3),
+      bulkVsPlainInsert: round(results.bulkOpeningsPerSecond / results.plainBulkInsertsPerSecond, 3),
+    };
+    log(`single openings (HTTP, ${CONCURRENCY} clients): ${results.singleHttpOpeningsPerSecond}/s answered, ${results.singleOpeningsPerSecond}/s with every event consumed from Kafka (target >= 1,500/s)`);
+    log(`bulk openings (one NDJSON job):          ${results.bulkHttpOpeningsPerSecond}/s answered, ${results.bulkOpeningsPerSecond}/s with every event consumed from Kafka (target >= 10,000/s)`);
+    log(`baseline, plain PostgreSQL INSERT of the same rows: ${results.plainSingleInsertsPerSecond}/s one row per statement (${Math.min(CONCURRENCY, 32)} connections), ${results.plainBulkInsertsPerSecond}/s in batches of 2,000`);
+    log(`ratio to the plain insert: single ${ratios.singleVsPlainInsert}, bulk ${ratios.bulkVsPlainInsert}`);
+    console.log(
+      JSON.stringify({
+        benchmark: 'enrolment',
+        single: SINGLE,
+        concurrency: CONCURRENCY,
+        bulk: BULK,
+        ...results,
+        ...ratios,
+        targets: { singleOpeningsPerSecond: 1500, bulkOpeningsPerSecond: 10000 },
+        singleMeetsTarget: results.singleOpeningsPerSecond >= 1500,
+        bulkMeetsTarget: results.bulkOpeningsPerSecond >= 10000,
+      }),
+    );
+  } finally {
+    for (const child of children.reverse()) {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
+    await pg?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});
