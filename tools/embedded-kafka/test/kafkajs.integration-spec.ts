@@ -13,6 +13,7 @@ import {
   encodeFetchV4,
   recordBatchesOfProduceFrame,
   splitBatches,
+  withBaseSequence,
   withCorrelationId,
 } from './support/wire';
 
@@ -258,7 +259,7 @@ describe(`${startBroker.name} with kafkajs`, () => {
     expect(received.map((r) => r.offset)).toEqual(Array.from({ length: 51 }, (_, i) => String(i)));
   });
 
-  it('answers a retried idempotent batch with its original offset and does not store it twice', async () => {
+  it('answers a retried idempotent batch with its original offset, stores it once and refuses a sequence gap', async () => {
     const topic = await createTopic(1);
     const frames: RecordedFrame[] = [];
     const recorded = kafkaFor(sut.bootstrap, 'idempotent', { socketFactory: recordingSocketFactory(frames) });
@@ -280,6 +281,9 @@ describe(`${startBroker.name} with kafkajs`, () => {
       const replaySecond = decodeProduceResponse((await wire.send(withCorrelationId(secondFrame.bytes, 9002))).body, secondFrame.apiVersion);
       expect(replayFirst[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
       expect(replaySecond[0]).toMatchObject({ errorCode: 0, baseOffset: 3n });
+      // A batch that skips sequence numbers is refused with OUT_OF_ORDER_SEQUENCE_NUMBER (45).
+      const gap = decodeProduceResponse((await wire.send(withCorrelationId(withBaseSequence(secondFrame.bytes, 50), 9003))).body, secondFrame.apiVersion);
+      expect(gap[0].errorCode).toBe(45);
     } finally {
       wire.close();
     }

@@ -116,10 +116,10 @@ describe(`${startBroker.name} with kcat (librdkafka)`, () => {
     ]);
   });
 
-  it('splits partitions between two kcat -G members and delivers each message to exactly one of them', async () => {
+  it('splits partitions between two kcat -G members, delivers each message to one of them, and evicts a killed member', async () => {
     const topic = await createTopic(6);
     const groupId = uniqueName('g-kcat-balanced');
-    const args = ['-b', sut.bootstrap, '-G', groupId, '-u', '-q', '-f', '%p %s\\n', '-X', 'auto.offset.reset=earliest', '-X', 'heartbeat.interval.ms=300', topic];
+    const args = ['-b', sut.bootstrap, '-G', groupId, '-u', '-q', '-f', '%p %s\\n', '-X', 'auto.offset.reset=earliest', '-X', 'heartbeat.interval.ms=300', '-X', 'session.timeout.ms=3000', topic];
     const members: RunningKcat[] = [];
     const admin = kafka.admin();
     await admin.connect();
@@ -154,6 +154,26 @@ describe(`${startBroker.name} with kcat (librdkafka)`, () => {
       for (const member of seen) expect(member.length).toBeGreaterThan(0);
       const partitionsOf = seen.map((member) => new Set(member.map(([p]) => Number(p))));
       expect([...partitionsOf[0]].filter((p) => partitionsOf[1].has(p))).toEqual([]);
+
+      // A member killed without leaving is evicted when its session expires; the survivor takes over.
+      members[1].child.kill('SIGKILL');
+      await waitFor(
+        async () => {
+          const [group] = (await admin.describeGroups([groupId])).groups;
+          if (group.state !== 'Stable' || group.members.length !== 1) return false;
+          return (AssignerProtocol.MemberAssignment.decode(group.members[0].memberAssignment)?.assignment[topic] ?? []).length === 6;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, message: 'the surviving kcat member to own all 6 partitions' },
+      );
+      const linesBefore = lines(members[0]).length;
+      const again = kafka.producer();
+      await again.connect();
+      await again.send({ topic, messages: Array.from({ length: 12 }, (_, i) => ({ partition: i % 6, value: `late${i}` })) });
+      await again.disconnect();
+      // The killed member never committed, so the survivor may first re-read its partitions.
+      const lateAtSurvivor = (): string[] => lines(members[0]).slice(linesBefore).map((line) => line.split(' ')[1]).filter((v) => v.startsWith('late'));
+      await waitFor(() => lateAtSurvivor().length >= 12, { timeoutMs: 30_000, message: '12 late messages at the survivor' });
+      expect(lateAtSurvivor().sort()).toEqual(Array.from({ length: 12 }, (_, i) => `late${i}`).sort());
     } finally {
       await Promise.all(members.map((m) => m.stop()));
     }

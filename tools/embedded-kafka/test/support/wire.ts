@@ -383,3 +383,34 @@ export function recordBatchesOfProduceFrame(requestFrame: Buffer): { topic: stri
   });
   return out;
 }
+
+const crc32cTable = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC32C (Castagnoli), written here independently of the broker's so the test is an oracle. */
+export function crc32c(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crc32cTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Rewrites the baseSequence of every record batch in a Produce frame (v3+) and fixes the CRCs:
+ * a well-formed batch whose only fault is its place in the producer's sequence.
+ */
+export function withBaseSequence(requestFrame: Buffer, baseSequence: number): Buffer {
+  const copy = Buffer.from(requestFrame);
+  for (const { batch } of recordBatchesOfProduceFrame(copy)) {
+    // subarray views share memory with `copy`, so these writes land in the frame itself.
+    batch.writeInt32BE(baseSequence, 53);
+    batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  }
+  return copy;
+}
