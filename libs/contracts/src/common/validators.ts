@@ -1,6 +1,6 @@
 import { IsObject, ValidateBy, ValidateNested, ValidationArguments, ValidationOptions } from 'class-validator';
 import { Type } from 'class-transformer';
-import { registerNestedType } from '../envelope/fast-validation';
+import { AnyClass, registerNestedType } from '../envelope/fast-validation';
 import { Validation, validateCpamCode, validateFiness, validateIns, validateIsoDate, validateRpps } from '@dmp/domain';
 
 /**
@@ -84,7 +84,7 @@ export function NestedObject(cls: ClassRef): PropertyDecorator {
     IsObject({ message: `${String(property)} must be an object` })(target, property);
     ValidateNested()(target, property);
     Type(cls)(target, property);
-    registerNestedType(target.constructor, String(property), cls);
+    registerNestedType(target.constructor as AnyClass, String(property), cls);
   };
 }
 
@@ -94,6 +94,6 @@ export function NestedObjects(cls: ClassRef): PropertyDecorator {
     IsObject({ each: true, message: `each of ${String(property)} must be an object` })(target, property);
     ValidateNested({ each: true })(target, property);
     Type(cls)(target, property);
-    registerNestedType(target.constructor, String(property), cls);
+    registerNestedType(target.constructor as AnyClass, String(property), cls);
   };
 }

@@ -16,36 +16,38 @@ import { ValidationTypes, getMetadataStorage } from 'class-validator';
  */
 
 type Class = new () => object;
+/** Any class (constructors as found on prototypes, decorator targets and metadata). */
+export type AnyClass = abstract new (...args: never[]) => unknown;
 type ClassRef = () => Class;
 
-const nestedTypes = new Map<Function, Map<string, ClassRef>>();
-const contractClasses = new Set<Function>();
+const nestedTypes = new Map<AnyClass, Map<string, ClassRef>>();
+const contractClasses = new Set<AnyClass>();
 
 /** Called by NestedObject / NestedObjects: `property` of `target` holds instances of `ref()`. */
-export function registerNestedType(target: Function, property: string, ref: ClassRef): void {
+export function registerNestedType(target: AnyClass, property: string, ref: ClassRef): void {
   let properties = nestedTypes.get(target);
   if (!properties) nestedTypes.set(target, (properties = new Map()));
   properties.set(property, ref);
 }
 
 /** Marks a class (and, through its nested types, the classes it holds) as eligible for the fast path. */
-export function registerContractClass(cls: Function): void {
+export function registerContractClass(cls: AnyClass): void {
   contractClasses.add(cls);
 }
 
-export function isContractClass(cls: Function): boolean {
+export function isContractClass(cls: AnyClass): boolean {
   return contractClasses.has(cls);
 }
 
-const nestedCache = new Map<Function, Map<string, ClassRef>>();
+const nestedCache = new Map<AnyClass, Map<string, ClassRef>>();
 
 /** Nested types of a class and its ancestors (subclass declarations win). */
-function nestedTypesOf(cls: Function): Map<string, ClassRef> {
+function nestedTypesOf(cls: AnyClass): Map<string, ClassRef> {
   let merged = nestedCache.get(cls);
   if (merged) return merged;
   merged = new Map();
-  const chain: Function[] = [];
-  for (let c: Function | null = cls; c && c !== Function.prototype && c !== Object; c = Object.getPrototypeOf(c) as Function | null) chain.unshift(c);
+  const chain: AnyClass[] = [];
+  for (let c: AnyClass | null = cls; c && c !== (Function.prototype as unknown) && c !== Object; c = Object.getPrototypeOf(c) as AnyClass | null) chain.unshift(c);
   for (const c of chain) for (const [property, ref] of nestedTypes.get(c) ?? []) merged.set(property, ref);
   nestedCache.set(cls, merged);
   return merged;
@@ -99,7 +101,7 @@ interface PropertyPlan {
 
 type Plan = PropertyPlan[] | 'unsupported';
 
-const plans = new Map<Function, Plan>();
+const plans = new Map<AnyClass, Plan>();
 
 interface ConstraintMetadataLike {
   async: boolean;
@@ -111,19 +113,19 @@ interface ValidationMetadata {
   type: string;
   propertyName: string;
   constraints: unknown[];
-  constraintCls: Function;
+  constraintCls: AnyClass;
   each?: boolean;
   groups?: string[];
   always?: boolean;
 }
 
 interface MetadataStorageLike {
-  getTargetValidationMetadatas(target: Function, schema: string | undefined, always: boolean, strictGroups: boolean, groups?: string[]): ValidationMetadata[];
+  getTargetValidationMetadatas(target: AnyClass, schema: string | undefined, always: boolean, strictGroups: boolean, groups?: string[]): ValidationMetadata[];
   groupByPropertyName(metadata: ValidationMetadata[]): Record<string, ValidationMetadata[]>;
-  getTargetValidatorConstraints(target: Function): ConstraintMetadataLike[];
+  getTargetValidatorConstraints(target: AnyClass): ConstraintMetadataLike[];
 }
 
-function compile(cls: Function): Plan {
+function compile(cls: AnyClass): Plan {
   const storage = getMetadataStorage() as unknown as MetadataStorageLike;
   // The same lookup class-validator's executor makes (no groups, always false, strictGroups false).
   const metadatas = storage.getTargetValidationMetadatas(cls, undefined, false, false, undefined);
@@ -161,7 +163,7 @@ function compile(cls: Function): Plan {
   return plan;
 }
 
-function planOf(cls: Function): Plan {
+function planOf(cls: AnyClass): Plan {
   let plan = plans.get(cls);
   if (!plan) plans.set(cls, (plan = compile(cls)));
   return plan;
@@ -199,7 +201,7 @@ function nestedPasses(value: unknown): boolean {
 }
 
 function objectPasses(object: object): boolean {
-  const plan = planOf(object.constructor);
+  const plan = planOf(object.constructor as AnyClass);
   if (plan === 'unsupported') throw new Undecided();
   const record = object as Record<string, unknown>;
   for (const property of plan) {
