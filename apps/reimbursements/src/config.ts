@@ -1,5 +1,5 @@
-import { BaseServiceConfig, EnvNumber } from '@dmp/platform';
-import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { BaseServiceConfig, EnvBoolean, EnvNumber } from '@dmp/platform';
+import { IsBoolean, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
 export class ReimbursementsConfig extends BaseServiceConfig {
   static override serviceName = 'reimbursements';
@@ -24,8 +24,8 @@ export class ReimbursementsConfig extends BaseServiceConfig {
   /** Lines per import transaction (one checkpoint each). */
   @EnvNumber()
   @IsInt({ message: 'must be an integer' })
-  @Min(100, { message: 'must be between 100 and 1000000' })
-  @Max(1_000_000, { message: 'must be between 100 and 1000000' })
+  @Min(1, { message: 'must be between 1 and 1000000' })
+  @Max(1_000_000, { message: 'must be between 1 and 1000000' })
   REIMBURSEMENTS_BATCH_LINES = 50_000;
 
   /** Batches loaded in parallel per file (one connection each). */
@@ -40,4 +40,9 @@ export class ReimbursementsConfig extends BaseServiceConfig {
   @IsInt({ message: 'must be an integer (milliseconds)' })
   @Min(1000, { message: 'must be at least 1000' })
   REIMBURSEMENTS_PURGE_INTERVAL_MS = 3_600_000;
+
+  /** Wait for the WAL flush when recording a read's access event (see HistoryService.trace). */
+  @EnvBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT = false;
 }

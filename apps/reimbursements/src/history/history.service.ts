@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -7,6 +7,8 @@ import { Actor } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
 import { AccessMode, AccessTargetKind, ActorRole, CodingSystem, Ins, validateIsoDate } from '@dmp/domain';
 import { appendToOutbox } from '@dmp/messaging';
+import { SERVICE_CONFIG } from '@dmp/platform';
+import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
 import { FEED_CODING_SYSTEMS, feedCodingSystem, monthFirstLineId } from '../feed/feed-format';
 import { ReimbursementsErrorCode, ReimbursementsException } from '../imports/reimbursements.exception';
@@ -24,7 +26,10 @@ function yyyymmOfIso(date: string): number {
  */
 @Injectable()
 export class HistoryService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: ReimbursementsConfig,
+  ) {}
 
   async read(ins: Ins, actor: Actor, query: HistoryQueryDto, correlationId: string): Promise<HistoryPage> {
     const now = new Date();
@@ -59,7 +64,7 @@ export class HistoryService {
         this.dataSource.query(
           `SELECT line_id::text AS line_id, to_char(care_date, 'YYYY-MM-DD') AS care_date, coding_system, code, label, quantity, prescriber, performer, charged_cents, reimbursed_cents
              FROM reimbursement_lines WHERE ${filter}
-            ORDER BY care_date DESC, line_id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+            ORDER BY care_date DESC, reimbursement_lines.line_id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
           params,
         ) as Promise<LineRow[]>,
         this.dataSource.query(
@@ -120,7 +125,17 @@ export class HistoryService {
       ...(reason ? { emergencyReason: reason } : {}),
       at: at.toISOString(),
     };
-    await this.dataSource.transaction((manager) => appendToOutbox(manager, createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId })));
+    await this.dataSource.transaction(async (manager) => {
+      if (!this.config.REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT) {
+        // A read changes nothing but the trace; waiting for the WAL flush would be most of the
+        // read's latency (several ms on this disk). Without it, a PostgreSQL crash (not an
+        // application crash: the commit is in PostgreSQL's memory) may lose the traces of the
+        // last ~600 ms (3 x wal_writer_delay). Set REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT=true
+        // where that window is not acceptable.
+        await manager.query('SET LOCAL synchronous_commit = off');
+      }
+      await appendToOutbox(manager, createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }));
+    });
   }
 }
 

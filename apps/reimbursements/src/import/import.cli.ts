@@ -60,7 +60,8 @@ async function main(): Promise<void> {
       { path, source: ImportSource.CLI, expectedSha256: values.sha256 ?? (await readSidecarChecksum(path)) },
       progressPrinter(),
     );
-    console.log(JSON.stringify(summary));
+    // maxRSS is in KiB: the benchmark reads the importer's peak memory from here.
+    console.log(JSON.stringify({ ...summary, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
     if (summary.outcome === 'refused') process.exitCode = 2;
   } finally {
     await dataSource.destroy();
