@@ -8,7 +8,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, createWriteStream, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { Server, Socket, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -85,14 +85,24 @@ function payload(i: number): Buffer {
 interface Phase {
   seconds: number;
   brokerCpuSeconds: number;
+  /** CPU of this process (the kafkajs clients), to tell which side is the bottleneck. */
+  clientCpuSeconds: number;
 }
 
 async function timed(pid: number, work: () => Promise<void>): Promise<Phase> {
   const cpu0 = cpuSeconds(pid);
+  const client0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await work();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, brokerCpuSeconds: cpuSeconds(pid) - cpu0 };
+  const client = process.cpuUsage(client0);
+  return { seconds, brokerCpuSeconds: cpuSeconds(pid) - cpu0, clientCpuSeconds: (client.user + client.system) / 1e6 };
+}
+
+function phaseLine(name: string, phase: Phase, count: number, megabytes: number, clientIsThisProcess = true): string {
+  const cpu = (s: number): string => `${round((100 * s) / phase.seconds)} %`;
+  const client = clientIsThisProcess ? `, client CPU ${cpu(phase.clientCpuSeconds)}` : '';
+  return `${name}: ${round(count / phase.seconds)} msg/s, ${round(megabytes / phase.seconds, 1)} MB/s (broker CPU ${cpu(phase.brokerCpuSeconds)}${client}; broker ${round(count / Math.max(phase.brokerCpuSeconds, 0.001))} msg per CPU-second)`;
 }
 
 async function produceWithKafkajs(kafka: Kafka, topic: string, count: number): Promise<void> {
@@ -223,6 +233,7 @@ async function main(): Promise<void> {
   const dataDir = join(workDir, 'data');
   const broker = await startBrokerProcess(dataDir);
   const mb = (MESSAGES * MESSAGE_BYTES) / 1e6;
+  log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => round(l, 2)).join(' ')} (other processes share these cores)`);
   log(`broker pid ${broker.pid} at ${broker.bootstrap}; ${MESSAGES} messages of ${MESSAGE_BYTES} B (${round(mb)} MB) per phase`);
   const kafka = new Kafka({ clientId: 'bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -235,7 +246,6 @@ async function main(): Promise<void> {
 
   try {
     // kafkajs: produce, then consume what was produced.
-    const clientCpu0 = process.cpuUsage();
     const produce = await timed(broker.pid, () => produceWithKafkajs(kafka, 'bench-kafkajs', MESSAGES));
     const produced = await endOffsetSum(kafka, 'bench-kafkajs');
     if (produced !== MESSAGES) throw new Error(`kafkajs produced ${produced} of ${MESSAGES}`);
@@ -244,10 +254,8 @@ async function main(): Promise<void> {
       await c.done;
       await c.stop();
     });
-    const clientCpu = process.cpuUsage(clientCpu0);
-    log(`kafkajs produce: ${round(MESSAGES / produce.seconds)} msg/s, ${round(mb / produce.seconds, 1)} MB/s (broker CPU ${round((100 * produce.brokerCpuSeconds) / produce.seconds)} %)`);
-    log(`kafkajs consume: ${round(MESSAGES / consume.seconds)} msg/s, ${round(mb / consume.seconds, 1)} MB/s (broker CPU ${round((100 * consume.brokerCpuSeconds) / consume.seconds)} %)`);
-    log(`kafkajs client CPU over both phases: ${round((clientCpu.user + clientCpu.system) / 1e6, 1)} s`);
+    log(phaseLine('kafkajs produce', produce, MESSAGES, mb));
+    log(phaseLine('kafkajs consume', consume, MESSAGES, mb));
 
     // kafkajs end to end: a joined consumer drains while the producer sends.
     let joined: () => void = () => undefined;
@@ -259,7 +267,7 @@ async function main(): Promise<void> {
       await e2eConsumer.done;
     });
     await e2eConsumer.stop();
-    log(`kafkajs end to end (produce while consuming): ${round(MESSAGES / e2e.seconds)} msg/s, ${round(mb / e2e.seconds, 1)} MB/s (broker CPU ${round((100 * e2e.brokerCpuSeconds) / e2e.seconds)} %)`);
+    log(phaseLine('kafkajs end to end (produce while consuming)', e2e, MESSAGES, mb));
 
     // kcat (librdkafka): produce from a file, then consume from the beginning to the end.
     const inputFile = join(workDir, 'kcat-input.txt');
@@ -277,8 +285,8 @@ async function main(): Promise<void> {
       if (result.code !== 0) throw new Error(`kcat -C exited ${result.code}: ${result.stderr}`);
     });
     if (kcatConsumed !== MESSAGES) throw new Error(`kcat -C read ${kcatConsumed} of ${MESSAGES}`);
-    log(`kcat produce: ${round(MESSAGES / kcatProduce.seconds)} msg/s, ${round(mb / kcatProduce.seconds, 1)} MB/s (broker CPU ${round((100 * kcatProduce.brokerCpuSeconds) / kcatProduce.seconds)} %)`);
-    log(`kcat consume: ${round(MESSAGES / kcatConsume.seconds)} msg/s, ${round(mb / kcatConsume.seconds, 1)} MB/s (broker CPU ${round((100 * kcatConsume.brokerCpuSeconds) / kcatConsume.seconds)} %)`);
+    log(phaseLine('kcat produce', kcatProduce, MESSAGES, mb, false));
+    log(phaseLine('kcat consume', kcatConsume, MESSAGES, mb, false));
 
     // Idle: two kafkajs consumers long-polling (default 5 s maxWait) on a topic nobody writes.
     const idleKafka = new Kafka({ clientId: 'bench-idle', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
@@ -320,6 +328,9 @@ async function main(): Promise<void> {
         kafkajs_consume_msgs_per_s: round(MESSAGES / consume.seconds),
         kafkajs_consume_mb_per_s: round(mb / consume.seconds, 1),
         kafkajs_end_to_end_msgs_per_s: round(MESSAGES / e2e.seconds),
+        kafkajs_end_to_end_broker_cpu_pct: round((100 * e2e.brokerCpuSeconds) / e2e.seconds),
+        kafkajs_end_to_end_client_cpu_pct: round((100 * e2e.clientCpuSeconds) / e2e.seconds),
+        broker_msgs_per_cpu_s_kafkajs_e2e: round(MESSAGES / Math.max(e2e.brokerCpuSeconds, 0.001)),
         kafkajs_mb_per_s: round(e2eMbPerS, 1),
         kcat_produce_msgs_per_s: round(MESSAGES / kcatProduce.seconds),
         kcat_produce_mb_per_s: round(mb / kcatProduce.seconds, 1),
@@ -330,6 +341,8 @@ async function main(): Promise<void> {
         baseline_file_mb_per_s: round(fileMbPerS),
         baseline_ratio: round(e2eMbPerS / tcpMbPerS, 3),
         peak_rss_mb: round(rss, 1),
+        load_average_1m: round(loadavg()[0], 2),
+        cpus: cpus().length,
       }),
     );
   } finally {
