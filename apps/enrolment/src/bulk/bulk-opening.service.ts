@@ -4,6 +4,7 @@ import { Actor } from '@dmp/auth';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EnrolmentConfig } from '../config';
+import { fastOpeningCheck } from '../records/dto/fast-opening-check';
 import { OpenRecordDto } from '../records/dto/open-record.dto';
 import { validateBody } from '../records/dto/validate-body';
 import { OpenRecordUseCase, OpeningOutcome } from '../records/open-record/open-record.usecase';
@@ -79,7 +80,8 @@ export class BulkOpeningService {
   private validate(row: BulkRow, actor: Actor, now: Date): Pending {
     if ('errors' in row) return { line: row.line, ins: row.ins, errors: row.errors };
     const rawIns = typeof row.body.ins === 'string' ? row.body.ins : null;
-    const shaped = validateBody(OpenRecordDto, row.body);
+    const fast = fastOpeningCheck(row.body);
+    const shaped = fast ? { ok: true as const, value: fast } : validateBody(OpenRecordDto, row.body);
     if (!shaped.ok) return { line: row.line, ins: rawIns, errors: shaped.errors };
     const checked = checkOpening(shaped.value, now);
     if (!checked.ok) return { line: row.line, ins: rawIns, errors: checked.errors };
