@@ -36,6 +36,8 @@ export interface HandlerDeps {
 type Body = HandlerResult | Promise<HandlerResult>;
 
 const THROTTLE = 0;
+/** Each partition holds an open segment file: a bound keeps a bad request from exhausting descriptors. */
+const MAX_PARTITIONS = 1000;
 
 function done(w: Writer): HandlerResult {
   return w.finish();
@@ -613,7 +615,7 @@ export class RequestHandlers {
       if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
       if (this.d.topics.topics.has(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
       const count = t.assignments.length > 0 ? t.assignments.length : t.partitions === -1 ? this.d.defaultPartitions : t.partitions;
-      if (count <= 0 || count > 10000) return fail(ErrorCode.INVALID_PARTITIONS, 'number of partitions must be between 1 and 10000');
+      if (count <= 0 || count > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and ${MAX_PARTITIONS}`);
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
         return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'this single-node broker only supports replication factor 1');
       }

@@ -96,6 +96,22 @@ describe(SegmentLog.name, () => {
     sut.close();
   });
 
+  it('reopens a multi-segment log with the same offsets and reads old segments', () => {
+    const first = SegmentLog.open(dir, options({ segmentBytes: 400 }));
+    for (let i = 0; i < 25; i++) first.append([batchOf(1, 100)]);
+    const segments = first.segments.length;
+    first.close();
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 400 }));
+    expect(sut.segments.length).toBe(segments);
+    expect(sut.logEndOffset).toBe(25);
+    for (const offset of [0, 3, 12, 24]) {
+      const r = sut.read(offset, 1);
+      expect(r.kind === 'ok' && offsetsIn(r.records)).toEqual([offset]);
+    }
+    expect(sut.append([batchOf(1)])).toBe(25);
+    sut.close();
+  });
+
   it('truncates at a batch whose CRC no longer matches (garbage written over the tail)', () => {
     const first = SegmentLog.open(dir, options());
     for (let i = 0; i < 3; i++) first.append([batchOf(1, 200)]);

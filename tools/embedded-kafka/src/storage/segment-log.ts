@@ -116,6 +116,12 @@ export class SegmentLog {
       const seg = new Segment(baseOffset, file, fd, stat.size, baseOffset, -1, stat.birthtimeMs || stat.mtimeMs, stat.mtimeMs);
       const isLast = f === files[files.length - 1];
       this.scan(seg, isLast);
+      if (!isLast) {
+        // Only the active segment keeps a descriptor: old ones are opened per read, so the
+        // number of open files does not grow with retention.
+        closeQuietly(seg.fd);
+        seg.fd = -1;
+      }
       this.segments.push(seg);
     }
     if (this.segments.length === 0) this.segments.push(this.createSegment(0));
@@ -207,6 +213,8 @@ export class SegmentLog {
     const old = this.active;
     // Make the closed segment durable now: the group flusher only tracks the active one.
     fs.fsyncSync(old.fd);
+    closeQuietly(old.fd);
+    old.fd = -1;
     this.segments.push(this.createSegment(old.nextOffset));
   }
 
@@ -253,13 +261,23 @@ export class SegmentLog {
     if (offset < this.logStartOffset || offset > this.logEndOffset) return { kind: 'out-of-range' };
     if (offset === this.logEndOffset) return { kind: 'ok', records: null };
     const seg = this.findSegment(offset);
+    if (seg.fd >= 0) return this.readFrom(seg, seg.fd, offset, maxBytes);
+    const fd = fs.openSync(seg.file, 'r');
+    try {
+      return this.readFrom(seg, fd, offset, maxBytes);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private readFrom(seg: Segment, fd: number, offset: number, maxBytes: number): ReadResult {
     let pos = seg.lookup(offset);
     const limit = Math.max(maxBytes, 1);
     for (;;) {
       if (pos >= seg.size) return { kind: 'ok', records: null };
       const want = Math.min(seg.size - pos, this.options.indexIntervalBytes + limit + BATCH_HEADER_BYTES);
       const chunk = Buffer.allocUnsafe(want);
-      const got = fs.readSync(seg.fd, chunk, 0, want, pos);
+      const got = fs.readSync(fd, chunk, 0, want, pos);
       let at = 0;
       let start = -1;
       while (at + LOG_OVERHEAD + 15 <= got) {
@@ -287,7 +305,7 @@ export class SegmentLog {
       if (end === start) {
         const size = chunk.readInt32BE(start + BatchField.BatchLength) + LOG_OVERHEAD;
         const whole = Buffer.allocUnsafe(size);
-        fs.readSync(seg.fd, whole, 0, size, pos + start);
+        fs.readSync(fd, whole, 0, size, pos + start);
         return { kind: 'ok', records: whole };
       }
       return { kind: 'ok', records: chunk.subarray(start, end) };
@@ -321,11 +339,16 @@ export class SegmentLog {
       if (seg.maxTimestamp < ts) continue;
       let pos = 0;
       const header = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
-      while (pos + BATCH_HEADER_BYTES <= seg.size) {
-        fs.readSync(seg.fd, header, 0, BATCH_HEADER_BYTES, pos);
-        const h = parseBatchHeader(header);
-        if (h.maxTimestamp >= ts) return h.baseOffset;
-        pos += h.size;
+      const fd = seg.fd >= 0 ? seg.fd : fs.openSync(seg.file, 'r');
+      try {
+        while (pos + BATCH_HEADER_BYTES <= seg.size) {
+          fs.readSync(fd, header, 0, BATCH_HEADER_BYTES, pos);
+          const h = parseBatchHeader(header);
+          if (h.maxTimestamp >= ts) return h.baseOffset;
+          pos += h.size;
+        }
+      } finally {
+        if (fd !== seg.fd) fs.closeSync(fd);
       }
     }
     return -1;
@@ -373,6 +396,7 @@ export class SegmentLog {
 }
 
 function closeQuietly(fd: number): void {
+  if (fd < 0) return;
   try {
     fs.closeSync(fd);
   } catch {
