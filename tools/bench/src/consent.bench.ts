@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { AccessRequest, ConsentState, applyConsentEvent, decideAccess, emptyConsentState } from '@dmp/access-rules';
 import { AccessedEvent, createEvent, serializeEvent } from '@dmp/contracts';
 import { AccessMode, AccessTargetKind, ActorRole, DocumentType, Profession, generateFiness, generateIns, generateRpps, seededRandom } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
+import { createJsonLogger, startBroker } from '@dmp/embedded-kafka';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
 
@@ -146,7 +146,7 @@ async function rawInsertBaseline(db: Client, rows: number): Promise<number> {
 async function benchTrace(): Promise<{ tracedPerSecond: number; rawInsertPerSecond: number; notifications: number }> {
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-consent-'));
   const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort(), unsafeFast: false });
-  const broker = await startBroker({ port: 0, dataDir: join(workDir, 'kafka'), defaultPartitions: PARTITIONS });
+  const broker = await startBroker({ port: 0, dataDir: join(workDir, 'kafka'), defaultPartitions: PARTITIONS, logger: createJsonLogger('warn') });
   const url = withDatabase(pg.url, 'dmp_consent_bench');
   await ensureDatabase(url);
   process.env.TEST_KAFKA_BROKERS = broker.bootstrap;
