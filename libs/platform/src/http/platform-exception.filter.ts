@@ -21,6 +21,12 @@ const bodyParserCodes: Record<string, string> = {
   'request.aborted': 'REQUEST_ABORTED',
 };
 
+function isHealthCheckFailure(exception: unknown): exception is HttpException {
+  if (!(exception instanceof HttpException) || exception.getStatus() !== 503) return false;
+  const response = exception.getResponse();
+  return typeof response === 'object' && response !== null && 'details' in response && 'status' in response;
+}
+
 /** `NOT_FOUND` from 404, `UNPROCESSABLE_ENTITY` from 422. */
 export function codeForStatus(status: number): string {
   const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
@@ -42,8 +48,13 @@ export class PlatformExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<{ method?: string; originalUrl?: string; url?: string }>();
-    const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    if (isHealthCheckFailure(exception)) {
+      // Terminus' 503 body (status, info, error, details) is the health API: keep it as is.
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+    const body = this.toBody(exception, request);
     response.status(body.statusCode).json(body);
   }
 
