@@ -107,7 +107,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     logger,
   });
   const parked = new Set<() => void>();
-  let bound = { host: options.advertisedHost ?? host, port: options.advertisedPort ?? 0 };
+  // A wildcard listen address is not something a client can connect to: advertise loopback.
+  const advertisedHost = options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  let bound = { host: advertisedHost, port: options.advertisedPort ?? 0 };
   const handlers = new RequestHandlers({
     topics,
     groups,
@@ -151,7 +153,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     throw error;
   });
   const address = server.address() as net.AddressInfo;
-  bound = { host: options.advertisedHost ?? host, port: options.advertisedPort ?? address.port };
+  bound = { host: advertisedHost, port: options.advertisedPort ?? address.port };
 
   const retentionTimer = setInterval(() => {
     const now = Date.now();
