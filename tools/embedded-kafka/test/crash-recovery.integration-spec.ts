@@ -125,7 +125,7 @@ describe('embedded broker process after kill -9', () => {
     for (const [partition, offset] of withBacklog) expect({ partition, first: firstOffsetAfter.get(partition) }).toEqual({ partition, first: offset });
     await quietly(resumed.disconnect());
     await broker.kill('SIGTERM');
-  });
+  }, 120_000);
 
   it('truncates a torn tail and keeps serving the records before it', async () => {
     const torn = makeTempDir('torn');
@@ -174,5 +174,5 @@ describe('embedded broker process after kill -9', () => {
     } finally {
       torn.remove();
     }
-  });
+  }, 60_000);
 });

@@ -242,5 +242,5 @@ describe('embedded broker under fuzzed frames', () => {
     // Keys spread the messages over the auto-created topic's partitions: order holds per partition only.
     expect(values.sort()).toEqual(Array.from({ length: 100 }, (_, i) => `v${i}`).sort());
     expect(broker.exitCode()).toBeNull();
-  });
+  }, 180_000);
 });

@@ -134,7 +134,7 @@ describe(`${startBroker.name} with kafkajs`, () => {
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     await admin.disconnect();
     expect(committed[0].partitions.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(total);
-  });
+  }, 120_000);
 
   it('loses no message when a second member joins mid-stream and the first one leaves', async () => {
     const topic = await createTopic(6);
@@ -195,7 +195,7 @@ describe(`${startBroker.name} with kafkajs`, () => {
     expect(aBeforeLeave).toBeGreaterThan(0);
     expect(producedBeforeLeave).toBeGreaterThan(aBeforeLeave > 0 ? 300 : 0);
     expect(all.size).toBe(producedValues.length);
-  });
+  }, 120_000);
 
   it('round-trips headers, null keys, null values and empty values', async () => {
     const topic = await createTopic(1);
@@ -334,7 +334,8 @@ describe(`${startBroker.name} with kafkajs`, () => {
       expect(response[0]).toMatchObject({ errorCode: 0, highWatermark: 0n });
       expect(response[0].records.length).toBe(0);
       expect(elapsed).toBeGreaterThanOrEqual(450);
-      expect(elapsed).toBeLessThan(1_200);
+      // Generous for a loaded CI machine, yet far below a broker that ignores maxWait.
+      expect(elapsed).toBeLessThan(1_500);
     } finally {
       wire.close();
     }
@@ -360,25 +361,28 @@ describe(`${startBroker.name} with kafkajs`, () => {
   it('lets a kafkajs consumer with a long maxWait see new messages promptly', async () => {
     const topic = await createTopic(1);
     const producer = await connectedProducer();
-    const received: Received[] = [];
+    const received: string[] = [];
     const receivedAt: number[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('g-longpoll'), maxWaitTimeInMs: 4_000 });
+    const consumer = kafka.consumer({ groupId: uniqueName('g-longpoll'), maxWaitTimeInMs: 10_000 });
     await consumer.connect();
-    cleanups.push(() => consumer.disconnect());
     let joined = false;
     consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        received.push({ partition: 0, offset: message.offset, key: null, value: message.value!.toString(), headers: {} });
+        received.push(message.value!.toString());
         receivedAt.push(Date.now());
       },
     });
     await waitFor(() => joined, { timeoutMs: 20_000, message: 'consumer join' });
     const sentAt = Date.now();
     await producer.send({ topic, messages: [{ value: 'prompt' }] });
-    await waitFor(() => received.length === 1, { timeoutMs: 3_500, message: 'message before the 4 s maxWait' });
-    expect(receivedAt[0] - sentAt).toBeLessThan(2_000);
+    await waitFor(() => received.length === 1, { timeoutMs: 9_000, message: 'message before the 10 s maxWait' });
+    expect(receivedAt[0] - sentAt).toBeLessThan(4_000);
+    // disconnect() waits for the parked fetch: one more record wakes it instead of a 10 s wait.
+    const stopping = consumer.disconnect();
+    await producer.send({ topic, messages: [{ value: 'wake the parked fetch' }] });
+    await withTimeout(stopping, 15_000, 'consumer disconnect');
   });
 
   it('creates, lists and deletes topics and describes and lists groups', async () => {

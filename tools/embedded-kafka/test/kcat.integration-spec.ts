@@ -179,5 +179,5 @@ describe(`${startBroker.name} with kcat (librdkafka)`, () => {
     }
     await waitFor(async () => (await admin.describeGroups([groupId])).groups[0].state === 'Empty', { timeoutMs: 20_000, message: 'group empty after both kcat members left' });
     await admin.disconnect();
-  });
+  }, 120_000);
 });

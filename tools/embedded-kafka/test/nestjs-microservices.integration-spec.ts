@@ -117,5 +117,5 @@ describe(`${startBroker.name} with @nestjs/microservices`, () => {
 
     expect(await probe.listTopics()).toEqual(expect.arrayContaining([EVENT_TOPIC, SUM_TOPIC, `${SUM_TOPIC}.reply`]));
     await probe.disconnect();
-  });
+  }, 120_000);
 });
