@@ -257,35 +257,35 @@ export class EventConsumer {
     handlers: RegisteredHandler[],
     payload: EachBatchPayload,
   ): Promise<Outcome> {
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 0;
+    let outage = 0;
+    for (;;) {
       const started = process.hrtime.bigint();
+      let fresh: number;
       try {
-        const fresh = await this.handleInTransaction(topic, partition, chunk, handlers);
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        messagingMetrics.handleDuration.observe(
-          { service: this.options.serviceName, topic },
-          seconds,
-        );
-        messagingMetrics.handled.inc(
-          { service: this.options.serviceName, topic, outcome: 'handled' },
-          fresh,
-        );
-        if (chunk.length > fresh) {
-          messagingMetrics.handled.inc(
-            { service: this.options.serviceName, topic, outcome: 'duplicate' },
-            chunk.length - fresh,
-          );
-        }
-        await this.options.onHandled?.({
-          topic,
-          partition,
-          offsets: chunk.map((c) => c.message.offset),
-        });
-        return 'done';
+        fresh = await this.handleInTransaction(topic, partition, chunk, handlers);
       } catch (error) {
+        if (isTransientInfrastructureError(error)) {
+          // The database (not the event) is the problem: dead-lettering would throw away good
+          // events during an outage. Wait, keeping the partition's order, until it is back.
+          outage++;
+          const delay = Math.min(
+            this.maxDelayMs,
+            this.initialDelayMs * 2 ** Math.min(outage - 1, 10),
+          );
+          this.logger.warn({
+            msg: 'database unavailable; waiting',
+            topic,
+            partition,
+            delayMs: delay,
+            error: message(error),
+          });
+          if (!(await this.backoff(delay, payload))) return 'aborted';
+          continue;
+        }
+        attempt++;
         const permanent = error instanceof NonRetryableError;
-        const exhausted = attempt >= this.attempts;
-        if (permanent || exhausted) {
+        if (permanent || attempt >= this.attempts) {
           if (chunk.length > 1) {
             // Isolate the poison event: every event of the batch gets its own chance.
             for (const item of chunk) {
@@ -313,7 +313,22 @@ export class EventConsumer {
           error: message(error),
         });
         if (!(await this.backoff(delay, payload))) return 'aborted';
+        continue;
       }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { service: this.options.serviceName, topic };
+      messagingMetrics.handleDuration.observe(labels, seconds);
+      messagingMetrics.handled.inc({ ...labels, outcome: 'handled' }, fresh);
+      if (chunk.length > fresh)
+        messagingMetrics.handled.inc({ ...labels, outcome: 'duplicate' }, chunk.length - fresh);
+      // Outside the try: a failure here is not the handler's, and must abort the batch without
+      // resolving its offset (the test hook for "killed before the offset commit" relies on it).
+      await this.options.onHandled?.({
+        topic,
+        partition,
+        offsets: chunk.map((c) => c.message.offset),
+      });
+      return 'done';
     }
   }
 
@@ -434,6 +449,7 @@ export class EventConsumer {
     const period = this.options.lagRefreshMs ?? 15_000;
     if (period <= 0) return;
     const refresh = async (): Promise<void> => {
+      if (!this.consumer) return;
       try {
         if (!this.admin) {
           this.admin = this.kafka.admin();
@@ -461,6 +477,37 @@ export class EventConsumer {
     this.lagTimer.unref();
     void refresh();
   }
+}
+
+// Connection-level failures of PostgreSQL (and of the pool) plus deadlock / serialization
+// failures: transient, and never the event's fault.
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  '40001',
+  '40P01',
+]);
+
+export function isTransientInfrastructureError(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof NonRetryableError) return false;
+  const withCodes = error as Error & { code?: unknown; driverError?: { code?: unknown } };
+  const code = withCodes.code ?? withCodes.driverError?.code;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    error.message,
+  );
 }
 
 function message(error: unknown): string {
