@@ -49,6 +49,17 @@ export interface ImportSummary {
   seconds: number;
   linesPerSecond: number;
   resumedFromLine: number;
+  /** Where the time went (ms, summed over batches; parallel batches overlap): for tuning. */
+  timings?: ImportTimings;
+}
+
+export interface ImportTimings {
+  verifyMs: number;
+  parseMs: number;
+  patientCheckMs: number;
+  duplicateCheckMs: number;
+  copyMs: number;
+  commitMs: number;
 }
 
 export interface ImportProgress {
@@ -130,6 +141,7 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export class FeedImporter {
   private readonly settings: ImporterSettings;
+  private timings: ImportTimings = { verifyMs: 0, parseMs: 0, patientCheckMs: 0, duplicateCheckMs: 0, copyMs: 0, commitMs: 0 };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -141,7 +153,9 @@ export class FeedImporter {
 
   async import(request: ImportRequest, onProgress?: (progress: ImportProgress) => void): Promise<ImportSummary> {
     const started = Date.now();
+    this.timings = { verifyMs: 0, parseMs: 0, patientCheckMs: 0, duplicateCheckMs: 0, copyMs: 0, commitMs: 0 };
     const verification = await verifyFeedFile(request.path);
+    this.timings.verifyMs = Date.now() - started;
     const header = verification.header;
     const fileId = header?.fileId ?? request.expectedFileId ?? basename(request.path).slice(0, 100);
     const existing = await this.findFile(fileId);
@@ -200,7 +214,8 @@ export class FeedImporter {
 
     const summary = await this.complete(fileId, header.kind, request.correlationId);
     const seconds = (Date.now() - started) / 1000;
-    return { ...summary, seconds, linesPerSecond: seconds > 0 ? (summary.counts.read - resumedFromLine) / seconds : 0, resumedFromLine };
+    this.timings.parseMs = Math.round(this.timings.parseMs);
+    return { ...summary, seconds, linesPerSecond: seconds > 0 ? (summary.counts.read - resumedFromLine) / seconds : 0, resumedFromLine, timings: this.timings };
   }
 
   private refusalReason(request: ImportRequest, verification: Awaited<ReturnType<typeof verifyFeedFile>>, existing: FileRow | null): string | null {
@@ -263,6 +278,7 @@ export class FeedImporter {
       for await (const chunk of readFeedContent(path, startOffset)) {
         const buf: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
         const base = carryOffset;
+        let parseStarted = performance.now();
         let pos = 0;
         for (;;) {
           const nl = buf.indexOf(LF, pos);
@@ -273,13 +289,16 @@ export class FeedImporter {
           batch.endOffset = base + nl + 1;
           pos = nl + 1;
           if (batch.lines === batchLines) {
+            this.timings.parseMs += performance.now() - parseStarted;
             await dispatch(batch);
+            parseStarted = performance.now();
             batchNo++;
             batch = new Batch(batchNo, lineNo + 1);
           }
         }
         carry = buf.subarray(pos);
         carryOffset = base + pos;
+        this.timings.parseMs += performance.now() - parseStarted;
       }
       if (carry && carry.length > 0) {
         // A last line without its line break.
@@ -362,7 +381,9 @@ export class FeedImporter {
           [fileId, batch.rejects.map((r) => r.lineNo), batch.rejects.map((r) => r.reason)],
         );
       }
+      const commitStarted = Date.now();
       await client.query('COMMIT');
+      this.timings.commitMs += Date.now() - commitStarted;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (isUniqueViolation(error) && !viaConflict) throw new UniqueViolation();
@@ -375,9 +396,12 @@ export class FeedImporter {
     if (count === 0) return { inserted: 0, duplicates: 0, unknownPatient: 0 };
 
     // 1. Patients with an open DMP (the local read model of enrolment events).
+    let phase = Date.now();
     const distinctIns = [...new Set(batch.ins)];
     const openRows = await client.query<{ ins: string }>('SELECT ins FROM reimbursement_open_records WHERE ins = ANY($1::text[]) AND is_open', [distinctIns]);
     const open = new Set(openRows.rows.map((r) => r.ins));
+    this.timings.patientCheckMs += Date.now() - phase;
+    phase = Date.now();
     const keep = new Uint8Array(count);
     let unknownPatient = 0;
     const idsByMonth = new Map<number, number[]>();
@@ -400,24 +424,39 @@ export class FeedImporter {
       list.push(id);
     }
 
-    // 2. Line ids already stored (re-imports, overlapping files), probed per monthly partition.
+    // 2. Line ids already stored (re-imports, overlapping files). First one probe per month for
+    // any stored id within the batch's id range of that month: daily delta files carry ids
+    // beyond everything stored, so they stop there. Only months with stored ids in range get
+    // the per-id probe (sorted ids: PostgreSQL walks the index in order).
     if (!viaConflict && idsByMonth.size > 0) {
-      const params: number[][] = [];
-      const selects: string[] = [];
+      const ranges: number[] = [];
+      const probes: string[] = [];
       for (const [month, ids] of idsByMonth) {
         ids.sort((a, b) => a - b);
-        params.push(ids);
-        selects.push(`SELECT line_id FROM ${partitionName(month)} WHERE line_id = ANY($${params.length}::bigint[])`);
+        ranges.push(ids[0], ids[ids.length - 1]);
+        probes.push(`(SELECT ${month} AS month FROM ${partitionName(month)} WHERE line_id BETWEEN $${ranges.length - 1} AND $${ranges.length} LIMIT 1)`);
       }
-      const existing = await client.query<{ line_id: string }>(selects.join(' UNION ALL '), params);
-      for (const row of existing.rows) {
-        const index = firstIndexOfId.get(Number(row.line_id));
-        if (index !== undefined && keep[index] === 1) {
-          keep[index] = 0;
-          duplicates++;
+      const overlapping = await client.query<{ month: number }>(probes.join(' UNION ALL '), ranges);
+      if (overlapping.rows.length > 0) {
+        const params: number[][] = [];
+        const selects: string[] = [];
+        for (const { month } of overlapping.rows) {
+          params.push(idsByMonth.get(Number(month)) as number[]);
+          selects.push(`SELECT line_id FROM ${partitionName(Number(month))} WHERE line_id = ANY($${params.length}::bigint[])`);
+        }
+        const existing = await client.query<{ line_id: string }>(selects.join(' UNION ALL '), params);
+        for (const row of existing.rows) {
+          const index = firstIndexOfId.get(Number(row.line_id));
+          if (index !== undefined && keep[index] === 1) {
+            keep[index] = 0;
+            duplicates++;
+          }
         }
       }
     }
+
+    this.timings.duplicateCheckMs += Date.now() - phase;
+    phase = Date.now();
 
     // 3. COPY the kept lines as they were read, coalescing neighbours into one write.
     const target = viaConflict ? 'reimbursement_lines_staging' : LINES_TABLE;
@@ -461,6 +500,7 @@ export class FeedImporter {
     flushRun();
     copy.end();
     await done;
+    this.timings.copyMs += Date.now() - phase;
 
     if (!viaConflict) return { inserted: kept, duplicates, unknownPatient };
     const inserted = await client.query(`INSERT INTO ${LINES_TABLE} SELECT * FROM reimbursement_lines_staging ON CONFLICT (line_id) DO NOTHING`);
