@@ -65,8 +65,9 @@ export class PlatformModule {
             serviceName,
             poolSize: options.databasePoolSize,
           }),
-          // A database that is not up yet (containers starting together) is retried for ~20 s.
-          retryAttempts: 10,
+          // A database that is not up yet (containers starting together) is retried for ~10 s,
+          // then the boot fails and the orchestrator restarts the service.
+          retryAttempts: 5,
           retryDelay: 2_000,
         }),
         MessagingModule.forRoot({

@@ -22,9 +22,15 @@ export interface ServiceProcess {
   stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Whether the process has exited. */
   readonly exited: boolean;
+  /** Resolves with the exit code and signal once the process has exited. */
+  waitExit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface StartServiceProcessOptions {
+  /** Script to run instead of dist/apps/<service>/src/main.js (relative to the repository root). */
+  main?: string;
+  /** Resolve as soon as the process is spawned, without waiting for readiness (boot-failure tests). */
+  waitForReady?: boolean;
   /** Default 30 s (cold start: migrations, Kafka group join). */
   readyTimeoutMs?: number;
   /** Echo the child's output to this process' stderr (debugging). */
@@ -43,9 +49,11 @@ export async function startServiceProcess(
   options: StartServiceProcessOptions = {},
 ): Promise<ServiceProcess> {
   const root = workspaceRoot();
-  const main = join(root, 'dist', 'apps', service, 'src', 'main.js');
+  const main = options.main ? join(root, options.main) : join(root, 'dist', 'apps', service, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` before the test`);
-  const port = env['PORT'] ? Number(env['PORT']) : await freePort();
+  // A PORT given by the test is passed verbatim (a bad-config test may give "abc").
+  const portText = env['PORT'] ?? String(await freePort());
+  const port = Number(portText);
   const childEnv: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '',
@@ -55,7 +63,7 @@ export async function startServiceProcess(
     INSTANCE_ID: `${service}-child-${port}`,
     HEARTBEAT_INTERVAL_MS: '1000',
     ...env,
-    PORT: String(port),
+    PORT: portText,
   };
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', main], {
     cwd: root,
@@ -120,7 +128,9 @@ export async function startServiceProcess(
     get exited() {
       return exit !== undefined;
     },
+    waitExit: () => exited,
   };
+  if (options.waitForReady === false) return handle;
   try {
     await waitReady();
   } catch (error) {
