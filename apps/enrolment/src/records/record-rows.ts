@@ -102,11 +102,28 @@ function toEntity(raw: RawRecordRow): RecordEntity {
   return e;
 }
 
-/** Inserts the rows that do not collide with an existing INS; returns only the inserted ones. */
+/** The record as inserted: every value is known before the insert (the id is ours, not the database's). */
+function fromNewRow(row: NewRecordRow): RecordEntity {
+  return Object.assign(new RecordEntity(), row, {
+    status: 'open' as const,
+    closedAt: null,
+    closureReason: null,
+    closureDate: null,
+    closedBy: null,
+    reactivatedAt: null,
+    updatedAt: row.openedAt,
+  });
+}
+
+/**
+ * Inserts the rows that do not collide with an existing INS; returns only the inserted ones.
+ * RETURNING only the id: reading back thousands of full rows (timestamps, jsonb) would cost the
+ * bulk path more than the insert itself.
+ */
 export async function insertNewRecords(manager: EntityManager, rows: NewRecordRow[]): Promise<RecordEntity[]> {
   if (rows.length === 0) return [];
   const col = <K extends keyof NewRecordRow>(key: K): NewRecordRow[K][] => rows.map((r) => r[key]);
-  const inserted: RawRecordRow[] = await manager.query(
+  const inserted: { id: string }[] = await manager.query(
     `INSERT INTO records (id, ins, status, family_name, given_names, birth_date, cpam_code, email, mobile,
         emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
         opening_finess, opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel, updated_at)
@@ -122,7 +139,7 @@ export async function insertNewRecords(manager: EntityManager, rows: NewRecordRo
      -- INS order: two campaigns overlapping in opposite orders take row locks in the same order (no deadlock).
      ORDER BY ins
      ON CONFLICT (ins) DO NOTHING
-     RETURNING ${SELECT_COLUMNS}`,
+     RETURNING id`,
     [
       col('id'),
       col('ins'),
@@ -147,7 +164,8 @@ export async function insertNewRecords(manager: EntityManager, rows: NewRecordRo
       col('consentChannel'),
     ],
   );
-  return inserted.map(toEntity);
+  const insertedIds = new Set(inserted.map((r) => r.id));
+  return rows.filter((r) => insertedIds.has(r.id)).map(fromNewRow);
 }
 
 export async function findRecordsByIns(manager: EntityManager, ins: string[]): Promise<RecordEntity[]> {
