@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   });
   await pg.stop();
   pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: pgPort });
-  const broker = await startBroker({ port: 0 });
+  const broker = await startBroker({ port: 0, logLevel: 'warn' });
 
   try {
     let t = Date.now();
