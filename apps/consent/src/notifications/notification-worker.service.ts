@@ -6,7 +6,7 @@ import { OutboxService } from '@dmp/messaging';
 import { MetricsService } from '@dmp/observability';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ConsentConfig } from '../config';
-import { NOTIFICATION_SENDERS, NotificationSender, OutgoingNotification } from './senders/notification-sender';
+import { NOTIFICATION_SENDERS, NotificationSender, OutgoingNotification, PermanentDeliveryError } from './senders/notification-sender';
 import { NotificationWakeUp } from './notification-wake-up';
 import { returningRows } from '../database/returning';
 
@@ -182,7 +182,7 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
       if (done) this.sent.inc({ channel: row.channel, trigger: row.trigger });
       return done;
     } catch (error) {
-      await this.recordFailure(row, error instanceof Error ? error.message : String(error));
+      await this.recordFailure(row, error instanceof Error ? error.message : String(error), error instanceof PermanentDeliveryError);
       return false;
     }
   }
@@ -208,9 +208,9 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
     );
   }
 
-  private async recordFailure(row: ClaimedRow, message: string): Promise<void> {
+  private async recordFailure(row: ClaimedRow, message: string, permanent: boolean): Promise<void> {
     this.failures.inc({ channel: row.channel });
-    const last = row.attempts >= this.config.CONSENT_NOTIFICATION_MAX_ATTEMPTS;
+    const last = permanent || row.attempts >= this.config.CONSENT_NOTIFICATION_MAX_ATTEMPTS;
     const delay = backoffMs(row.attempts, this.config.CONSENT_NOTIFICATION_BACKOFF_MS, this.config.CONSENT_NOTIFICATION_BACKOFF_MAX_MS);
     this.logger.warn({ msg: 'notification attempt failed', notificationId: row.id, attempts: row.attempts, final: last, error: message });
     await this.dataSource

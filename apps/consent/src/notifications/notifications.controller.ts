@@ -84,12 +84,16 @@ export class NotificationsController {
   @Roles(Role.OPERATOR)
   @ApiOkResponse({ type: NotificationView })
   async retry(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<NotificationView> {
-    const updated = returningRows<{ id: string }>(
-      await this.dataSource.query(`UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'failed' RETURNING id`, [id]),
-    );
-    const row = await this.dataSource.getRepository(NotificationEntity).findOne({ where: { id } });
-    if (!row) throw new ConsentException(ConsentErrorCode.NOTIFICATION_NOT_FOUND);
-    if (updated.length === 0) throw new ConsentException(ConsentErrorCode.NOTIFICATION_NOT_FAILED);
-    return toView(row);
+    // One transaction: the row stays locked until the view is read, so the worker (SKIP LOCKED)
+    // cannot claim it in between and the answer shows the state the retry left.
+    return this.dataSource.transaction(async (manager) => {
+      const updated = returningRows<{ id: string }>(
+        await manager.query(`UPDATE notifications SET status = 'pending', attempts = 0, last_error = NULL, next_attempt_at = now() WHERE id = $1 AND status = 'failed' RETURNING id`, [id]),
+      );
+      const row = await manager.getRepository(NotificationEntity).findOne({ where: { id } });
+      if (!row) throw new ConsentException(ConsentErrorCode.NOTIFICATION_NOT_FOUND);
+      if (updated.length === 0) throw new ConsentException(ConsentErrorCode.NOTIFICATION_NOT_FAILED);
+      return toView(row);
+    });
   }
 }

@@ -22,7 +22,8 @@ export interface OutgoingNotification {
  *    the process dies after the remote accepted and before the commit, the notification is sent
  *    again after the lease. It must therefore pass `id` on (Message-ID header, gateway
  *    idempotency key) so that the receiver can drop the duplicate.
- * Throwing marks the attempt failed; it is retried with backoff.
+ * Throwing marks the attempt failed; it is retried with backoff, unless the error is a
+ * PermanentDeliveryError (the address does not exist...): then it is failed at once.
  */
 export interface NotificationSender {
   readonly name: string;
@@ -32,3 +33,11 @@ export interface NotificationSender {
 
 /** Injection token: the list of senders; the first that handles a channel is used for it. */
 export const NOTIFICATION_SENDERS = Symbol('NOTIFICATION_SENDERS');
+
+/** A refusal that no retry will change (SMTP 5xx): the notification is marked failed at once. */
+export class PermanentDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = PermanentDeliveryError.name;
+  }
+}

@@ -1,6 +1,6 @@
 import { Socket, connect } from 'node:net';
 import { NotificationChannel } from '@dmp/domain';
-import { NotificationSender, OutgoingNotification } from './notification-sender';
+import { NotificationSender, OutgoingNotification, PermanentDeliveryError } from './notification-sender';
 
 export interface SmtpSenderOptions {
   host: string;
@@ -89,7 +89,10 @@ class SmtpSession {
 
   async expect(...accepted: number[]): Promise<void> {
     const reply = await this.nextReply();
-    if (!accepted.includes(reply.code)) throw new Error(`SMTP server answered ${reply.code} ${reply.text}`);
+    if (accepted.includes(reply.code)) return;
+    const message = `SMTP server answered ${reply.code} ${reply.text}`;
+    // 5xx is a permanent refusal (RFC 5321 4.2.1); 4xx asks to try again later.
+    throw reply.code >= 500 ? new PermanentDeliveryError(message) : new Error(message);
   }
 
   close(): void {
