@@ -14,7 +14,7 @@ import {
   parseEventSync,
   serializeEvent,
   validateAs,
-} from '@dmp/contracts';
+} from './index';
 import { DocumentFormat, DocumentType, Profession } from '@dmp/domain';
 import { CHILD_INS, INS, RPPS, samplePayloads } from '../test/sample-payloads';
 

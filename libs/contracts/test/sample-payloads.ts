@@ -16,7 +16,7 @@ import {
   Sex,
   SourceCategory,
 } from '@dmp/domain';
-import { BackfillTrigger, EventTopic, FileImportStatus, GranteeKind, SubmissionOutcome, Topics } from '@dmp/contracts';
+import { BackfillTrigger, EventTopic, FileImportStatus, GranteeKind, SubmissionOutcome, Topics } from '../src/index';
 
 // Valid identifiers (keys and check digits verified by @dmp/domain's own tests).
 export const INS = '100017510100151';

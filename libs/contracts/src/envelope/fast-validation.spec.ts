@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EventEnvelope, EventTopic, SubmittedDocument, eventDefinitions, hydrate, isValidFast } from '@dmp/contracts';
+import { EventEnvelope, EventTopic, SubmittedDocument, eventDefinitions, hydrate, isValidFast } from '../index';
 import { INS, RPPS, samplePayloads } from '../../test/sample-payloads';
 
 type Json = unknown;
