@@ -25,7 +25,8 @@ const isTest = (path) => /\.(spec|integration-spec|e2e-spec|test)\.ts$/.test(pat
 
 async function main() {
   const started = Date.now();
-  rmSync(out, { recursive: true, force: true });
+  // dist/ is overwritten in place, not wiped: services and tests may be running from it.
+  if (process.argv.includes('--clean')) rmSync(out, { recursive: true, force: true });
   const jobs = [];
   let count = 0;
   for (const top of ['apps', 'libs', 'tools']) {
