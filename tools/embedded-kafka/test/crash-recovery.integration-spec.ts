@@ -88,10 +88,10 @@ describe('embedded broker process after kill -9', () => {
     kafka = kafkaFor(broker.bootstrap, 'crash-after');
     const after = kafka.admin();
     await after.connect();
-    const ends = await after.fetchTopicOffsets(topic);
+    const endsAfter = await after.fetchTopicOffsets(topic);
     const committed = await after.fetchOffsets({ groupId, topics: [topic] });
     await after.disconnect();
-    expect(ends.reduce((sum, p) => sum + Number(p.high), 0)).toBeGreaterThanOrEqual(acknowledged.size);
+    expect(endsAfter.reduce((sum, p) => sum + Number(p.high), 0)).toBeGreaterThanOrEqual(acknowledged.size);
     const committedAfter = new Map(committed[0].partitions.map((p) => [p.partition, Number(p.offset)]));
     for (const [partition, offset] of commitsSeen) {
       // A commit acknowledged before the crash survives it (a later one may have landed too).
@@ -110,6 +110,12 @@ describe('embedded broker process after kill -9', () => {
     });
     await quietly(reader.disconnect());
 
+    // New records after the restart give every partition a backlog past the group's commits.
+    const more = kafka.producer();
+    await more.connect();
+    await more.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `after-restart-${i}` })) });
+    await quietly(more.disconnect());
+
     // The original group resumes exactly where its committed offsets say.
     const firstOffsetAfter = new Map<number, number>();
     const resumed = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
@@ -120,11 +126,29 @@ describe('embedded broker process after kill -9', () => {
         if (!firstOffsetAfter.has(partition)) firstOffsetAfter.set(partition, Number(message.offset));
       },
     });
-    const withBacklog = [...committedAfter].filter(([p, offset]) => offset < Number(ends.find((e) => e.partition === p)!.high));
+    const withBacklog = [...committedAfter];
+    expect(withBacklog).toHaveLength(3);
     await waitFor(() => withBacklog.every(([p]) => firstOffsetAfter.has(p)), { timeoutMs: 30_000, message: 'resumed group consuming its backlog' });
     for (const [partition, offset] of withBacklog) expect({ partition, first: firstOffsetAfter.get(partition) }).toEqual({ partition, first: offset });
     await quietly(resumed.disconnect());
-    await broker.kill('SIGTERM');
+
+    // The CLI prints its stats snapshot on SIGUSR2 and stops cleanly on SIGTERM.
+    const restarted = broker;
+    restarted.child.kill('SIGUSR2');
+    const snapshot = await waitFor(
+      () =>
+        restarted
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{') && line.includes('"topics"'))
+          .map((line) => JSON.parse(line) as { topics: { name: string; partitions: { logEndOffset: number }[] }[] })
+          .find((s) => s.topics.some((t) => t.name === topic)),
+      { timeoutMs: 5_000, message: 'a stats line after SIGUSR2' },
+    );
+    const ends = snapshot.topics.find((t) => t.name === topic)!.partitions.map((p) => p.logEndOffset);
+    expect(ends.reduce((a, b) => a + b, 0)).toBe(endsAfter.reduce((sum, p) => sum + Number(p.high), 0) + 30);
+    await restarted.kill('SIGTERM');
+    expect(await restarted.exited).toEqual({ code: 0, signal: null });
   }, 120_000);
 
   it('truncates a torn tail and keeps serving the records before it', async () => {
