@@ -55,6 +55,9 @@ export {
   deadLetterMessage,
   headerText,
 } from './consumer/dead-letter';
+export { readDeadLetters, replayDeadLetter } from './consumer/dead-letter-replay';
+export type { DeadLetter } from './consumer/dead-letter-replay';
+export { isTransientInfrastructureError } from './consumer/event-consumer';
 export { messagingMetrics } from './metrics/messaging-metrics';
 export { MessagingModule } from './messaging.module';
 export { MessagingRuntime } from './messaging.runtime';

@@ -9,7 +9,9 @@ import {
   EventConsumerOptions,
   KafkaPublisher,
   NonRetryableError,
+  readDeadLetters,
   RegisteredHandler,
+  replayDeadLetter,
 } from '@dmp/messaging';
 import { EventEnvelope } from '@dmp/contracts';
 import {
@@ -266,5 +268,50 @@ describe(EventConsumer.name, () => {
       const applied = seqs.filter((r) => r.key === key).map((r) => r.seq);
       expect(applied).toEqual([...applied].sort((a, b) => a - b));
     }
+  });
+
+  it('applies a dead letter replayed to its topic once the cause is fixed', async () => {
+    let refuse = true;
+    await consume(async (envelope, manager) => {
+      if (refuse) throw new NonRetryableError('record unknown yet');
+      await recordEffect(envelope, manager);
+    });
+    const event = testEvent(1);
+    await publisher.publishEvents(event, topic);
+    await waitFor(() => deadLettersFrom(topic).length === 1, { message: 'dead-lettered' });
+
+    refuse = false;
+    const letters = (await readDeadLetters(kafka)).filter((l) => l.originalTopic === topic);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      reason: 'rejected by handler: record unknown yet',
+      key: 'patient-1',
+    });
+    await replayDeadLetter(publisher, letters[0]);
+
+    await waitFor(async () => (await effectCount(dataSource)) === 1, {
+      message: 'replayed event applied',
+    });
+  });
+
+  it('purges inbox rows older than the retention, only for its own group', async () => {
+    const sut = await consume(recordEffect, { inboxRetentionMs: 24 * 3600 * 1000 });
+    const insert = (group: string, age: string): Promise<unknown> =>
+      dataSource.query(
+        `INSERT INTO inbox_events (consumer_group, event_id, topic, "partition", "offset", handled_at)
+         VALUES ($1, $2, 't', 0, 0, now() - $3::interval)`,
+        [group, randomUUID(), age],
+      );
+    await insert(sut.groupId, '2 days');
+    await insert(sut.groupId, '1 hour');
+    await insert('dmp-someone-else', '2 days');
+
+    expect(await sut.purgeInbox()).toBe(1);
+    const rows: Array<{ consumer_group: string }> = await dataSource.query(
+      'SELECT consumer_group FROM inbox_events',
+    );
+    expect(rows.map((r) => r.consumer_group).sort()).toEqual(
+      ['dmp-someone-else', sut.groupId].sort(),
+    );
   });
 });

@@ -51,6 +51,14 @@ export interface EventConsumerOptions {
   commitIntervalMs?: number;
   /** Consumer-lag gauge refresh period; 0 disables; default 15000 ms. */
   lagRefreshMs?: number;
+  /**
+   * Inbox rows older than this are purged (per group, by any instance). A redelivery older than
+   * it would be applied again, so keep it above the topics' retention. 0 keeps rows forever.
+   * Default 14 days.
+   */
+  inboxRetentionMs?: number;
+  /** How often the purge runs; default 10 minutes. */
+  inboxPurgeIntervalMs?: number;
   /** Partitions to create a missing subscribed topic with; default 3. */
   defaultPartitions?: number;
   sessionTimeoutMs?: number;
@@ -85,6 +93,7 @@ export class EventConsumer {
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
+  private purgeTimer: NodeJS.Timeout | null = null;
   private joined = false;
   private readonly joinWaiters: Array<() => void> = [];
   private readonly attempts: number;
@@ -165,6 +174,7 @@ export class EventConsumer {
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.startLagRefresh();
+    this.startInboxPurge();
     this.logger.log({ msg: 'consuming', group: this.groupId, topics: this.topics });
   }
 
@@ -174,7 +184,9 @@ export class EventConsumer {
     if (!consumer) return;
     this.consumer = null;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.lagTimer = null;
+    this.purgeTimer = null;
     await consumer
       .stop()
       .catch((error: unknown) =>
@@ -443,6 +455,46 @@ export class EventConsumer {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** Deletes this group's inbox rows older than the retention, in slices; returns the count. */
+  async purgeInbox(): Promise<number> {
+    const retention = this.options.inboxRetentionMs ?? 14 * 24 * 3600 * 1000;
+    if (retention <= 0) return 0;
+    let total = 0;
+    for (;;) {
+      // Slices keep each transaction (and its locks and WAL burst) small on a busy inbox.
+      // A SELECT around the DELETE: TypeORM returns [rows, count] for a bare DELETE.
+      const rows: Array<{ n: number }> = await this.dataSource.query(
+        `WITH deleted AS (
+           DELETE FROM inbox_events WHERE consumer_group = $1 AND event_id = ANY(ARRAY(
+             SELECT event_id FROM inbox_events
+              WHERE consumer_group = $1 AND handled_at < now() - ($2::bigint * interval '1 millisecond')
+              LIMIT 10000))
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM deleted`,
+        [this.groupId, retention],
+      );
+      const deleted = rows[0]?.n ?? 0;
+      total += deleted;
+      if (deleted < 10000) return total;
+    }
+  }
+
+  private startInboxPurge(): void {
+    const period = this.options.inboxPurgeIntervalMs ?? 10 * 60 * 1000;
+    if (period <= 0) return;
+    this.purgeTimer = setInterval(() => {
+      this.purgeInbox()
+        .then(
+          (n) =>
+            n > 0 && this.logger.log({ msg: 'purged inbox rows', group: this.groupId, rows: n }),
+        )
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'inbox purge failed', error: message(error) }),
+        );
+    }, period);
+    this.purgeTimer.unref();
   }
 
   private startLagRefresh(): void {
