@@ -112,6 +112,33 @@ describe(SegmentLog.name, () => {
     sut.close();
   });
 
+  it('saves the index of a rolled segment and uses it instead of scanning at the next open', () => {
+    const first = SegmentLog.open(dir, options({ segmentBytes: 400 }));
+    for (let i = 0; i < 10; i++) first.append([buildRecordBatch([{ key: null, value: Buffer.alloc(150) }], { producerId: 9, producerEpoch: 0, baseSequence: i })]);
+    const closed = first.segments[0];
+    first.close();
+    expect(fs.existsSync(closed.indexFile())).toBe(true);
+    const seen: number[] = [];
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 400, onRecoveredBatch: (h) => seen.push(h.baseSequence) }));
+    expect(sut.segments[0].nextOffset).toBe(closed.nextOffset);
+    expect(sut.logEndOffset).toBe(10);
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    sut.close();
+  });
+
+  it('scans a closed segment again when its saved index is stale', () => {
+    const first = SegmentLog.open(dir, options({ segmentBytes: 400 }));
+    for (let i = 0; i < 6; i++) first.append([batchOf(1, 150)]);
+    const closed = first.segments[0];
+    first.close();
+    fs.writeFileSync(closed.indexFile(), '{"version":1,"size":1');
+    const sut = SegmentLog.open(dir, options({ segmentBytes: 400 }));
+    expect(sut.logEndOffset).toBe(6);
+    const r = sut.read(0, 1);
+    expect(r.kind === 'ok' && offsetsIn(r.records)).toEqual([0]);
+    sut.close();
+  });
+
   it('truncates at a batch whose CRC no longer matches (garbage written over the tail)', () => {
     const first = SegmentLog.open(dir, options());
     for (let i = 0; i < 3; i++) first.append([batchOf(1, 200)]);

@@ -21,6 +21,8 @@ export class Segment {
   readonly indexOffsets: number[] = [];
   readonly indexPositions: number[] = [];
   private lastIndexedPosition = -Infinity;
+  /** Last idempotent batches per producer id in this segment: [epoch, firstSeq, count, baseOffset]. */
+  readonly producers = new Map<number, Array<[number, number, number, number]>>();
 
   constructor(
     readonly baseOffset: number,
@@ -40,6 +42,50 @@ export class Segment {
     this.lastIndexedPosition = position;
   }
 
+  noteProducerBatch(producerId: number, epoch: number, firstSeq: number, count: number, baseOffset: number): void {
+    let list = this.producers.get(producerId);
+    if (!list) this.producers.set(producerId, (list = []));
+    list.push([epoch, firstSeq, count, baseOffset]);
+    if (list.length > 5) list.shift();
+  }
+
+  indexFile(): string {
+    return this.file.replace(/\.log$/, '.index');
+  }
+
+  /** Persists the index of a closed segment so the next start need not scan it. */
+  writeIndex(): void {
+    const saved: SavedIndex = {
+      version: 1,
+      size: this.size,
+      nextOffset: this.nextOffset,
+      maxTimestamp: this.maxTimestamp,
+      offsets: this.indexOffsets,
+      positions: this.indexPositions,
+      producers: [...this.producers.entries()],
+    };
+    const tmp = this.indexFile() + '.tmp';
+    fs.writeFileSync(tmp, JSON.stringify(saved));
+    fs.renameSync(tmp, this.indexFile());
+  }
+
+  /** Loads a saved index if it matches the segment file; false when a scan is needed. */
+  loadIndex(): boolean {
+    let saved: SavedIndex;
+    try {
+      saved = JSON.parse(fs.readFileSync(this.indexFile(), 'utf8')) as SavedIndex;
+    } catch {
+      return false;
+    }
+    if (saved.version !== 1 || saved.size !== this.size || saved.offsets.length !== saved.positions.length) return false;
+    this.nextOffset = saved.nextOffset;
+    this.maxTimestamp = saved.maxTimestamp;
+    this.indexOffsets.push(...saved.offsets);
+    this.indexPositions.push(...saved.positions);
+    for (const [pid, list] of saved.producers) this.producers.set(pid, list);
+    return true;
+  }
+
   /** File position of the last indexed batch starting at or before `offset`. */
   lookup(offset: number): number {
     const offsets = this.indexOffsets;
@@ -55,6 +101,16 @@ export class Segment {
     }
     return found;
   }
+}
+
+interface SavedIndex {
+  version: 1;
+  size: number;
+  nextOffset: number;
+  maxTimestamp: number;
+  offsets: number[];
+  positions: number[];
+  producers: Array<[number, Array<[number, number, number, number]>]>;
 }
 
 export type ReadResult = { kind: 'ok'; records: Buffer | null } | { kind: 'out-of-range' };
@@ -115,7 +171,17 @@ export class SegmentLog {
       const stat = fs.fstatSync(fd);
       const seg = new Segment(baseOffset, file, fd, stat.size, baseOffset, -1, stat.birthtimeMs || stat.mtimeMs, stat.mtimeMs);
       const isLast = f === files[files.length - 1];
-      this.scan(seg, isLast);
+      // Closed segments have a saved index (written when they were rolled); the last one, or
+      // one whose index is missing or stale, is scanned batch by batch.
+      if (isLast || !seg.loadIndex()) {
+        this.scan(seg, isLast);
+        if (!isLast) seg.writeIndex();
+      }
+      for (const [pid, list] of seg.producers) {
+        for (const [epoch, firstSeq, count, batchBase] of list) {
+          this.options.onRecoveredBatch?.({ baseOffset: batchBase, size: 0, lastOffsetDelta: count - 1, maxTimestamp: -1, producerId: pid, producerEpoch: epoch, baseSequence: firstSeq, recordsCount: count, attributes: 0 });
+        }
+      }
       if (!isLast) {
         // Only the active segment keeps a descriptor: old ones are opened per read, so the
         // number of open files does not grow with retention.
@@ -197,7 +263,7 @@ export class SegmentLog {
     if (h.baseOffset !== expected || h.lastOffsetDelta < 0) return false;
     seg.addToIndex(h.baseOffset, position, this.options.indexIntervalBytes);
     if (h.maxTimestamp > seg.maxTimestamp) seg.maxTimestamp = h.maxTimestamp;
-    if (h.producerId >= 0) this.options.onRecoveredBatch?.(h);
+    if (h.producerId >= 0) seg.noteProducerBatch(h.producerId, h.producerEpoch, h.baseSequence, h.recordsCount, h.baseOffset);
     return true;
   }
 
@@ -215,6 +281,12 @@ export class SegmentLog {
     fs.fsyncSync(old.fd);
     closeQuietly(old.fd);
     old.fd = -1;
+    try {
+      old.writeIndex();
+    } catch (error) {
+      // Only a start-up optimisation: without it the segment is scanned at the next start.
+      this.options.logger.warn('could not save segment index', { file: old.file, error: String(error) });
+    }
     this.segments.push(this.createSegment(old.nextOffset));
   }
 
@@ -235,9 +307,11 @@ export class SegmentLog {
     for (const b of batches) {
       writeInt64(b, BatchField.BaseOffset, next);
       seg.addToIndex(next, position, this.options.indexIntervalBytes);
-      next += b.readInt32BE(BatchField.LastOffsetDelta) + 1;
       const ts = readInt64(b, BatchField.MaxTimestamp);
       if (ts > seg.maxTimestamp) seg.maxTimestamp = ts;
+      const pid = readInt64(b, BatchField.ProducerId);
+      if (pid >= 0) seg.noteProducerBatch(pid, b.readInt16BE(BatchField.ProducerEpoch), b.readInt32BE(BatchField.BaseSequence), b.readInt32BE(BatchField.RecordsCount), next);
+      next += b.readInt32BE(BatchField.LastOffsetDelta) + 1;
       position += b.length;
       total += b.length;
     }
@@ -373,6 +447,7 @@ export class SegmentLog {
       total -= oldest.size;
       closeQuietly(oldest.fd);
       fs.rmSync(oldest.file, { force: true });
+      fs.rmSync(oldest.indexFile(), { force: true });
       deleted++;
       this.options.logger.info('retention deleted segment', { file: oldest.file, baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset });
     }
