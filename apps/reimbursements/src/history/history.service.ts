@@ -5,14 +5,14 @@ import { DataSource } from 'typeorm';
 import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dmp/access-rules';
 import { Actor } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
-import { AccessMode, AccessTargetKind, ActorRole, CodingSystem, Ins, validateIsoDate } from '@dmp/domain';
+import { AccessMode, AccessTargetKind, ActorRole, Ins, validateIsoDate } from '@dmp/domain';
 import { appendToOutbox } from '@dmp/messaging';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
-import { FEED_CODING_SYSTEMS, feedCodingSystem, monthFirstLineId } from '../feed/feed-format';
+import { feedCodingSystem, monthFirstLineId } from '../feed/feed-format';
 import { ReimbursementsErrorCode, ReimbursementsException } from '../imports/reimbursements.exception';
-import { HistoryPage, HistoryQueryDto } from './history-query.dto';
+import { HistoryLine, HistoryPage, HistoryQueryDto, MonthTotal } from './history-query.dto';
 
 const SERVICE = 'reimbursements';
 
@@ -46,55 +46,24 @@ export class HistoryService {
     if (from > to) throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'from is after to', [{ field: 'from', reason: 'must not be after to' }]);
     const mode = query.mode ?? AccessMode.NORMAL;
 
-    const states = (await this.dataSource.query('SELECT state FROM reimbursement_consent_states WHERE ins = $1', [ins])) as { state: ConsentState }[];
-    const decision = decideAccess({ requester: requesterOf(actor), mode, reason: query.reason ?? null, at: now, target: { kind: 'reimbursements' } }, states[0]?.state);
-
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? 50;
-    let result: HistoryPage | null = null;
-    if (decision.granted) {
+    // One round trip for the consent state, the page and the month totals: on a busy machine
+    // every round trip costs a scheduling delay. The data is read before the decision but only
+    // returned when access is granted.
+    const [row] = (await this.dataSource.query(historySql(query.codingSystem !== undefined, pageSize, (page - 1) * pageSize), [
+      ins,
+      from,
+      to,
       // The month range of line ids lets PostgreSQL skip the partitions outside [from, to].
-      const params: unknown[] = [ins, from, to, monthFirstLineId(yyyymmOfIso(from)), monthFirstLineId(addMonthsToYyyymm(yyyymmOfIso(to), 1))];
-      let filter = 'ins = $1 AND care_date BETWEEN $2 AND $3 AND line_id >= $4 AND line_id < $5';
-      if (query.codingSystem) {
-        params.push(feedCodingSystem(query.codingSystem));
-        filter += ` AND coding_system = $${params.length}`;
-      }
-      const [lines, months] = await Promise.all([
-        this.dataSource.query(
-          `SELECT line_id::text AS line_id, to_char(care_date, 'YYYY-MM-DD') AS care_date, coding_system, code, label, quantity, prescriber, performer, charged_cents, reimbursed_cents
-             FROM reimbursement_lines WHERE ${filter}
-            ORDER BY care_date DESC, reimbursement_lines.line_id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
-          params,
-        ) as Promise<LineRow[]>,
-        this.dataSource.query(
-          `SELECT to_char(care_date, 'YYYY-MM') AS month, count(*)::int AS lines, sum(charged_cents)::bigint AS charged, sum(reimbursed_cents)::bigint AS reimbursed
-             FROM reimbursement_lines WHERE ${filter} GROUP BY 1 ORDER BY 1 DESC`,
-          params,
-        ) as Promise<{ month: string; lines: number; charged: string; reimbursed: string }[]>,
-      ]);
-      result = {
-        ins,
-        from,
-        to,
-        page,
-        pageSize,
-        total: months.reduce((sum, m) => sum + m.lines, 0),
-        lines: lines.map((l) => ({
-          lineId: l.line_id,
-          careDate: l.care_date,
-          codingSystem: FEED_CODING_SYSTEMS[l.coding_system] ?? (l.coding_system.toLowerCase() as CodingSystem),
-          code: l.code,
-          label: l.label,
-          quantity: l.quantity,
-          prescriber: l.prescriber,
-          performer: l.performer,
-          chargedCents: l.charged_cents,
-          reimbursedCents: l.reimbursed_cents,
-        })),
-        months: months.map((m) => ({ month: m.month, lines: m.lines, chargedCents: Number(m.charged), reimbursedCents: Number(m.reimbursed) })),
-      };
-    }
+      monthFirstLineId(yyyymmOfIso(from)),
+      monthFirstLineId(addMonthsToYyyymm(yyyymmOfIso(to), 1)),
+      ...(query.codingSystem !== undefined ? [feedCodingSystem(query.codingSystem)] : []),
+    ])) as { state: ConsentState | null; lines: HistoryLine[]; months: MonthTotal[] }[];
+    const decision = decideAccess({ requester: requesterOf(actor), mode, reason: query.reason ?? null, at: now, target: { kind: 'reimbursements' } }, row.state);
+    const result: HistoryPage | null = decision.granted
+      ? { ins, from, to, page, pageSize, total: row.months.reduce((sum, m) => sum + m.lines, 0), lines: row.lines, months: row.months }
+      : null;
 
     await this.trace(ins, actor, mode, decision, query.reason, correlationId, now);
     if (!result) {
@@ -139,18 +108,21 @@ export class HistoryService {
   }
 }
 
-interface LineRow {
-  line_id: string;
-  care_date: string;
-  coding_system: string;
-  code: string;
-  label: string;
-  quantity: number;
-  prescriber: string | null;
-  performer: string;
-  charged_cents: number;
-  reimbursed_cents: number;
+/** The history query; parameters $1 ins, $2 from, $3 to, $4-$5 line id range, $6 coding system. */
+function historySql(bySystem: boolean, limit: number, offset: number): string {
+  const filter = `ins = $1 AND care_date BETWEEN $2 AND $3 AND line_id >= $4 AND line_id < $5${bySystem ? ' AND coding_system = $6' : ''}`;
+  return `
+    SELECT (SELECT state FROM reimbursement_consent_states WHERE ins = $1) AS state,
+           (SELECT coalesce(json_agg(json_build_object(
+                     'lineId', l.line_id::text, 'careDate', to_char(l.care_date, 'YYYY-MM-DD'), 'codingSystem', lower(l.coding_system),
+                     'code', l.code, 'label', l.label, 'quantity', l.quantity, 'prescriber', l.prescriber, 'performer', l.performer,
+                     'chargedCents', l.charged_cents, 'reimbursedCents', l.reimbursed_cents) ORDER BY l.care_date DESC, l.line_id DESC), '[]'::json)
+              FROM (SELECT * FROM reimbursement_lines WHERE ${filter} ORDER BY care_date DESC, line_id DESC LIMIT ${limit} OFFSET ${offset}) l) AS lines,
+           (SELECT coalesce(json_agg(json_build_object('month', m.month, 'lines', m.lines, 'chargedCents', m.charged, 'reimbursedCents', m.reimbursed) ORDER BY m.month DESC), '[]'::json)
+              FROM (SELECT to_char(care_date, 'YYYY-MM') AS month, count(*)::int AS lines, sum(charged_cents)::bigint AS charged, sum(reimbursed_cents)::bigint AS reimbursed
+                      FROM reimbursement_lines WHERE ${filter} GROUP BY 1) m) AS months`;
 }
+
 
 function requesterOf(actor: Actor): AccessRequester {
   switch (actor.role) {
