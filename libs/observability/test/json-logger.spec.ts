@@ -1,4 +1,4 @@
-import { JsonLogger } from '@dmp/observability';
+import { JsonLogger } from '../src';
 
 function collect(level?: 'debug' | 'info' | 'warn' | 'error'): { sut: JsonLogger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];

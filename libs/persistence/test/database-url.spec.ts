@@ -1,4 +1,4 @@
-import { createDataSourceOptions, parseDatabaseUrl, redactUrl, withDatabase } from '@dmp/persistence';
+import { createDataSourceOptions, parseDatabaseUrl, redactUrl, withDatabase } from '../src';
 
 describe(parseDatabaseUrl.name, () => {
   it('splits the database name from the server', () => {

@@ -7,8 +7,21 @@ import {
   findTimestampsWithoutTimeZone,
   runMigrations,
   withDatabase,
-} from '@dmp/persistence';
-import { createTestDatabase, testDatabaseUrl } from '@dmp/testing';
+} from '../src';
+
+// Uses the shared test server directly (not @dmp/testing, which itself builds on this library).
+function testDatabaseUrl(): string {
+  const url = process.env['TEST_DATABASE_URL'];
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: run as a jest integration test');
+  return url;
+}
+
+let databases = 0;
+async function createTestDatabase(prefix: string): Promise<string> {
+  const url = withDatabase(testDatabaseUrl(), `${prefix}_${process.pid}_${Date.now()}_${databases++}`);
+  await ensureDatabase(url);
+  return url;
+}
 
 @Entity('parcels')
 class ParcelEntity {

@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@dmp/contracts';
+import { ReadinessService } from '@dmp/observability';
 import { anOperator, authHeader, startTestApp, testConfig, testKafkaBrokers, waitFor, type TestApp } from '@dmp/testing';
 import { ReferenceAppModule } from './support/reference-app.module';
 import { ReferenceConfig } from './support/reference.config';
@@ -41,7 +42,6 @@ describe('heartbeat and readiness', () => {
   });
 
   it('reports an indicator a service registers, and turns not ready when it fails', async () => {
-    const { ReadinessService } = await import('@dmp/observability');
     let cacheWarm = true;
     sut.app.get(ReadinessService).register('cache', () => ({ up: cacheWarm, details: { warm: cacheWarm } }));
 

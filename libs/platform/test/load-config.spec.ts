@@ -1,5 +1,5 @@
 import { IsInt, Min } from 'class-validator';
-import { BaseServiceConfig, ConfigError, configVariables, DEV_AUTH_TOKEN_SECRET, EnvNumber, loadConfig } from '@dmp/platform';
+import { BaseServiceConfig, ConfigError, configVariables, DEV_AUTH_TOKEN_SECRET, EnvNumber, loadConfig } from '../src';
 
 class EnrolmentLikeConfig extends BaseServiceConfig {
   static override serviceName = 'enrolment';

@@ -10,7 +10,7 @@ import {
   aPharmacy,
   aProfessional,
   tokenFor,
-} from '@dmp/testing';
+} from '../src';
 
 describe('actor builders', () => {
   const builders = { aPatient, aLegalRepresentative, aProfessional, anEstablishment, aPharmacy, aCpamAgent, anInsurerPipeline, anOperator };

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { createTestDatabase } from '@dmp/testing';
+import { createTestDatabase } from '../src';
 
 describe(createTestDatabase.name, () => {
   it('creates a fresh empty database on the shared embedded PostgreSQL', async () => {

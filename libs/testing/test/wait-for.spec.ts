@@ -1,4 +1,4 @@
-import { waitFor } from '@dmp/testing';
+import { waitFor } from '../src';
 
 describe(waitFor.name, () => {
   it('resolves with the first truthy value the condition returns', async () => {

@@ -49,8 +49,8 @@ async function startInfrastructure(
   } else {
     say('PostgreSQL: external (DATABASE_URL / DATABASE_URL_<SERVICE> set), no embedded server');
   }
-  for (const service of plan.services) {
-    const url = plan.instances.find((i) => i.service === service)!.databaseUrl;
+  const databaseUrls = new Set(plan.instances.map((instance) => instance.databaseUrl));
+  for (const url of databaseUrls) {
     try {
       if (await ensureDatabase(url)) say(`created database ${redactUrl(url)}`);
     } catch (error) {

@@ -85,7 +85,7 @@ export function planRuntime(argv: string[], env: NodeJS.ProcessEnv, root: string
   let kafkaPort = 19092;
   let portOffset = 0;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i] ?? '';
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {

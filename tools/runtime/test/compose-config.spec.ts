@@ -17,7 +17,6 @@ function schemaOf(service: string): ConfigClass | undefined {
   const file = join(root, 'apps', service, 'src', 'config.ts');
   if (!existsSync(file)) return undefined;
   // Loaded by path: a test of a tool must not import an app through the module graph.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exported = require(file) as Record<string, unknown>;
   return Object.values(exported).find(
     (value): value is ConfigClass => typeof value === 'function' && value.prototype instanceof BaseServiceConfig,

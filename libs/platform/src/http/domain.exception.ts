@@ -16,7 +16,7 @@ export class DomainException extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly status: number = 422,
+    readonly status = 422,
     readonly errors: FieldError[] = [],
   ) {
     super(message);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PlatformModule } from '@dmp/platform';
+import { PlatformModule } from '../../src';
 import { CreateWidgets1764000000000 } from './1764000000000-create-widgets';
 import { ReferenceConfig } from './reference.config';
 import { WidgetEntity } from './widget.entity';

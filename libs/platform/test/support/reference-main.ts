@@ -1,4 +1,4 @@
-import { bootServiceApp, loadConfig } from '@dmp/platform';
+import { bootServiceApp, loadConfig } from '../../src';
 import { ReferenceAppModule } from './reference-app.module';
 import { ReferenceConfig } from './reference.config';
 

@@ -1,5 +1,5 @@
 import { IsString, MinLength } from 'class-validator';
-import { BaseServiceConfig } from '@dmp/platform';
+import { BaseServiceConfig } from '../../src';
 
 /** Config of the reference service: the base plus one service-specific, prefixed variable. */
 export class ReferenceConfig extends BaseServiceConfig {

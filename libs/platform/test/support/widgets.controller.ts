@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsString, Length, ValidateNested } from 'class-validator';
 import { Repository } from 'typeorm';
-import { DomainException } from '@dmp/platform';
+import { DomainException } from '../../src';
 import { WidgetEntity } from './widget.entity';
 import { ReferenceConfig } from './reference.config';
 
