@@ -4,7 +4,12 @@ import { ReimbursementsConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig(ReimbursementsConfig);
-  await bootServiceApp({ serviceName: 'reimbursements', appModule: AppModule.forRoot(config), config, apiTitle: 'DMP reimbursements service' });
+  await bootServiceApp({
+    serviceName: 'reimbursements',
+    appModule: AppModule.forRoot(config),
+    config,
+    apiTitle: 'DMP reimbursements service',
+  });
 }
 
 main().catch((error: unknown) => {

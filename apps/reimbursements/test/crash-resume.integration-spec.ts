@@ -6,19 +6,36 @@ import { waitFor } from '@dmp/testing';
 import { FeedImporter, ImportSource } from '../src/import/feed-importer';
 import { aTempDir } from './support/feed-builder';
 import { ensureBuilt, generateCli, importCli, repoRoot } from './support/dist';
-import { aReimbursementsDatabase, countLines, openRecords } from './support/reimbursements-database';
+import {
+  aReimbursementsDatabase,
+  countLines,
+  openRecords,
+} from './support/reimbursements-database';
 
 interface CliSummary {
   outcome: string;
-  counts: { read: number; imported: number; duplicates: number; rejected: number; unknownPatient: number; outOfWindow: number };
+  counts: {
+    read: number;
+    imported: number;
+    duplicates: number;
+    rejected: number;
+    unknownPatient: number;
+    outOfWindow: number;
+  };
   resumedFromLine: number;
 }
 
 function runCli(url: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [importCli, ...args], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [importCli, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
-function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function finish(
+  child: ChildProcess,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -37,7 +54,23 @@ describe('import killed with SIGKILL mid-file', () => {
     const dir = aTempDir();
     file = join(dir, 'backfill.csv');
     const patients = join(dir, 'patients.txt');
-    execFileSync(process.execPath, [generateCli, '--out', file, '--lines', String(lines), '--seed', '42', '--bad-ratio', '0.002', '--patients-out', patients], { cwd: repoRoot });
+    execFileSync(
+      process.execPath,
+      [
+        generateCli,
+        '--out',
+        file,
+        '--lines',
+        String(lines),
+        '--seed',
+        '42',
+        '--bad-ratio',
+        '0.002',
+        '--patients-out',
+        patients,
+      ],
+      { cwd: repoRoot },
+    );
     const ins = readFileSync(patients, 'utf8').split('\n').filter(Boolean);
     const open = ins.filter((_, i) => i % 10 !== 0); // one patient in ten has no DMP
     crashed = await aReimbursementsDatabase('reimbursements_crash');
@@ -56,7 +89,9 @@ describe('import killed with SIGKILL mid-file', () => {
     const exited = finish(sut);
     await waitFor(
       async () => {
-        const [row] = (await crashed.dataSource.query('SELECT count(*)::int AS n FROM reimbursement_import_batches')) as { n: number }[];
+        const [row] = (await crashed.dataSource.query(
+          'SELECT count(*)::int AS n FROM reimbursement_import_batches',
+        )) as { n: number }[];
         return row.n >= 4;
       },
       { timeoutMs: 60_000, intervalMs: 20, message: 'the import to commit a few batches' },
@@ -64,17 +99,23 @@ describe('import killed with SIGKILL mid-file', () => {
     sut.kill('SIGKILL');
     const killed = await exited;
     expect(killed.code).toBeNull();
-    const [progress] = (await crashed.dataSource.query(`SELECT status FROM reimbursement_files`)) as { status: string }[];
+    const [progress] = (await crashed.dataSource.query(
+      `SELECT status FROM reimbursement_files`,
+    )) as { status: string }[];
     expect(progress.status).toBe('importing');
 
-    const restarted = await finish(runCli(crashed.url, [file, '--batch-lines', '2000', '--connections', '2']));
+    const restarted = await finish(
+      runCli(crashed.url, [file, '--batch-lines', '2000', '--connections', '2']),
+    );
     expect(restarted.code).toBe(0);
     const resumed = JSON.parse(restarted.stdout.trim().split('\n').pop() as string) as CliSummary;
-    const uninterrupted = await new FeedImporter(reference.dataSource, { batchLines: 7000 }).import({
-      path: file,
-      source: ImportSource.CLI,
-      expectedSha256: readFileSync(`${file}.sha256`, 'utf8').slice(0, 64),
-    });
+    const uninterrupted = await new FeedImporter(reference.dataSource, { batchLines: 7000 }).import(
+      {
+        path: file,
+        source: ImportSource.CLI,
+        expectedSha256: readFileSync(`${file}.sha256`, 'utf8').slice(0, 64),
+      },
+    );
 
     expect(resumed.resumedFromLine).toBeGreaterThan(0);
     expect(resumed.outcome).toBe('completed');

@@ -1,8 +1,20 @@
 import { DataSource } from 'typeorm';
 import { Topics } from '@dmp/contracts';
 import { FeedImporter, ImportSource } from '../src/import/feed-importer';
-import { aLine, aTempDir, anInsForTest, lineText, monthsAgo, writeFeed } from './support/feed-builder';
-import { aReimbursementsDatabase, countLines, openRecords, outboxEvents } from './support/reimbursements-database';
+import {
+  aLine,
+  aTempDir,
+  anInsForTest,
+  lineText,
+  monthsAgo,
+  writeFeed,
+} from './support/feed-builder';
+import {
+  aReimbursementsDatabase,
+  countLines,
+  openRecords,
+  outboxEvents,
+} from './support/reimbursements-database';
 
 describe(FeedImporter.name, () => {
   let dataSource: DataSource;
@@ -22,27 +34,57 @@ describe(FeedImporter.name, () => {
     await dataSource?.destroy();
   });
 
-  const importFile = (path: string, sha256: string | null, extra: { expectedLines?: number } = {}) =>
-    sut.import({ path, source: ImportSource.CLI, expectedSha256: sha256, ...extra });
+  const importFile = (
+    path: string,
+    sha256: string | null,
+    extra: { expectedLines?: number } = {},
+  ) => sut.import({ path, source: ImportSource.CLI, expectedSha256: sha256, ...extra });
 
   it('imports a good file and publishes one summary event', async () => {
-    const lines = [aLine(patient, monthsAgo(1)), aLine(patient, monthsAgo(2), { codingSystem: 'CIP13', code: '3400930000014', label: 'Amoxicilline 500 mg' }), aLine(otherPatient, monthsAgo(23))];
+    const lines = [
+      aLine(patient, monthsAgo(1)),
+      aLine(patient, monthsAgo(2), {
+        codingSystem: 'CIP13',
+        code: '3400930000014',
+        label: 'Amoxicilline 500 mg',
+      }),
+      aLine(otherPatient, monthsAgo(23)),
+    ];
     const feed = writeFeed(dir, lines);
 
     const summary = await importFile(feed.path, feed.sha256);
 
-    expect(summary).toMatchObject({ outcome: 'completed', counts: { read: 3, imported: 3, duplicates: 0, rejected: 0, unknownPatient: 0, outOfWindow: 0 } });
-    expect(await countLines(dataSource, 'line_id = ANY($1::bigint[])', [lines.map((l) => l.lineId)])).toBe(3);
-    const events = (await outboxEvents(dataSource, Topics.FILE_IMPORTED)).filter((e) => e.key === feed.fileId);
+    expect(summary).toMatchObject({
+      outcome: 'completed',
+      counts: {
+        read: 3,
+        imported: 3,
+        duplicates: 0,
+        rejected: 0,
+        unknownPatient: 0,
+        outOfWindow: 0,
+      },
+    });
+    expect(
+      await countLines(dataSource, 'line_id = ANY($1::bigint[])', [lines.map((l) => l.lineId)]),
+    ).toBe(3);
+    const events = (await outboxEvents(dataSource, Topics.FILE_IMPORTED)).filter(
+      (e) => e.key === feed.fileId,
+    );
     expect(events).toHaveLength(1);
-    expect(events[0].payload.payload).toMatchObject({ status: 'completed', counts: { imported: 3 } });
+    expect(events[0].payload.payload).toMatchObject({
+      status: 'completed',
+      counts: { imported: 3 },
+    });
   });
 
   it('rejects bad lines with their line numbers and reasons and imports the rest', async () => {
     const good = aLine(patient, monthsAgo(3));
     const feed = writeFeed(dir, [
       good,
-      aLine(patient, monthsAgo(3), { ins: patient.slice(0, 13) + (patient.slice(13) === '00' ? '01' : '00') }),
+      aLine(patient, monthsAgo(3), {
+        ins: patient.slice(0, 13) + (patient.slice(13) === '00' ? '01' : '00'),
+      }),
       aLine(patient, monthsAgo(3), { codingSystem: 'ATC' }),
       'not,a,line',
       aLine(patient, monthsAgo(3), { reimbursed: '999999' }),
@@ -52,12 +94,22 @@ describe(FeedImporter.name, () => {
     ]);
 
     const summary = await importFile(feed.path, feed.sha256);
-    const rejects = (await dataSource.query('SELECT line_no::int AS "lineNo", reason FROM reimbursement_import_rejects WHERE file_id = $1 ORDER BY line_no', [feed.fileId])) as {
+    const rejects = (await dataSource.query(
+      'SELECT line_no::int AS "lineNo", reason FROM reimbursement_import_rejects WHERE file_id = $1 ORDER BY line_no',
+      [feed.fileId],
+    )) as {
       lineNo: number;
       reason: string;
     }[];
 
-    expect(summary.counts).toEqual({ read: 8, imported: 1, duplicates: 0, rejected: 7, unknownPatient: 0, outOfWindow: 0 });
+    expect(summary.counts).toEqual({
+      read: 8,
+      imported: 1,
+      duplicates: 0,
+      rejected: 7,
+      unknownPatient: 0,
+      outOfWindow: 0,
+    });
     expect(rejects.map((r) => r.lineNo)).toEqual([2, 3, 4, 5, 6, 7, 8]);
     expect(rejects[0].reason).toMatch(/^ins: INS key/);
     expect(rejects[1].reason).toMatch(/^coding_system:/);
@@ -78,7 +130,9 @@ describe(FeedImporter.name, () => {
     expect(summary.outcome).toBe('refused');
     expect(summary.refusalReason).toMatch(/sha256 mismatch/);
     expect(await countLines(dataSource, 'line_id = $1', [line.lineId])).toBe(0);
-    const events = (await outboxEvents(dataSource, Topics.FILE_IMPORTED)).filter((e) => e.key === feed.fileId);
+    const events = (await outboxEvents(dataSource, Topics.FILE_IMPORTED)).filter(
+      (e) => e.key === feed.fileId,
+    );
     expect(events.map((e) => e.payload.payload.status)).toEqual(['refused']);
   });
 
@@ -87,7 +141,10 @@ describe(FeedImporter.name, () => {
 
     const summary = await importFile(feed.path, null);
 
-    expect(summary).toMatchObject({ outcome: 'refused', refusalReason: expect.stringMatching(/no sha256/) });
+    expect(summary).toMatchObject({
+      outcome: 'refused',
+      refusalReason: expect.stringMatching(/no sha256/),
+    });
   });
 
   it('refuses a file whose line count does not match its header or its announcement', async () => {
@@ -98,23 +155,43 @@ describe(FeedImporter.name, () => {
     const byHeader = await importFile(lying.path, lying.sha256);
     const byAnnouncement = await importFile(honest.path, honest.sha256, { expectedLines: 5 });
 
-    expect(byHeader).toMatchObject({ outcome: 'refused', refusalReason: 'line count mismatch: the header says 3, the file has 2' });
-    expect(byAnnouncement).toMatchObject({ outcome: 'refused', refusalReason: 'line count mismatch: 5 announced, the file has 2' });
-    expect(await countLines(dataSource, 'line_id = ANY($1::bigint[])', [lines.map((l) => l.lineId)])).toBe(0);
+    expect(byHeader).toMatchObject({
+      outcome: 'refused',
+      refusalReason: 'line count mismatch: the header says 3, the file has 2',
+    });
+    expect(byAnnouncement).toMatchObject({
+      outcome: 'refused',
+      refusalReason: 'line count mismatch: 5 announced, the file has 2',
+    });
+    expect(
+      await countLines(dataSource, 'line_id = ANY($1::bigint[])', [lines.map((l) => l.lineId)]),
+    ).toBe(0);
   });
 
   it('imports a gzip file', async () => {
-    const lines = [aLine(patient, monthsAgo(6)), aLine(patient, monthsAgo(7)), aLine(otherPatient, monthsAgo(8)), aLine(otherPatient, monthsAgo(9))];
+    const lines = [
+      aLine(patient, monthsAgo(6)),
+      aLine(patient, monthsAgo(7)),
+      aLine(otherPatient, monthsAgo(8)),
+      aLine(otherPatient, monthsAgo(9)),
+    ];
     const feed = writeFeed(dir, lines, { gzip: true });
 
     const summary = await importFile(feed.path, feed.sha256);
 
     expect(summary.counts).toMatchObject({ read: 4, imported: 4 });
-    expect(await countLines(dataSource, 'line_id = ANY($1::bigint[])', [lines.map((l) => l.lineId)])).toBe(4);
+    expect(
+      await countLines(dataSource, 'line_id = ANY($1::bigint[])', [lines.map((l) => l.lineId)]),
+    ).toBe(4);
   });
 
   it('adds nothing when the same file comes twice, or when another file repeats its lines', async () => {
-    const lines = [aLine(patient, monthsAgo(10)), aLine(patient, monthsAgo(11)), aLine(patient, monthsAgo(12)), aLine(patient, monthsAgo(13))];
+    const lines = [
+      aLine(patient, monthsAgo(10)),
+      aLine(patient, monthsAgo(11)),
+      aLine(patient, monthsAgo(12)),
+      aLine(patient, monthsAgo(13)),
+    ];
     const first = writeFeed(dir, lines);
     const overlapping = writeFeed(dir, [...lines.slice(2), aLine(patient, monthsAgo(14))]);
     const withItselfTwice = writeFeed(dir, [lines[0], lines[0]]);
@@ -127,24 +204,45 @@ describe(FeedImporter.name, () => {
     expect(again).toMatchObject({ outcome: 'already-imported', counts: { imported: 4 } });
     expect(overlap.counts).toMatchObject({ read: 3, imported: 1, duplicates: 2 });
     expect(twice.counts).toMatchObject({ read: 2, imported: 0, duplicates: 2 });
-    expect(await countLines(dataSource, 'ins = $1 AND care_date <= $2 AND care_date >= $3', [patient, monthsAgo(10, 28), monthsAgo(14, 1)])).toBe(5);
+    expect(
+      await countLines(dataSource, 'ins = $1 AND care_date <= $2 AND care_date >= $3', [
+        patient,
+        monthsAgo(10, 28),
+        monthsAgo(14, 1),
+      ]),
+    ).toBe(5);
   });
 
   it('counts, without storing, lines for patients without an open DMP and lines older than 24 months', async () => {
     const stranger = anInsForTest();
     const old = aLine(patient, monthsAgo(25));
-    const feed = writeFeed(dir, [aLine(stranger, monthsAgo(1)), aLine(stranger, monthsAgo(2)), old, aLine(patient, monthsAgo(24))]);
+    const feed = writeFeed(dir, [
+      aLine(stranger, monthsAgo(1)),
+      aLine(stranger, monthsAgo(2)),
+      old,
+      aLine(patient, monthsAgo(24)),
+    ]);
 
     const summary = await importFile(feed.path, feed.sha256);
 
-    expect(summary.counts).toEqual({ read: 4, imported: 1, duplicates: 0, rejected: 0, unknownPatient: 2, outOfWindow: 1 });
+    expect(summary.counts).toEqual({
+      read: 4,
+      imported: 1,
+      duplicates: 0,
+      rejected: 0,
+      unknownPatient: 2,
+      outOfWindow: 1,
+    });
     expect(await countLines(dataSource, 'ins = $1', [stranger])).toBe(0);
     expect(await countLines(dataSource, 'line_id = $1', [old.lineId])).toBe(0);
   });
 
   it('treats a closed record like no record', async () => {
     const closed = anInsForTest();
-    await dataSource.query(`INSERT INTO reimbursement_open_records (ins, is_open, closed_at, last_event_at) VALUES ($1, false, now(), now())`, [closed]);
+    await dataSource.query(
+      `INSERT INTO reimbursement_open_records (ins, is_open, closed_at, last_event_at) VALUES ($1, false, now(), now())`,
+      [closed],
+    );
     const feed = writeFeed(dir, [aLine(closed, monthsAgo(1))]);
 
     const summary = await importFile(feed.path, feed.sha256);
@@ -158,7 +256,10 @@ describe(FeedImporter.name, () => {
 
     await importFile(feed.path, feed.sha256);
 
-    const [row] = (await dataSource.query('SELECT label FROM reimbursement_lines WHERE line_id = $1', [line.lineId])) as { label: string }[];
+    const [row] = (await dataSource.query(
+      'SELECT label FROM reimbursement_lines WHERE line_id = $1',
+      [line.lineId],
+    )) as { label: string }[];
     expect(row.label).toBe('Acte "AMI", domicile');
   });
 });

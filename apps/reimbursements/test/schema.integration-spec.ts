@@ -15,7 +15,9 @@ describe('reimbursements schema', () => {
 
   it('matches the entities after the migrations ran', async () => {
     // The outbox and inbox tables belong to @dmp/messaging, whose own tests check them.
-    const drift = (await findSchemaDrift(sut)).filter((sql) => !/"(outbox_events|inbox_events)"/.test(sql));
+    const drift = (await findSchemaDrift(sut)).filter(
+      (sql) => !/"(outbox_events|inbox_events)"/.test(sql),
+    );
 
     expect(drift).toEqual([]);
   });
@@ -25,8 +27,12 @@ describe('reimbursements schema', () => {
   });
 
   it('partitions the lines by month through the line id, with the primary key on the line id alone', async () => {
-    const [table] = (await sut.query(`SELECT pg_get_partkeydef('reimbursement_lines'::regclass) AS key`)) as { key: string }[];
-    const [pk] = (await sut.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'PK_reimbursement_lines'`)) as { def: string }[];
+    const [table] = (await sut.query(
+      `SELECT pg_get_partkeydef('reimbursement_lines'::regclass) AS key`,
+    )) as { key: string }[];
+    const [pk] = (await sut.query(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'PK_reimbursement_lines'`,
+    )) as { def: string }[];
 
     expect(table.key).toBe('RANGE (line_id)');
     expect(pk.def).toBe('PRIMARY KEY (line_id)');

@@ -12,7 +12,17 @@
 //    included): p50/p99 with one reader, then reads/s and p99 with 8 concurrent readers.
 // The last line printed is one JSON object with every figure.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,13 +64,21 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
 }
 
 function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(process.execPath, [join(repoRoot, script), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return execFileSync(process.execPath, [join(repoRoot, script), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
 }
 
 /** Streams a byte range of the file (data lines only) into COPY on its own connection. */
 async function rawCopy(url: string, file: string, start: number, end: number): Promise<void> {
   await withClient(url, async (client) => {
-    await pipeline(createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }), client.query(copyFrom('COPY reimbursement_lines FROM STDIN (FORMAT csv)')));
+    await pipeline(
+      createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }),
+      client.query(copyFrom('COPY reimbursement_lines FROM STDIN (FORMAT csv)')),
+    );
   });
 }
 
@@ -80,20 +98,30 @@ function layout(file: string): { dataStart: number; middle: number; size: number
 }
 
 async function rowCount(url: string): Promise<number> {
-  return withClient(url, async (c) => Number((await c.query('SELECT count(*) AS n FROM reimbursement_lines')).rows[0].n));
+  return withClient(url, async (c) =>
+    Number((await c.query('SELECT count(*) AS n FROM reimbursement_lines')).rows[0].n),
+  );
 }
 
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/reimbursements/src/main.js')], {
     cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', AUTH_DEV_ISSUER: 'true', NODE_ENV: 'development' },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      AUTH_DEV_ISSUER: 'true',
+      NODE_ENV: 'development',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (Date.now() > deadline) throw new Error('the reimbursements service did not become ready in 60 s');
+    if (Date.now() > deadline)
+      throw new Error('the reimbursements service did not become ready in 60 s');
     try {
       const res = await fetch(`${url}/health/ready`);
       if (res.ok) break;
@@ -139,7 +167,14 @@ async function main(): Promise<void> {
   const pgPort = 30_000 + Math.floor(Math.random() * 20_000);
   let pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: pgPort });
   await withClient(pg.url, async (c) => {
-    for (const sql of ["ALTER SYSTEM SET shared_buffers = '1GB'", "ALTER SYSTEM SET max_wal_size = '16GB'", "ALTER SYSTEM SET checkpoint_timeout = '30min'", "ALTER SYSTEM SET wal_buffers = '64MB'", "ALTER SYSTEM SET maintenance_work_mem = '256MB'"]) await c.query(sql);
+    for (const sql of [
+      "ALTER SYSTEM SET shared_buffers = '1GB'",
+      "ALTER SYSTEM SET max_wal_size = '16GB'",
+      "ALTER SYSTEM SET checkpoint_timeout = '30min'",
+      "ALTER SYSTEM SET wal_buffers = '64MB'",
+      "ALTER SYSTEM SET maintenance_work_mem = '256MB'",
+    ])
+      await c.query(sql);
   });
   await pg.stop();
   pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: pgPort });
@@ -148,23 +183,60 @@ async function main(): Promise<void> {
   try {
     let t = Date.now();
     const generated = JSON.parse(
-      runNode('dist/tools/insurer-feed/src/generate.cli.js', ['--out', file, '--lines', String(lines), '--seed', '2026', '--out-of-window-ratio', '0', '--bad-ratio', '0', '--patients-out', patientsFile]),
+      runNode('dist/tools/insurer-feed/src/generate.cli.js', [
+        '--out',
+        file,
+        '--lines',
+        String(lines),
+        '--seed',
+        '2026',
+        '--out-of-window-ratio',
+        '0',
+        '--bad-ratio',
+        '0',
+        '--patients-out',
+        patientsFile,
+      ]),
     ) as { bytes: number; patients: number };
-    log(`generated ${lines.toLocaleString('en')} lines, ${round(generated.bytes / 1e6)} MB, ${generated.patients.toLocaleString('en')} patients in ${round((Date.now() - t) / 1000, 1)} s`);
+    log(
+      `generated ${lines.toLocaleString('en')} lines, ${round(generated.bytes / 1e6)} MB, ${generated.patients.toLocaleString('en')} patients in ${round((Date.now() - t) / 1000, 1)} s`,
+    );
 
     // The table design comes from the service itself: migrations and monthly partitions, created
     // by importing a one-line file (then emptied), then cloned for the baselines.
     const importUrl = withDatabase(pg.url, 'bench_import');
     const tiny = join(work, 'tiny.csv');
-    runNode('dist/tools/insurer-feed/src/generate.cli.js', ['--out', tiny, '--lines', '1', '--seed', '1', '--out-of-window-ratio', '0', '--file-id', 'BENCH-SCHEMA']);
-    runNode('dist/apps/reimbursements/src/import/import.cli.js', [tiny], { DATABASE_URL: importUrl });
-    await withClient(importUrl, (c) => c.query('TRUNCATE reimbursement_lines, reimbursement_files, reimbursement_import_batches, reimbursement_import_rejects, outbox_events'));
+    runNode('dist/tools/insurer-feed/src/generate.cli.js', [
+      '--out',
+      tiny,
+      '--lines',
+      '1',
+      '--seed',
+      '1',
+      '--out-of-window-ratio',
+      '0',
+      '--file-id',
+      'BENCH-SCHEMA',
+    ]);
+    runNode('dist/apps/reimbursements/src/import/import.cli.js', [tiny], {
+      DATABASE_URL: importUrl,
+    });
+    await withClient(importUrl, (c) =>
+      c.query(
+        'TRUNCATE reimbursement_lines, reimbursement_files, reimbursement_import_batches, reimbursement_import_rejects, outbox_events',
+      ),
+    );
     await withClient(pg.url, async (c) => {
       await c.query('CREATE DATABASE bench_raw1 TEMPLATE bench_import');
       await c.query('CREATE DATABASE bench_raw2 TEMPLATE bench_import');
     });
     const patients = readFileSync(patientsFile, 'utf8').split('\n').filter(Boolean);
-    await withClient(importUrl, (c) => c.query(`INSERT INTO reimbursement_open_records (ins, is_open, opened_at, last_event_at) SELECT unnest($1::text[]), true, now(), now()`, [patients]));
+    await withClient(importUrl, (c) =>
+      c.query(
+        `INSERT INTO reimbursement_open_records (ins, is_open, opened_at, last_event_at) SELECT unnest($1::text[]), true, now(), now()`,
+        [patients],
+      ),
+    );
     const { dataStart, middle, size } = layout(file);
 
     // Baseline 1: one raw COPY stream.
@@ -175,17 +247,24 @@ async function main(): Promise<void> {
     const raw1Seconds = (Date.now() - t) / 1000;
     const raw1Rows = await rowCount(raw1Url);
     const raw1Rate = raw1Rows / raw1Seconds;
-    log(`raw COPY, 1 stream: ${raw1Rows.toLocaleString('en')} rows in ${round(raw1Seconds, 1)} s = ${round(raw1Rate).toLocaleString('en')} rows/s`);
+    log(
+      `raw COPY, 1 stream: ${raw1Rows.toLocaleString('en')} rows in ${round(raw1Seconds, 1)} s = ${round(raw1Rate).toLocaleString('en')} rows/s`,
+    );
 
     // Baseline 2: two raw COPY streams (the importer loads two batches at a time).
     const raw2Url = withDatabase(pg.url, 'bench_raw2');
     await withClient(pg.url, (c) => c.query('CHECKPOINT'));
     t = Date.now();
-    await Promise.all([rawCopy(raw2Url, file, dataStart, middle), rawCopy(raw2Url, file, middle, size)]);
+    await Promise.all([
+      rawCopy(raw2Url, file, dataStart, middle),
+      rawCopy(raw2Url, file, middle, size),
+    ]);
     const raw2Seconds = (Date.now() - t) / 1000;
     const raw2Rows = await rowCount(raw2Url);
     const raw2Rate = raw2Rows / raw2Seconds;
-    log(`raw COPY, 2 streams: ${raw2Rows.toLocaleString('en')} rows in ${round(raw2Seconds, 1)} s = ${round(raw2Rate).toLocaleString('en')} rows/s`);
+    log(
+      `raw COPY, 2 streams: ${raw2Rows.toLocaleString('en')} rows in ${round(raw2Seconds, 1)} s = ${round(raw2Rate).toLocaleString('en')} rows/s`,
+    );
     await withClient(pg.url, async (c) => {
       await c.query('DROP DATABASE bench_raw1');
       await c.query('DROP DATABASE bench_raw2');
@@ -194,7 +273,9 @@ async function main(): Promise<void> {
 
     // End to end: the import CLI, file to committed rows.
     t = Date.now();
-    const out = runNode('dist/apps/reimbursements/src/import/import.cli.js', [file], { DATABASE_URL: importUrl });
+    const out = runNode('dist/apps/reimbursements/src/import/import.cli.js', [file], {
+      DATABASE_URL: importUrl,
+    });
     const wallSeconds = (Date.now() - t) / 1000;
     const summary = JSON.parse(out.trim().split('\n').pop() as string) as {
       counts: { read: number; imported: number };
@@ -203,7 +284,9 @@ async function main(): Promise<void> {
     };
     const importedRows = await rowCount(importUrl);
     if (importedRows !== raw1Rows || summary.counts.imported !== importedRows) {
-      throw new Error(`the import stored ${importedRows} rows (reported ${summary.counts.imported}), the raw COPY ${raw1Rows}`);
+      throw new Error(
+        `the import stored ${importedRows} rows (reported ${summary.counts.imported}), the raw COPY ${raw1Rows}`,
+      );
     }
     const importRate = summary.counts.read / summary.seconds;
     const bestRaw = Math.max(raw1Rate, raw2Rate);
@@ -213,23 +296,78 @@ async function main(): Promise<void> {
     );
 
     // Read path through the HTTP API.
-    const sample = patients.filter((_, i) => i % Math.max(1, Math.floor(patients.length / 2000)) === 0).slice(0, 2000);
+    const sample = patients
+      .filter((_, i) => i % Math.max(1, Math.floor(patients.length / 2000)) === 0)
+      .slice(0, 2000);
     await withClient(importUrl, async (c) => {
-      const states = sample.map((ins) => JSON.stringify({ ...emptyConsentState(ins), record: { status: 'open', changedAt: new Date().toISOString() } }));
-      await c.query(`INSERT INTO reimbursement_consent_states (ins, state, updated_at) SELECT unnest($1::text[]), unnest($2::jsonb[]), now()`, [sample, states]);
+      const states = sample.map((ins) =>
+        JSON.stringify({
+          ...emptyConsentState(ins),
+          record: { status: 'open', changedAt: new Date().toISOString() },
+        }),
+      );
+      await c.query(
+        `INSERT INTO reimbursement_consent_states (ins, state, updated_at) SELECT unnest($1::text[]), unnest($2::jsonb[]), now()`,
+        [sample, states],
+      );
       await c.query('ANALYZE');
     });
-    const service = await startService({ DATABASE_URL: importUrl, KAFKA_BROKERS: broker.bootstrap, HEARTBEAT_INTERVAL_MS: '0' });
+    // Baseline for reads, same run: the raw indexed query of a patient's 24 months, straight
+    // through the pg driver (no HTTP, no access check, no access event).
+    const rawSql = `SELECT line_id, care_date, coding_system, code, label, quantity, prescriber, performer, charged_cents, reimbursed_cents
+                      FROM reimbursement_lines WHERE ins = $1 ORDER BY care_date DESC LIMIT 50`;
+    const rawClients = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const c = new Client({ connectionString: importUrl });
+        await c.connect();
+        return c;
+      }),
+    );
+    const rawTime = async (client: Client, i: number): Promise<number> => {
+      const started = process.hrtime.bigint();
+      await client.query(rawSql, [sample[i % sample.length]]);
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    for (let i = 0; i < 300; i++) await rawTime(rawClients[0], i);
+    const rawSingle: number[] = [];
+    for (let i = 0; i < 2000; i++) rawSingle.push(await rawTime(rawClients[0], i + 7));
+    rawSingle.sort((a, b) => a - b);
+    const rawConcurrent: number[] = [];
+    const rawStopAt = Date.now() + 5_000;
+    let rawNext = 0;
+    const rawStarted = Date.now();
+    await Promise.all(
+      rawClients.map(async (client) => {
+        while (Date.now() < rawStopAt) rawConcurrent.push(await rawTime(client, rawNext++ * 13));
+      }),
+    );
+    const rawReadsPerSecond = rawConcurrent.length / ((Date.now() - rawStarted) / 1000);
+    await Promise.all(rawClients.map((c) => c.end()));
+    log(
+      `raw indexed query (baseline), 1 client: p50 ${round(percentile(rawSingle, 50), 2)} ms, p99 ${round(percentile(rawSingle, 99), 2)} ms; 8 clients: ${round(rawReadsPerSecond).toLocaleString('en')} queries/s`,
+    );
+
+    const service = await startService({
+      DATABASE_URL: importUrl,
+      KAFKA_BROKERS: broker.bootstrap,
+      HEARTBEAT_INTERVAL_MS: '0',
+    });
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-    const tokens = sample.map((ins) => issueDevToken({ role: ActorRole.PATIENT, ins: ins as Ins }, DEV_SECRET));
-    const target = (i: number) => `${service.url}/patients/${sample[i % sample.length]}/reimbursements?pageSize=50`;
+    const tokens = sample.map((ins) =>
+      issueDevToken({ role: ActorRole.PATIENT, ins: ins as Ins }, DEV_SECRET),
+    );
+    const target = (i: number) =>
+      `${service.url}/patients/${sample[i % sample.length]}/reimbursements?pageSize=50`;
     for (let i = 0; i < 300; i++) await get(agent, target(i), tokens[i % tokens.length]); // warm-up
     const single: number[] = [];
     const singleStarted = Date.now();
-    for (let i = 0; i < 2000; i++) single.push(await get(agent, target(i + 7), tokens[(i + 7) % tokens.length]));
+    for (let i = 0; i < 2000; i++)
+      single.push(await get(agent, target(i + 7), tokens[(i + 7) % tokens.length]));
     const singleSeconds = (Date.now() - singleStarted) / 1000;
     single.sort((a, b) => a - b);
-    log(`history read, 1 reader: p50 ${round(percentile(single, 50), 2)} ms, p99 ${round(percentile(single, 99), 2)} ms, ${round(single.length / singleSeconds)} reads/s`);
+    log(
+      `history read, 1 reader: p50 ${round(percentile(single, 50), 2)} ms, p99 ${round(percentile(single, 99), 2)} ms, ${round(single.length / singleSeconds)} reads/s`,
+    );
 
     const readSeconds = Number(values['read-seconds']);
     const concurrent: number[] = [];
@@ -247,7 +385,9 @@ async function main(): Promise<void> {
     const concurrentSeconds = (Date.now() - concurrentStarted) / 1000;
     concurrent.sort((a, b) => a - b);
     const readsPerSecond = concurrent.length / concurrentSeconds;
-    log(`history read, 8 readers: ${round(readsPerSecond).toLocaleString('en')} reads/s, p50 ${round(percentile(concurrent, 50), 2)} ms, p99 ${round(percentile(concurrent, 99), 2)} ms (dataset ${importedRows.toLocaleString('en')} lines)`);
+    log(
+      `history read, 8 readers: ${round(readsPerSecond).toLocaleString('en')} reads/s, p50 ${round(percentile(concurrent, 50), 2)} ms, p99 ${round(percentile(concurrent, 99), 2)} ms (dataset ${importedRows.toLocaleString('en')} lines)`,
+    );
     service.child.kill('SIGTERM');
     agent.destroy();
 
@@ -267,7 +407,16 @@ async function main(): Promise<void> {
       readP99Ms1Reader: round(percentile(single, 99), 2),
       readsPerSecond8Readers: round(readsPerSecond),
       readP99Ms8Readers: round(percentile(concurrent, 99), 2),
-      targets: { importLinesPerSecond: 150_000, ratioToRawCopy: 0.7, peakRssMb: 400, readP99Ms: 10, readsPerSecond8Readers: 1_500 },
+      rawQueryP99Ms1Client: round(percentile(rawSingle, 99), 2),
+      rawQueriesPerSecond8Clients: round(rawReadsPerSecond),
+      readsRatioToRawQuery8: round(readsPerSecond / rawReadsPerSecond, 3),
+      targets: {
+        importLinesPerSecond: 150_000,
+        ratioToRawCopy: 0.7,
+        peakRssMb: 400,
+        readP99Ms: 10,
+        readsPerSecond8Readers: 1_500,
+      },
     };
     writeFileSync(join(work, 'result.json'), JSON.stringify(result));
     console.log(JSON.stringify(result));

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     },
   });
   if (!values.out) throw new Error('--out <path> is required');
-  if (values.kind !== 'backfill' && values.kind !== 'delta') throw new Error('--kind must be backfill or delta');
+  if (values.kind !== 'backfill' && values.kind !== 'delta')
+    throw new Error('--kind must be backfill or delta');
   const started = Date.now();
   const result = await generateFeed({
     out: values.out,

@@ -4,7 +4,14 @@ import { basename } from 'node:path';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { Writable } from 'node:stream';
-import { RandomSource, generateFiness, generateIns, generateRpps, randomInt, seededRandom } from '@dmp/domain';
+import {
+  RandomSource,
+  generateFiness,
+  generateIns,
+  generateRpps,
+  randomInt,
+  seededRandom,
+} from '@dmp/domain';
 
 /**
  * The insurer's side of the reimbursement feed (format version 1, see
@@ -44,7 +51,8 @@ export interface GeneratedFeed {
   fileId: string;
 }
 
-const COLUMNS = 'line_id,ins,care_date,coding_system,code,label,quantity,prescriber,performer,charged_cents,reimbursed_cents';
+const COLUMNS =
+  'line_id,ins,care_date,coding_system,code,label,quantity,prescriber,performer,charged_cents,reimbursed_cents';
 
 interface Catalogue {
   system: string;
@@ -70,23 +78,144 @@ function csvField(text: string): string {
 
 function buildCatalogue(random: RandomSource): Catalogue[] {
   const items: Catalogue[] = [
-    { system: 'NGAP', code: 'G', label: 'Consultation, médecin généraliste', price: 3000, rate: 0.7, performer: 'rpps', prescribed: false },
-    { system: 'NGAP', code: 'C', label: 'Consultation', price: 2650, rate: 0.7, performer: 'rpps', prescribed: false },
-    { system: 'NGAP', code: 'CS', label: 'Consultation spécialiste', price: 3000, rate: 0.7, performer: 'rpps', prescribed: false },
-    { system: 'NGAP', code: 'AMI', label: 'Acte infirmier "AMI"', price: 315, rate: 0.6, performer: 'rpps', prescribed: true },
-    { system: 'NGAP', code: 'AMK', label: 'Masso-kinésithérapie', price: 218, rate: 0.6, performer: 'rpps', prescribed: true },
-    { system: 'NABM', code: '1104', label: 'Hémogramme', price: 900, rate: 0.6, performer: 'finess', prescribed: true },
-    { system: 'NABM', code: '0593', label: 'Glycémie', price: 135, rate: 0.6, performer: 'finess', prescribed: true },
-    { system: 'NABM', code: '1610', label: 'Bilan lipidique', price: 1200, rate: 0.6, performer: 'finess', prescribed: true },
-    { system: 'CCAM', code: 'YYYY010', label: 'Radiographie du thorax', price: 2128, rate: 0.7, performer: 'rpps', prescribed: true },
-    { system: 'CCAM', code: 'DEQP003', label: 'Électrocardiographie', price: 1452, rate: 0.7, performer: 'rpps', prescribed: false },
-    { system: 'CCAM', code: 'HBGD035', label: 'Extraction dentaire', price: 3344, rate: 0.7, performer: 'rpps', prescribed: false },
-    { system: 'LPP', code: '1136386', label: 'Bandes de contention', price: 1760, rate: 0.6, performer: 'finess', prescribed: true },
-    { system: 'LPP', code: '2245401', label: 'Lecteur de glycémie', price: 4500, rate: 0.6, performer: 'finess', prescribed: true },
+    {
+      system: 'NGAP',
+      code: 'G',
+      label: 'Consultation, médecin généraliste',
+      price: 3000,
+      rate: 0.7,
+      performer: 'rpps',
+      prescribed: false,
+    },
+    {
+      system: 'NGAP',
+      code: 'C',
+      label: 'Consultation',
+      price: 2650,
+      rate: 0.7,
+      performer: 'rpps',
+      prescribed: false,
+    },
+    {
+      system: 'NGAP',
+      code: 'CS',
+      label: 'Consultation spécialiste',
+      price: 3000,
+      rate: 0.7,
+      performer: 'rpps',
+      prescribed: false,
+    },
+    {
+      system: 'NGAP',
+      code: 'AMI',
+      label: 'Acte infirmier "AMI"',
+      price: 315,
+      rate: 0.6,
+      performer: 'rpps',
+      prescribed: true,
+    },
+    {
+      system: 'NGAP',
+      code: 'AMK',
+      label: 'Masso-kinésithérapie',
+      price: 218,
+      rate: 0.6,
+      performer: 'rpps',
+      prescribed: true,
+    },
+    {
+      system: 'NABM',
+      code: '1104',
+      label: 'Hémogramme',
+      price: 900,
+      rate: 0.6,
+      performer: 'finess',
+      prescribed: true,
+    },
+    {
+      system: 'NABM',
+      code: '0593',
+      label: 'Glycémie',
+      price: 135,
+      rate: 0.6,
+      performer: 'finess',
+      prescribed: true,
+    },
+    {
+      system: 'NABM',
+      code: '1610',
+      label: 'Bilan lipidique',
+      price: 1200,
+      rate: 0.6,
+      performer: 'finess',
+      prescribed: true,
+    },
+    {
+      system: 'CCAM',
+      code: 'YYYY010',
+      label: 'Radiographie du thorax',
+      price: 2128,
+      rate: 0.7,
+      performer: 'rpps',
+      prescribed: true,
+    },
+    {
+      system: 'CCAM',
+      code: 'DEQP003',
+      label: 'Électrocardiographie',
+      price: 1452,
+      rate: 0.7,
+      performer: 'rpps',
+      prescribed: false,
+    },
+    {
+      system: 'CCAM',
+      code: 'HBGD035',
+      label: 'Extraction dentaire',
+      price: 3344,
+      rate: 0.7,
+      performer: 'rpps',
+      prescribed: false,
+    },
+    {
+      system: 'LPP',
+      code: '1136386',
+      label: 'Bandes de contention',
+      price: 1760,
+      rate: 0.6,
+      performer: 'finess',
+      prescribed: true,
+    },
+    {
+      system: 'LPP',
+      code: '2245401',
+      label: 'Lecteur de glycémie',
+      price: 4500,
+      rate: 0.6,
+      performer: 'finess',
+      prescribed: true,
+    },
   ];
-  const drugs = ['Paracétamol 1 g, comprimé', 'Amoxicilline 500 mg', 'Lévothyroxine 75 µg', 'Metformine 850 mg', 'Atorvastatine 20 mg', 'Ibuprofène 400 mg', 'Oméprazole 20 mg', 'Amlodipine 5 mg'];
+  const drugs = [
+    'Paracétamol 1 g, comprimé',
+    'Amoxicilline 500 mg',
+    'Lévothyroxine 75 µg',
+    'Metformine 850 mg',
+    'Atorvastatine 20 mg',
+    'Ibuprofène 400 mg',
+    'Oméprazole 20 mg',
+    'Amlodipine 5 mg',
+  ];
   for (let i = 0; i < 60; i++) {
-    items.push({ system: 'CIP13', code: cip13(random), label: drugs[i % drugs.length], price: randomInt(random, 150, 4500), rate: 0.65, performer: 'finess', prescribed: true });
+    items.push({
+      system: 'CIP13',
+      code: cip13(random),
+      label: drugs[i % drugs.length],
+      price: randomInt(random, 150, 4500),
+      rate: 0.65,
+      performer: 'finess',
+      prescribed: true,
+    });
   }
   return items;
 }
@@ -95,8 +224,21 @@ function buildCatalogue(random: RandomSource): Catalogue[] {
 function pickItem(random: RandomSource, catalogue: Catalogue[]): Catalogue {
   const roll = random();
   const bySystem = (system: string) => catalogue.filter((c) => c.system === system);
-  const pools = pickItem.pools ?? (pickItem.pools = new Map(['NGAP', 'CIP13', 'NABM', 'CCAM', 'LPP'].map((s) => [s, bySystem(s)])));
-  const system = roll < 0.35 ? 'NGAP' : roll < 0.7 ? 'CIP13' : roll < 0.85 ? 'NABM' : roll < 0.95 ? 'CCAM' : 'LPP';
+  const pools =
+    pickItem.pools ??
+    (pickItem.pools = new Map(
+      ['NGAP', 'CIP13', 'NABM', 'CCAM', 'LPP'].map((s) => [s, bySystem(s)]),
+    ));
+  const system =
+    roll < 0.35
+      ? 'NGAP'
+      : roll < 0.7
+        ? 'CIP13'
+        : roll < 0.85
+          ? 'NABM'
+          : roll < 0.95
+            ? 'CCAM'
+            : 'LPP';
   const pool = pools.get(system) as Catalogue[];
   return pool[Math.floor(random() * pool.length)];
 }
@@ -126,7 +268,8 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   const badRatio = options.badRatio ?? 0;
   const outOfWindowRatio = options.outOfWindowRatio ?? 0.01;
   const perPatient = options.linesPerPatient ?? 50;
-  const fileId = options.fileId ?? `CNAM-${options.kind.toUpperCase()}-${options.seed}-${options.lines}`;
+  const fileId =
+    options.fileId ?? `CNAM-${options.kind.toUpperCase()}-${options.seed}-${options.lines}`;
   const lineIdBase = options.lineIdBase ?? (options.seed % 1000) * 1_000_000;
   const catalogue = buildCatalogue(random);
   const rpps = Array.from({ length: 5000 }, () => generateRpps(random));
@@ -135,7 +278,10 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   const currentMonth = monthIndex(now);
   const windowStartMonth = currentMonth - 24;
   const sequences = new Map<number, number>();
-  const periodStart = options.kind === 'backfill' ? new Date(Date.UTC(Math.floor((windowStartMonth - 3) / 12), (windowStartMonth - 3) % 12, 1)) : new Date(today);
+  const periodStart =
+    options.kind === 'backfill'
+      ? new Date(Date.UTC(Math.floor((windowStartMonth - 3) / 12), (windowStartMonth - 3) % 12, 1))
+      : new Date(today);
   const header = [
     '#DMP-REIMBURSEMENTS-FEED',
     'version=1',
@@ -180,13 +326,20 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   while (written < options.lines) {
     const ins = generateIns(random);
     patients.push(ins);
-    const count = Math.min(options.lines - written, Math.max(1, Math.round(perPatient * (0.5 + random()))));
+    const count = Math.min(
+      options.lines - written,
+      Math.max(1, Math.round(perPatient * (0.5 + random()))),
+    );
     // A patient's lines sorted by care date, as the insurer's extraction lists them.
     const days: number[] = [];
     for (let i = 0; i < count; i++) {
       let month: number;
       if (random() < outOfWindowRatio) month = windowStartMonth - randomInt(random, 1, 3);
-      else month = options.kind === 'delta' ? currentMonth : randomInt(random, windowStartMonth, currentMonth);
+      else
+        month =
+          options.kind === 'delta'
+            ? currentMonth
+            : randomInt(random, windowStartMonth, currentMonth);
       const first = Date.UTC(Math.floor(month / 12), month % 12, 1);
       const last = Math.min(Date.UTC(Math.floor(month / 12), (month % 12) + 1, 0), today);
       days.push(first + randomInt(random, 0, Math.round((last - first) / 86_400_000)) * 86_400_000);
@@ -210,11 +363,14 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
         csvField(item.label),
         String(quantity),
         item.prescribed ? prescriber : '',
-        item.performer === 'rpps' ? rpps[Math.floor(random() * rpps.length)] : finess[Math.floor(random() * finess.length)],
+        item.performer === 'rpps'
+          ? rpps[Math.floor(random() * rpps.length)]
+          : finess[Math.floor(random() * finess.length)],
         String(charged),
         String(Math.round(charged * item.rate)),
       ];
-      if (badRatio > 0 && random() < badRatio) DEFECTS[Math.floor(random() * DEFECTS.length)](fields);
+      if (badRatio > 0 && random() < badRatio)
+        DEFECTS[Math.floor(random() * DEFECTS.length)](fields);
       pending += fields.join(',') + '\n';
       written++;
       if (pending.length > 1 << 20) await flush();
@@ -226,5 +382,12 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   const sha256 = hash.digest('hex');
   writeFileSync(`${options.out}.sha256`, `${sha256}  ${basename(options.out)}\n`);
   if (options.patientsOut) writeFileSync(options.patientsOut, patients.join('\n') + '\n');
-  return { path: options.out, sha256, lines: options.lines, patients: patients.length, bytes, fileId };
+  return {
+    path: options.out,
+    sha256,
+    lines: options.lines,
+    patients: patients.length,
+    bytes,
+    fileId,
+  };
 }

@@ -26,7 +26,11 @@ export interface CareWindow {
 
 export function careWindow(now: Date): CareWindow {
   const endMonth = yyyymmOf(now);
-  return { startMonth: addMonthsToYyyymm(endMonth, -WINDOW_MONTHS), endMonth, today: endMonth * 100 + now.getUTCDate() };
+  return {
+    startMonth: addMonthsToYyyymm(endMonth, -WINDOW_MONTHS),
+    endMonth,
+    today: endMonth * 100 + now.getUTCDate(),
+  };
 }
 
 /** Every month of the window, oldest first. */

@@ -3,7 +3,14 @@ import { addMonthsToYyyymm, careWindow, windowMonths } from './care-window';
 import { FeedHeader, formatFeedHeader, parseFeedHeader } from './feed-format';
 
 describe('parseFeedHeader', () => {
-  const header: FeedHeader = { version: 1, fileId: 'CNAM-2026-11-23-001', kind: ReimbursementFileKind.DELTA, periodStart: '2026-11-22', periodEnd: '2026-11-22', lines: 1234 };
+  const header: FeedHeader = {
+    version: 1,
+    fileId: 'CNAM-2026-11-23-001',
+    kind: ReimbursementFileKind.DELTA,
+    periodStart: '2026-11-22',
+    periodEnd: '2026-11-22',
+    lines: 1234,
+  };
 
   it('reads back what formatFeedHeader writes', () => {
     expect(parseFeedHeader(formatFeedHeader(header))).toEqual({ ok: true, header });
@@ -11,10 +18,22 @@ describe('parseFeedHeader', () => {
 
   it.each([
     ['line_id,ins', /must start with #DMP-REIMBURSEMENTS-FEED/],
-    [formatFeedHeader(header).replace('version=1', 'version=2'), /format version 2 is not supported/],
-    [formatFeedHeader(header).replace('kind=delta', 'kind=weekly'), /kind must be backfill or delta/],
-    [formatFeedHeader(header).replace('lines=1234', 'lines=many'), /lines must be a non-negative integer/],
-    [formatFeedHeader(header).replace('period_start=2026-11-22', 'period_start=2026-13-01'), /period_start/],
+    [
+      formatFeedHeader(header).replace('version=1', 'version=2'),
+      /format version 2 is not supported/,
+    ],
+    [
+      formatFeedHeader(header).replace('kind=delta', 'kind=weekly'),
+      /kind must be backfill or delta/,
+    ],
+    [
+      formatFeedHeader(header).replace('lines=1234', 'lines=many'),
+      /lines must be a non-negative integer/,
+    ],
+    [
+      formatFeedHeader(header).replace('period_start=2026-11-22', 'period_start=2026-13-01'),
+      /period_start/,
+    ],
     [formatFeedHeader(header).replace('file_id=CNAM-2026-11-23-001', 'file_id=../etc'), /file_id/],
   ])('refuses %s', (line, reason) => {
     const result = parseFeedHeader(line);

@@ -59,36 +59,59 @@ export type HeaderParse = { ok: true; header: FeedHeader } | { ok: false; reason
 /** Parses the first line of a feed file (without its line break). */
 export function parseFeedHeader(line: string): HeaderParse {
   const parts = line.replace(/\r$/, '').split(';');
-  if (parts[0] !== FEED_MAGIC) return { ok: false, reason: `the first line must start with ${FEED_MAGIC}` };
+  if (parts[0] !== FEED_MAGIC)
+    return { ok: false, reason: `the first line must start with ${FEED_MAGIC}` };
   const fields = new Map<string, string>();
   for (const part of parts.slice(1)) {
     const eq = part.indexOf('=');
-    if (eq <= 0) return { ok: false, reason: `header field "${part.slice(0, 40)}" is not key=value` };
+    if (eq <= 0)
+      return { ok: false, reason: `header field "${part.slice(0, 40)}" is not key=value` };
     fields.set(part.slice(0, eq), part.slice(eq + 1));
   }
   const version = Number(fields.get('version'));
-  if (!Number.isInteger(version)) return { ok: false, reason: 'header field version is missing or not an integer' };
+  if (!Number.isInteger(version))
+    return { ok: false, reason: 'header field version is missing or not an integer' };
   if (!SUPPORTED_FORMAT_VERSIONS.includes(version)) {
-    return { ok: false, reason: `format version ${version} is not supported (supported: ${SUPPORTED_FORMAT_VERSIONS.join(', ')})` };
+    return {
+      ok: false,
+      reason: `format version ${version} is not supported (supported: ${SUPPORTED_FORMAT_VERSIONS.join(', ')})`,
+    };
   }
   const fileId = fields.get('file_id') ?? '';
-  if (!FILE_ID_SHAPE.test(fileId)) return { ok: false, reason: 'header field file_id must be 1-100 characters among letters, digits, dot, dash and underscore' };
+  if (!FILE_ID_SHAPE.test(fileId))
+    return {
+      ok: false,
+      reason:
+        'header field file_id must be 1-100 characters among letters, digits, dot, dash and underscore',
+    };
   const kind = fields.get('kind');
   if (kind !== ReimbursementFileKind.BACKFILL && kind !== ReimbursementFileKind.DELTA) {
     return { ok: false, reason: 'header field kind must be backfill or delta' };
   }
   const periodStart = fields.get('period_start');
   const periodEnd = fields.get('period_end');
-  for (const [name, value] of [['period_start', periodStart], ['period_end', periodEnd]] as const) {
+  for (const [name, value] of [
+    ['period_start', periodStart],
+    ['period_end', periodEnd],
+  ] as const) {
     const check = validateIsoDate(value);
     if (!check.ok) return { ok: false, reason: `header field ${name}: ${check.reason}` };
   }
-  if ((periodStart as string) > (periodEnd as string)) return { ok: false, reason: 'header field period_start is after period_end' };
+  if ((periodStart as string) > (periodEnd as string))
+    return { ok: false, reason: 'header field period_start is after period_end' };
   const linesText = fields.get('lines') ?? '';
-  if (!/^[0-9]{1,12}$/.test(linesText)) return { ok: false, reason: 'header field lines must be a non-negative integer' };
+  if (!/^[0-9]{1,12}$/.test(linesText))
+    return { ok: false, reason: 'header field lines must be a non-negative integer' };
   return {
     ok: true,
-    header: { version, fileId, kind, periodStart: periodStart as string, periodEnd: periodEnd as string, lines: Number(linesText) },
+    header: {
+      version,
+      fileId,
+      kind,
+      periodStart: periodStart as string,
+      periodEnd: periodEnd as string,
+      lines: Number(linesText),
+    },
   };
 }
 

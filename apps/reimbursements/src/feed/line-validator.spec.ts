@@ -23,7 +23,19 @@ function line(overrides: Partial<Record<string, string>> = {}): string {
     reimbursed: '2100',
     ...overrides,
   };
-  return [f.lineId, f.ins, f.careDate, f.system, f.code, f.label, f.quantity, f.prescriber, f.performer, f.charged, f.reimbursed].join(',');
+  return [
+    f.lineId,
+    f.ins,
+    f.careDate,
+    f.system,
+    f.code,
+    f.label,
+    f.quantity,
+    f.prescriber,
+    f.performer,
+    f.charged,
+    f.reimbursed,
+  ].join(',');
 }
 
 function check(sut: LineValidator, text: string): number {
@@ -47,7 +59,12 @@ describe(LineValidator.name, () => {
 
   it('accepts every coding system with its code shape, a FINESS performer and a quoted label', () => {
     expect(check(sut, line({ system: 'CCAM', code: 'YYYY010' }))).toBe(LINE_ACCEPTED);
-    expect(check(sut, line({ system: 'CIP13', code: '3400930000014', performer: finess, prescriber: rpps }))).toBe(LINE_ACCEPTED);
+    expect(
+      check(
+        sut,
+        line({ system: 'CIP13', code: '3400930000014', performer: finess, prescriber: rpps }),
+      ),
+    ).toBe(LINE_ACCEPTED);
     expect(check(sut, line({ system: 'NABM', code: '1104' }))).toBe(LINE_ACCEPTED);
     expect(check(sut, line({ system: 'LPP', code: '1136386' }))).toBe(LINE_ACCEPTED);
     expect(check(sut, line({ label: '"Acte ""AMI"", domicile"' }))).toBe(LINE_ACCEPTED);
@@ -71,7 +88,10 @@ describe(LineValidator.name, () => {
     [{ quantity: '0' }, /^quantity:/],
     [{ performer: '' }, /^performer: is required/],
     [{ performer: '12345' }, /^performer: must be an RPPS number/],
-    [{ prescriber: `${rpps.slice(0, 10)}${(Number(rpps[10]) + 1) % 10}` }, /^prescriber: RPPS check digit/],
+    [
+      { prescriber: `${rpps.slice(0, 10)}${(Number(rpps[10]) + 1) % 10}` },
+      /^prescriber: RPPS check digit/,
+    ],
     [{ charged: '-5' }, /^charged_cents:/],
     [{ reimbursed: '3001' }, /^reimbursed_cents: is more than charged_cents/],
   ])('rejects %j with a reason naming the column', (overrides, reason) => {
@@ -88,14 +108,22 @@ describe(LineValidator.name, () => {
   });
 
   it('rejects a label that is not UTF-8', () => {
-    const buf = Buffer.concat([Buffer.from(line({ label: 'X' }).split(',X,')[0] + ','), Buffer.from([0xc3, 0x28]), Buffer.from(',' + line().split(',').slice(6).join(','))]);
+    const buf = Buffer.concat([
+      Buffer.from(line({ label: 'X' }).split(',X,')[0] + ','),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(',' + line().split(',').slice(6).join(',')),
+    ]);
     expect(sut.check(buf, 0, buf.length)).toBe(LINE_REJECTED);
     expect(sut.reason).toBe('label: is not valid UTF-8');
   });
 
   it('classes lines before the 24-month window as out of window, and keeps the window edge', () => {
-    expect(check(sut, line({ careDate: '2024-10-31', lineId: '2024100000000001' }))).toBe(LINE_OUT_OF_WINDOW);
-    expect(check(sut, line({ careDate: '2024-11-01', lineId: '2024110000000001' }))).toBe(LINE_ACCEPTED);
+    expect(check(sut, line({ careDate: '2024-10-31', lineId: '2024100000000001' }))).toBe(
+      LINE_OUT_OF_WINDOW,
+    );
+    expect(check(sut, line({ careDate: '2024-11-01', lineId: '2024110000000001' }))).toBe(
+      LINE_ACCEPTED,
+    );
   });
 
   it('gives the same answer for a repeated patient as for the first occurrence (cached identifiers)', () => {

@@ -69,7 +69,8 @@ export class LineValidator {
     const e = this.ends;
 
     // line_id
-    if (e[Field.LineId] - s[Field.LineId] !== LINE_ID_DIGITS) return this.reject(Field.LineId, `must be ${LINE_ID_DIGITS} digits`);
+    if (e[Field.LineId] - s[Field.LineId] !== LINE_ID_DIGITS)
+      return this.reject(Field.LineId, `must be ${LINE_ID_DIGITS} digits`);
     let lineId = 0;
     for (let i = s[Field.LineId]; i < e[Field.LineId]; i++) {
       const b = buf[i];
@@ -83,53 +84,76 @@ export class LineValidator {
 
     // care_date
     const d = s[Field.CareDate];
-    if (e[Field.CareDate] - d !== 10 || buf[d + 4] !== 0x2d || buf[d + 7] !== 0x2d) return this.reject(Field.CareDate, 'must be written YYYY-MM-DD');
+    if (e[Field.CareDate] - d !== 10 || buf[d + 4] !== 0x2d || buf[d + 7] !== 0x2d)
+      return this.reject(Field.CareDate, 'must be written YYYY-MM-DD');
     for (let k = 0; k < DATE_DIGIT_OFFSETS.length; k++) {
-      if (!isDigit(buf[d + DATE_DIGIT_OFFSETS[k]])) return this.reject(Field.CareDate, 'must be written YYYY-MM-DD');
+      if (!isDigit(buf[d + DATE_DIGIT_OFFSETS[k]]))
+        return this.reject(Field.CareDate, 'must be written YYYY-MM-DD');
     }
-    const year = (buf[d] - 48) * 1000 + (buf[d + 1] - 48) * 100 + (buf[d + 2] - 48) * 10 + (buf[d + 3] - 48);
+    const year =
+      (buf[d] - 48) * 1000 + (buf[d + 1] - 48) * 100 + (buf[d + 2] - 48) * 10 + (buf[d + 3] - 48);
     const month = (buf[d + 5] - 48) * 10 + (buf[d + 6] - 48);
     const day = (buf[d + 8] - 48) * 10 + (buf[d + 9] - 48);
-    if (month < 1 || month > 12) return this.reject(Field.CareDate, `month ${month} does not exist`);
+    if (month < 1 || month > 12)
+      return this.reject(Field.CareDate, `month ${month} does not exist`);
     const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
     const monthDays = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
-    if (day < 1 || day > monthDays) return this.reject(Field.CareDate, `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')}`);
+    if (day < 1 || day > monthDays)
+      return this.reject(
+        Field.CareDate,
+        `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')}`,
+      );
     const yyyymm = year * 100 + month;
-    if (yyyymm * 100 + day > this.window.today) return this.reject(Field.CareDate, 'is in the future');
-    if (idMonth !== yyyymm) return this.reject(Field.LineId, `must start with the care month ${yyyymm}, got ${idMonth}`);
+    if (yyyymm * 100 + day > this.window.today)
+      return this.reject(Field.CareDate, 'is in the future');
+    if (idMonth !== yyyymm)
+      return this.reject(Field.LineId, `must start with the care month ${yyyymm}, got ${idMonth}`);
 
     // coding_system and code
     const system = this.codingSystem(buf, s[Field.CodingSystem], e[Field.CodingSystem]);
-    if (system < 0) return this.reject(Field.CodingSystem, 'must be one of CCAM, NGAP, CIP13, NABM, LPP');
+    if (system < 0)
+      return this.reject(Field.CodingSystem, 'must be one of CCAM, NGAP, CIP13, NABM, LPP');
     const codeReason = checkCode(system, buf, s[Field.Code], e[Field.Code]);
     if (codeReason !== null) return this.reject(Field.Code, codeReason);
 
     // label: free text, the one field that may be quoted and hold any character but line breaks
     const labelLength = e[Field.Label] - s[Field.Label];
     if (labelLength === 0) return this.reject(Field.Label, 'is empty');
-    if (labelLength > MAX_LABEL_BYTES) return this.reject(Field.Label, `is longer than ${MAX_LABEL_BYTES} bytes`);
+    if (labelLength > MAX_LABEL_BYTES)
+      return this.reject(Field.Label, `is longer than ${MAX_LABEL_BYTES} bytes`);
     let highBytes = false;
     for (let i = s[Field.Label]; i < e[Field.Label]; i++) {
       const b = buf[i];
       if (b < 0x20 || b === 0x7f) return this.reject(Field.Label, 'contains a control character');
       if (b >= 0x80) highBytes = true;
     }
-    if (highBytes && !isUtf8(buf.subarray(s[Field.Label], e[Field.Label]))) return this.reject(Field.Label, 'is not valid UTF-8');
+    if (highBytes && !isUtf8(buf.subarray(s[Field.Label], e[Field.Label])))
+      return this.reject(Field.Label, 'is not valid UTF-8');
 
     // quantity
     const quantity = this.integer(buf, Field.Quantity, 4);
     if (quantity < 1) return this.reject(Field.Quantity, 'must be an integer from 1 to 9999');
 
     // prescriber (optional) and performer: RPPS (11 digits) or FINESS (9 characters)
-    if (e[Field.Prescriber] > s[Field.Prescriber] && !this.checkProfessional(buf, Field.Prescriber)) return LINE_REJECTED;
-    if (e[Field.Performer] === s[Field.Performer]) return this.reject(Field.Performer, 'is required');
+    if (e[Field.Prescriber] > s[Field.Prescriber] && !this.checkProfessional(buf, Field.Prescriber))
+      return LINE_REJECTED;
+    if (e[Field.Performer] === s[Field.Performer])
+      return this.reject(Field.Performer, 'is required');
     if (!this.checkProfessional(buf, Field.Performer)) return LINE_REJECTED;
 
     // amounts in cents
     const charged = this.integer(buf, Field.Charged, 9);
-    if (charged < 0) return this.reject(Field.Charged, 'must be a non-negative integer of at most 9 digits (cents)');
+    if (charged < 0)
+      return this.reject(
+        Field.Charged,
+        'must be a non-negative integer of at most 9 digits (cents)',
+      );
     const reimbursed = this.integer(buf, Field.Reimbursed, 9);
-    if (reimbursed < 0) return this.reject(Field.Reimbursed, 'must be a non-negative integer of at most 9 digits (cents)');
+    if (reimbursed < 0)
+      return this.reject(
+        Field.Reimbursed,
+        'must be a non-negative integer of at most 9 digits (cents)',
+      );
     if (reimbursed > charged) return this.reject(Field.Reimbursed, 'is more than charged_cents');
 
     this.lineId = lineId;
@@ -215,7 +239,11 @@ export class LineValidator {
     }
     const raw = buf.toString('latin1', start, end);
     const result = validateIns(raw);
-    const reason = !result.ok ? `ins: ${result.reason}` : result.value !== raw ? 'ins: must be written in its canonical form (15 characters, no spaces)' : null;
+    const reason = !result.ok
+      ? `ins: ${result.reason}`
+      : result.value !== raw
+        ? 'ins: must be written in its canonical form (15 characters, no spaces)'
+        : null;
     if (length === 15) {
       buf.copy(this.previousIns, 0, start, end);
       this.previousInsLength = 15;
@@ -289,7 +317,11 @@ export class LineValidator {
         reason = result.ok ? null : result.reason;
       } else if (raw.length === 9) {
         const result = validateFiness(raw);
-        reason = result.ok ? (result.value === raw ? null : 'FINESS must be in canonical form') : result.reason;
+        reason = result.ok
+          ? result.value === raw
+            ? null
+            : 'FINESS must be in canonical form'
+          : result.reason;
       } else {
         reason = 'must be an RPPS number (11 digits) or a FINESS number (9 characters)';
       }
@@ -320,20 +352,29 @@ function checkCode(system: number, buf: Buffer, start: number, end: number): str
   switch (system) {
     case CODING_SYSTEM_CCAM:
       // Four letters (anatomy, action, approach) then three digits: "YYYY010", "DEQP003".
-      if (length !== 7 || !isUpper(buf[start]) || !isUpper(buf[start + 1]) || !isUpper(buf[start + 2]) || !isUpper(buf[start + 3]) || !allDigits(buf, start + 4, end)) {
+      if (
+        length !== 7 ||
+        !isUpper(buf[start]) ||
+        !isUpper(buf[start + 1]) ||
+        !isUpper(buf[start + 2]) ||
+        !isUpper(buf[start + 3]) ||
+        !allDigits(buf, start + 4, end)
+      ) {
         return 'a CCAM code is four capital letters and three digits';
       }
       return null;
     case CODING_SYSTEM_NGAP: {
       // Letter keys: "C", "G", "AMI", "TC"...
       if (length < 1 || length > 4) return 'an NGAP key is one to four capital letters';
-      for (let i = start; i < end; i++) if (!isUpper(buf[i])) return 'an NGAP key is one to four capital letters';
+      for (let i = start; i < end; i++)
+        if (!isUpper(buf[i])) return 'an NGAP key is one to four capital letters';
       return null;
     }
     case CODING_SYSTEM_CIP13: {
       // French drug codes: EAN-13 starting with 34009, the last digit an EAN check digit.
       if (length !== 13 || !allDigits(buf, start, end)) return 'a CIP13 code is 13 digits';
-      if (buf.toString('latin1', start, start + 5) !== '34009') return 'a CIP13 code starts with 34009';
+      if (buf.toString('latin1', start, start + 5) !== '34009')
+        return 'a CIP13 code starts with 34009';
       let sum = 0;
       for (let i = 0; i < 12; i++) sum += (buf[start + i] - 48) * (i % 2 === 0 ? 1 : 3);
       const check = (10 - (sum % 10)) % 10;

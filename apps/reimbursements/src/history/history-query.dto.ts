@@ -4,7 +4,10 @@ import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from '
 import { AccessMode, CodingSystem } from '@dmp/domain';
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ description: 'First care date (YYYY-MM-DD); default and floor: the start of the 24-month window' })
+  @ApiPropertyOptional({
+    description:
+      'First care date (YYYY-MM-DD); default and floor: the start of the 24-month window',
+  })
   @IsOptional()
   @Matches(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, { message: 'from must be a date YYYY-MM-DD' })
   from?: string;
@@ -16,7 +19,9 @@ export class HistoryQueryDto {
 
   @ApiPropertyOptional({ enum: CodingSystem })
   @IsOptional()
-  @IsEnum(CodingSystem, { message: `codingSystem must be one of ${Object.values(CodingSystem).join(', ')}` })
+  @IsEnum(CodingSystem, {
+    message: `codingSystem must be one of ${Object.values(CodingSystem).join(', ')}`,
+  })
   codingSystem?: CodingSystem;
 
   @ApiPropertyOptional({ default: 1 })

@@ -11,7 +11,10 @@ import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
 import { feedCodingSystem, monthFirstLineId } from '../feed/feed-format';
-import { ReimbursementsErrorCode, ReimbursementsException } from '../imports/reimbursements.exception';
+import {
+  ReimbursementsErrorCode,
+  ReimbursementsException,
+} from '../imports/reimbursements.exception';
 import { HistoryLine, HistoryPage, HistoryQueryDto, MonthTotal } from './history-query.dto';
 
 const SERVICE = 'reimbursements';
@@ -31,19 +34,34 @@ export class HistoryService {
     @Inject(SERVICE_CONFIG) private readonly config: ReimbursementsConfig,
   ) {}
 
-  async read(ins: Ins, actor: Actor, query: HistoryQueryDto, correlationId: string): Promise<HistoryPage> {
+  async read(
+    ins: Ins,
+    actor: Actor,
+    query: HistoryQueryDto,
+    correlationId: string,
+  ): Promise<HistoryPage> {
     const now = new Date();
     const window = careWindow(now);
     const windowStart = monthStartIso(window.startMonth);
     const today = now.toISOString().slice(0, 10);
-    for (const [field, value] of [['from', query.from], ['to', query.to]] as const) {
+    for (const [field, value] of [
+      ['from', query.from],
+      ['to', query.to],
+    ] as const) {
       if (value !== undefined && !validateIsoDate(value).ok) {
-        throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, `${field} is not a date`, [{ field, reason: `${value} does not exist in the calendar` }]);
+        throw new ReimbursementsException(
+          ReimbursementsErrorCode.INVALID_QUERY,
+          `${field} is not a date`,
+          [{ field, reason: `${value} does not exist in the calendar` }],
+        );
       }
     }
     const from = query.from === undefined || query.from < windowStart ? windowStart : query.from;
     const to = query.to === undefined || query.to > today ? today : query.to;
-    if (from > to) throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'from is after to', [{ field: 'from', reason: 'must not be after to' }]);
+    if (from > to)
+      throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'from is after to', [
+        { field: 'from', reason: 'must not be after to' },
+      ]);
     const mode = query.mode ?? AccessMode.NORMAL;
 
     const page = query.page ?? 1;
@@ -51,30 +69,61 @@ export class HistoryService {
     // One round trip for the consent state, the page and the month totals: on a busy machine
     // every round trip costs a scheduling delay. The data is read before the decision but only
     // returned when access is granted.
-    const [row] = (await this.dataSource.query(historySql(query.codingSystem !== undefined, pageSize, (page - 1) * pageSize), [
-      ins,
-      from,
-      to,
-      // The month range of line ids lets PostgreSQL skip the partitions outside [from, to].
-      monthFirstLineId(yyyymmOfIso(from)),
-      monthFirstLineId(addMonthsToYyyymm(yyyymmOfIso(to), 1)),
-      ...(query.codingSystem !== undefined ? [feedCodingSystem(query.codingSystem)] : []),
-    ])) as { state: ConsentState | null; lines: HistoryLine[]; months: MonthTotal[] }[];
-    const decision = decideAccess({ requester: requesterOf(actor), mode, reason: query.reason ?? null, at: now, target: { kind: 'reimbursements' } }, row.state);
+    const [row] = (await this.dataSource.query(
+      historySql(query.codingSystem !== undefined, pageSize, (page - 1) * pageSize),
+      [
+        ins,
+        from,
+        to,
+        // The month range of line ids lets PostgreSQL skip the partitions outside [from, to].
+        monthFirstLineId(yyyymmOfIso(from)),
+        monthFirstLineId(addMonthsToYyyymm(yyyymmOfIso(to), 1)),
+        ...(query.codingSystem !== undefined ? [feedCodingSystem(query.codingSystem)] : []),
+      ],
+    )) as { state: ConsentState | null; lines: HistoryLine[]; months: MonthTotal[] }[];
+    const decision = decideAccess(
+      {
+        requester: requesterOf(actor),
+        mode,
+        reason: query.reason ?? null,
+        at: now,
+        target: { kind: 'reimbursements' },
+      },
+      row.state,
+    );
     const result: HistoryPage | null = decision.granted
-      ? { ins, from, to, page, pageSize, total: row.months.reduce((sum, m) => sum + m.lines, 0), lines: row.lines, months: row.months }
+      ? {
+          ins,
+          from,
+          to,
+          page,
+          pageSize,
+          total: row.months.reduce((sum, m) => sum + m.lines, 0),
+          lines: row.lines,
+          months: row.months,
+        }
       : null;
 
     await this.trace(ins, actor, mode, decision, query.reason, correlationId, now);
     if (!result) {
-      throw new ReimbursementsException(ReimbursementsErrorCode.ACCESS_REFUSED, 'Access to this reimbursement history is refused', [
-        { field: 'ins', reason: decision.reasons[0] ?? decision.code },
-      ]);
+      throw new ReimbursementsException(
+        ReimbursementsErrorCode.ACCESS_REFUSED,
+        'Access to this reimbursement history is refused',
+        [{ field: 'ins', reason: decision.reasons[0] ?? decision.code }],
+      );
     }
     return result;
   }
 
-  private async trace(ins: Ins, actor: Actor, mode: AccessMode, decision: AccessDecision, reason: string | undefined, correlationId: string, at: Date): Promise<void> {
+  private async trace(
+    ins: Ins,
+    actor: Actor,
+    mode: AccessMode,
+    decision: AccessDecision,
+    reason: string | undefined,
+    correlationId: string,
+    at: Date,
+  ): Promise<void> {
     const accessor = new AccessorRef();
     accessor.role = actor.role;
     accessor.id = accessorId(actor);
@@ -103,7 +152,10 @@ export class HistoryService {
         // where that window is not acceptable.
         await manager.query('SET LOCAL synchronous_commit = off');
       }
-      await appendToOutbox(manager, createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }));
+      await appendToOutbox(
+        manager,
+        createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }),
+      );
     });
   }
 }
@@ -123,7 +175,6 @@ function historySql(bySystem: boolean, limit: number, offset: number): string {
                       FROM reimbursement_lines WHERE ${filter} GROUP BY 1) m) AS months`;
 }
 
-
 function requesterOf(actor: Actor): AccessRequester {
   switch (actor.role) {
     case ActorRole.PATIENT:
@@ -131,7 +182,12 @@ function requesterOf(actor: Actor): AccessRequester {
     case ActorRole.LEGAL_REPRESENTATIVE:
       return { role: actor.role, ins: actor.ins, represents: actor.represents };
     case ActorRole.PROFESSIONAL:
-      return { role: actor.role, rpps: actor.rpps, profession: actor.profession, finess: actor.finess ?? null };
+      return {
+        role: actor.role,
+        rpps: actor.rpps,
+        profession: actor.profession,
+        finess: actor.finess ?? null,
+      };
     case ActorRole.ESTABLISHMENT:
     case ActorRole.PHARMACY:
       return { role: actor.role, finess: actor.finess };

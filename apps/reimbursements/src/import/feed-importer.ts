@@ -2,7 +2,12 @@ import { basename } from 'node:path';
 import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
-import { createEvent, FileImportedEvent, FileImportedPayload, FileImportStatus } from '@dmp/contracts';
+import {
+  createEvent,
+  FileImportedEvent,
+  FileImportedPayload,
+  FileImportStatus,
+} from '@dmp/contracts';
 import { ReimbursementFileKind } from '@dmp/domain';
 import { appendToOutbox } from '@dmp/messaging';
 import { careWindow, CareWindow, windowMonths } from '../feed/care-window';
@@ -128,7 +133,9 @@ interface Worker {
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505'
+  );
 }
 
 /**
@@ -141,7 +148,14 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export class FeedImporter {
   private readonly settings: ImporterSettings;
-  private timings: ImportTimings = { verifyMs: 0, parseMs: 0, patientCheckMs: 0, duplicateCheckMs: 0, copyMs: 0, commitMs: 0 };
+  private timings: ImportTimings = {
+    verifyMs: 0,
+    parseMs: 0,
+    patientCheckMs: 0,
+    duplicateCheckMs: 0,
+    copyMs: 0,
+    commitMs: 0,
+  };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -151,21 +165,43 @@ export class FeedImporter {
     this.settings = { ...DEFAULT_IMPORTER_SETTINGS, ...settings };
   }
 
-  async import(request: ImportRequest, onProgress?: (progress: ImportProgress) => void): Promise<ImportSummary> {
+  async import(
+    request: ImportRequest,
+    onProgress?: (progress: ImportProgress) => void,
+  ): Promise<ImportSummary> {
     const started = Date.now();
-    this.timings = { verifyMs: 0, parseMs: 0, patientCheckMs: 0, duplicateCheckMs: 0, copyMs: 0, commitMs: 0 };
+    this.timings = {
+      verifyMs: 0,
+      parseMs: 0,
+      patientCheckMs: 0,
+      duplicateCheckMs: 0,
+      copyMs: 0,
+      commitMs: 0,
+    };
     const verification = await verifyFeedFile(request.path);
     this.timings.verifyMs = Date.now() - started;
     const header = verification.header;
     const fileId = header?.fileId ?? request.expectedFileId ?? basename(request.path).slice(0, 100);
     const existing = await this.findFile(fileId);
     if (existing?.status === 'completed' && existing.sha256 === verification.sha256) {
-      return { ...this.summaryOf(existing, 'already-imported'), seconds: (Date.now() - started) / 1000, linesPerSecond: 0, resumedFromLine: 0 };
+      return {
+        ...this.summaryOf(existing, 'already-imported'),
+        seconds: (Date.now() - started) / 1000,
+        linesPerSecond: 0,
+        resumedFromLine: 0,
+      };
     }
 
     const refusal = this.refusalReason(request, verification, existing);
     if (refusal !== null) {
-      await this.refuse(fileId, header?.kind ?? ReimbursementFileKind.DELTA, request, verification.sha256, refusal, header?.lines ?? verification.dataLines);
+      await this.refuse(
+        fileId,
+        header?.kind ?? ReimbursementFileKind.DELTA,
+        request,
+        verification.sha256,
+        refusal,
+        header?.lines ?? verification.dataLines,
+      );
       return {
         fileId,
         outcome: 'refused',
@@ -180,7 +216,8 @@ export class FeedImporter {
     if (header === null) throw new Error('unreachable: a file without header is refused');
 
     const window = careWindow(this.clock());
-    const batchLines = existing?.status === 'importing' ? existing.batch_lines : this.settings.batchLines;
+    const batchLines =
+      existing?.status === 'importing' ? existing.batch_lines : this.settings.batchLines;
     await this.dataSource.query(
       `INSERT INTO reimbursement_files (file_id, kind, period_start, period_end, declared_lines, sha256, size_bytes, location, source, status, batch_lines, started_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'importing', $10, now(), now())
@@ -188,12 +225,27 @@ export class FeedImporter {
          location = EXCLUDED.location, source = EXCLUDED.source, declared_lines = EXCLUDED.declared_lines, updated_at = now(),
          batch_lines = CASE WHEN reimbursement_files.status = 'importing' THEN reimbursement_files.batch_lines ELSE EXCLUDED.batch_lines END,
          started_at = CASE WHEN reimbursement_files.status = 'importing' THEN reimbursement_files.started_at ELSE now() END`,
-      [fileId, header.kind, header.periodStart, header.periodEnd, header.lines, verification.sha256, verification.sizeBytes, request.path, request.source, batchLines],
+      [
+        fileId,
+        header.kind,
+        header.periodStart,
+        header.periodEnd,
+        header.lines,
+        verification.sha256,
+        verification.sizeBytes,
+        request.path,
+        request.source,
+        batchLines,
+      ],
     );
     if (existing && existing.status !== 'importing') {
       // A refused or earlier-version file imported again from scratch: forget old checkpoints.
-      await this.dataSource.query('DELETE FROM reimbursement_import_batches WHERE file_id = $1', [fileId]);
-      await this.dataSource.query('DELETE FROM reimbursement_import_rejects WHERE file_id = $1', [fileId]);
+      await this.dataSource.query('DELETE FROM reimbursement_import_batches WHERE file_id = $1', [
+        fileId,
+      ]);
+      await this.dataSource.query('DELETE FROM reimbursement_import_rejects WHERE file_id = $1', [
+        fileId,
+      ]);
     }
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -206,33 +258,62 @@ export class FeedImporter {
     const committed = await this.committedBatches(fileId);
     let resumeBatch = 0;
     while (committed.has(resumeBatch)) resumeBatch++;
-    const resumeOffset = resumeBatch === 0 ? verification.dataOffset : (committed.get(resumeBatch - 1) as number);
+    const resumeOffset =
+      resumeBatch === 0 ? verification.dataOffset : (committed.get(resumeBatch - 1) as number);
     const resumedFromLine = resumeBatch * batchLines;
 
-    const progress = new ProgressTracker(fileId, header.lines, await this.linesDone(fileId), onProgress);
-    await this.load(fileId, request.path, resumeOffset, resumeBatch, batchLines, new Set(committed.keys()), window, progress);
+    const progress = new ProgressTracker(
+      fileId,
+      header.lines,
+      await this.linesDone(fileId),
+      onProgress,
+    );
+    await this.load(
+      fileId,
+      request.path,
+      resumeOffset,
+      resumeBatch,
+      batchLines,
+      new Set(committed.keys()),
+      window,
+      progress,
+    );
 
     const summary = await this.complete(fileId, header.kind, request.correlationId);
     const seconds = (Date.now() - started) / 1000;
     this.timings.parseMs = Math.round(this.timings.parseMs);
-    return { ...summary, seconds, linesPerSecond: seconds > 0 ? (summary.counts.read - resumedFromLine) / seconds : 0, resumedFromLine, timings: this.timings };
+    return {
+      ...summary,
+      seconds,
+      linesPerSecond: seconds > 0 ? (summary.counts.read - resumedFromLine) / seconds : 0,
+      resumedFromLine,
+      timings: this.timings,
+    };
   }
 
-  private refusalReason(request: ImportRequest, verification: Awaited<ReturnType<typeof verifyFeedFile>>, existing: FileRow | null): string | null {
-    if (verification.headerError !== null || verification.header === null) return `unreadable header: ${verification.headerError ?? 'missing'}`;
+  private refusalReason(
+    request: ImportRequest,
+    verification: Awaited<ReturnType<typeof verifyFeedFile>>,
+    existing: FileRow | null,
+  ): string | null {
+    if (verification.headerError !== null || verification.header === null)
+      return `unreadable header: ${verification.headerError ?? 'missing'}`;
     const header = verification.header;
-    if (!request.expectedSha256) return 'no sha256 was delivered with the file (sidecar .sha256, announcement or upload header)';
+    if (!request.expectedSha256)
+      return 'no sha256 was delivered with the file (sidecar .sha256, announcement or upload header)';
     if (request.expectedSha256.toLowerCase() !== verification.sha256) {
       return `sha256 mismatch: expected ${request.expectedSha256.toLowerCase()}, the file has ${verification.sha256}`;
     }
-    if (header.lines !== verification.dataLines) return `line count mismatch: the header says ${header.lines}, the file has ${verification.dataLines}`;
+    if (header.lines !== verification.dataLines)
+      return `line count mismatch: the header says ${header.lines}, the file has ${verification.dataLines}`;
     if (request.expectedLines !== undefined && request.expectedLines !== verification.dataLines) {
       return `line count mismatch: ${request.expectedLines} announced, the file has ${verification.dataLines}`;
     }
     if (request.expectedFileId !== undefined && request.expectedFileId !== header.fileId) {
       return `file id mismatch: ${request.expectedFileId} announced, the header says ${header.fileId}`;
     }
-    if (existing?.status === 'completed') return `file ${header.fileId} was already imported with another content (sha256 ${existing.sha256})`;
+    if (existing?.status === 'completed')
+      return `file ${header.fileId} was already imported with another content (sha256 ${existing.sha256})`;
     return null;
   }
 
@@ -304,7 +385,8 @@ export class FeedImporter {
         // A last line without its line break.
         const tail = Buffer.concat([carry, NEWLINE]);
         lineNo++;
-        if (!committed.has(batchNo)) this.classify(validator, batch, tail, 0, tail.length - 1, lineNo);
+        if (!committed.has(batchNo))
+          this.classify(validator, batch, tail, 0, tail.length - 1, lineNo);
         batch.lines++;
         batch.endOffset = carryOffset + carry.length;
       }
@@ -318,7 +400,14 @@ export class FeedImporter {
   }
 
   /** Validates one line (bytes [start, nl) of buf) and files it in the batch. */
-  private classify(validator: LineValidator, batch: Batch, buf: Buffer, start: number, nl: number, lineNo: number): void {
+  private classify(
+    validator: LineValidator,
+    batch: Batch,
+    buf: Buffer,
+    start: number,
+    nl: number,
+    lineNo: number,
+  ): void {
     const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
     const outcome = end === start ? -1 : validator.check(buf, start, end);
     if (outcome === LINE_ACCEPTED) {
@@ -334,14 +423,19 @@ export class FeedImporter {
     } else {
       batch.rejected++;
       if (batch.rejects.length < this.settings.rejectsKeptPerBatch) {
-        batch.rejects.push({ lineNo, reason: outcome === -1 ? 'the line is empty' : validator.reason });
+        batch.rejects.push({
+          lineNo,
+          reason: outcome === -1 ? 'the line is empty' : validator.reason,
+        });
       }
     }
   }
 
   /** Dedicated connections from TypeORM's pool: COPY needs the raw pg client. */
   private async openWorkers(): Promise<Worker[]> {
-    const driver = this.dataSource.driver as unknown as { obtainMasterConnection(): Promise<[PoolClient, () => void]> };
+    const driver = this.dataSource.driver as unknown as {
+      obtainMasterConnection(): Promise<[PoolClient, () => void]>;
+    };
     const workers: Worker[] = [];
     for (let i = 0; i < this.settings.connections; i++) {
       const [client, release] = await driver.obtainMasterConnection();
@@ -361,7 +455,12 @@ export class FeedImporter {
     }
   }
 
-  private async loadBatchOnce(client: PoolClient, fileId: string, batch: Batch, viaConflict: boolean): Promise<void> {
+  private async loadBatchOnce(
+    client: PoolClient,
+    fileId: string,
+    batch: Batch,
+    viaConflict: boolean,
+  ): Promise<void> {
     await client.query('BEGIN');
     try {
       // Safe: the rows and their checkpoint commit in this one transaction. If the server
@@ -372,7 +471,18 @@ export class FeedImporter {
       await client.query(
         `INSERT INTO reimbursement_import_batches (file_id, batch_no, first_line, line_count, end_offset, imported, duplicates, rejected, unknown_patient, out_of_window, committed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())`,
-        [fileId, batch.batchNo, batch.firstLine, batch.lines, batch.endOffset, result.inserted, result.duplicates, batch.rejected, result.unknownPatient, batch.outOfWindow],
+        [
+          fileId,
+          batch.batchNo,
+          batch.firstLine,
+          batch.lines,
+          batch.endOffset,
+          result.inserted,
+          result.duplicates,
+          batch.rejected,
+          result.unknownPatient,
+          batch.outOfWindow,
+        ],
       );
       if (batch.rejects.length > 0) {
         await client.query(
@@ -391,14 +501,21 @@ export class FeedImporter {
     }
   }
 
-  private async writeRows(client: PoolClient, batch: Batch, viaConflict: boolean): Promise<BatchResult> {
+  private async writeRows(
+    client: PoolClient,
+    batch: Batch,
+    viaConflict: boolean,
+  ): Promise<BatchResult> {
     const count = batch.ids.length;
     if (count === 0) return { inserted: 0, duplicates: 0, unknownPatient: 0 };
 
     // 1. Patients with an open DMP (the local read model of enrolment events).
     let phase = Date.now();
     const distinctIns = [...new Set(batch.ins)];
-    const openRows = await client.query<{ ins: string }>('SELECT ins FROM reimbursement_open_records WHERE ins = ANY($1::text[]) AND is_open', [distinctIns]);
+    const openRows = await client.query<{ ins: string }>(
+      'SELECT ins FROM reimbursement_open_records WHERE ins = ANY($1::text[]) AND is_open',
+      [distinctIns],
+    );
     const open = new Set(openRows.rows.map((r) => r.ins));
     this.timings.patientCheckMs += Date.now() - phase;
     phase = Date.now();
@@ -434,7 +551,9 @@ export class FeedImporter {
       for (const [month, ids] of idsByMonth) {
         ids.sort((a, b) => a - b);
         ranges.push(ids[0], ids[ids.length - 1]);
-        probes.push(`(SELECT ${month} AS month FROM ${partitionName(month)} WHERE line_id BETWEEN $${ranges.length - 1} AND $${ranges.length} LIMIT 1)`);
+        probes.push(
+          `(SELECT ${month} AS month FROM ${partitionName(month)} WHERE line_id BETWEEN $${ranges.length - 1} AND $${ranges.length} LIMIT 1)`,
+        );
       }
       const overlapping = await client.query<{ month: number }>(probes.join(' UNION ALL '), ranges);
       if (overlapping.rows.length > 0) {
@@ -442,9 +561,14 @@ export class FeedImporter {
         const selects: string[] = [];
         for (const { month } of overlapping.rows) {
           params.push(idsByMonth.get(Number(month)) as number[]);
-          selects.push(`SELECT line_id FROM ${partitionName(Number(month))} WHERE line_id = ANY($${params.length}::bigint[])`);
+          selects.push(
+            `SELECT line_id FROM ${partitionName(Number(month))} WHERE line_id = ANY($${params.length}::bigint[])`,
+          );
         }
-        const existing = await client.query<{ line_id: string }>(selects.join(' UNION ALL '), params);
+        const existing = await client.query<{ line_id: string }>(
+          selects.join(' UNION ALL '),
+          params,
+        );
         for (const row of existing.rows) {
           const index = firstIndexOfId.get(Number(row.line_id));
           if (index !== undefined && keep[index] === 1) {
@@ -461,7 +585,9 @@ export class FeedImporter {
     // 3. COPY the kept lines as they were read, coalescing neighbours into one write.
     const target = viaConflict ? 'reimbursement_lines_staging' : LINES_TABLE;
     if (viaConflict) {
-      await client.query(`CREATE TEMP TABLE IF NOT EXISTS reimbursement_lines_staging (LIKE ${LINES_TABLE} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+      await client.query(
+        `CREATE TEMP TABLE IF NOT EXISTS reimbursement_lines_staging (LIKE ${LINES_TABLE} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
+      );
     }
     let kept = 0;
     const copy = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT csv)`));
@@ -503,12 +629,22 @@ export class FeedImporter {
     this.timings.copyMs += Date.now() - phase;
 
     if (!viaConflict) return { inserted: kept, duplicates, unknownPatient };
-    const inserted = await client.query(`INSERT INTO ${LINES_TABLE} SELECT * FROM reimbursement_lines_staging ON CONFLICT (line_id) DO NOTHING`);
+    const inserted = await client.query(
+      `INSERT INTO ${LINES_TABLE} SELECT * FROM reimbursement_lines_staging ON CONFLICT (line_id) DO NOTHING`,
+    );
     const insertedCount = inserted.rowCount ?? 0;
-    return { inserted: insertedCount, duplicates: duplicates + (kept - insertedCount), unknownPatient };
+    return {
+      inserted: insertedCount,
+      duplicates: duplicates + (kept - insertedCount),
+      unknownPatient,
+    };
   }
 
-  private async complete(fileId: string, kind: ReimbursementFileKind, correlationId?: string): Promise<Omit<ImportSummary, 'seconds' | 'linesPerSecond' | 'resumedFromLine'>> {
+  private async complete(
+    fileId: string,
+    kind: ReimbursementFileKind,
+    correlationId?: string,
+  ): Promise<Omit<ImportSummary, 'seconds' | 'linesPerSecond' | 'resumedFromLine'>> {
     return this.dataSource.transaction(async (manager) => {
       const [rows] = (await manager.query(
         `UPDATE reimbursement_files f SET status = 'completed', completed_at = now(), updated_at = now(),
@@ -532,13 +668,26 @@ export class FeedImporter {
           startedAt: new Date(file.started_at).toISOString(),
           completedAt: new Date(file.completed_at ?? Date.now()).toISOString(),
         };
-        await appendToOutbox(manager, createEvent(FileImportedEvent, payload, { producer: this.settings.serviceName, correlationId: correlationId ?? fileId }));
+        await appendToOutbox(
+          manager,
+          createEvent(FileImportedEvent, payload, {
+            producer: this.settings.serviceName,
+            correlationId: correlationId ?? fileId,
+          }),
+        );
       }
       return this.summaryOf(file, 'completed');
     });
   }
 
-  private async refuse(fileId: string, kind: ReimbursementFileKind, request: ImportRequest, sha256: string, reason: string, declaredLines: number): Promise<void> {
+  private async refuse(
+    fileId: string,
+    kind: ReimbursementFileKind,
+    request: ImportRequest,
+    sha256: string,
+    reason: string,
+    declaredLines: number,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
         `INSERT INTO reimbursement_files (file_id, kind, period_start, period_end, declared_lines, sha256, size_bytes, location, source, status, refusal_reason, batch_lines, started_at, updated_at, completed_at)
@@ -546,7 +695,16 @@ export class FeedImporter {
          ON CONFLICT (file_id) DO UPDATE SET status = 'refused', refusal_reason = EXCLUDED.refusal_reason, updated_at = now(), completed_at = now()
            WHERE reimbursement_files.status <> 'completed'
          RETURNING started_at, completed_at`,
-        [fileId, kind, declaredLines, sha256, request.path, request.source, reason, this.settings.batchLines],
+        [
+          fileId,
+          kind,
+          declaredLines,
+          sha256,
+          request.path,
+          request.source,
+          reason,
+          this.settings.batchLines,
+        ],
       )) as { started_at: Date; completed_at: Date }[];
       if (rows.length === 0) return; // a completed file stays completed; the duplicate delivery is only reported
       const payload: FileImportedPayload = {
@@ -558,18 +716,30 @@ export class FeedImporter {
         startedAt: new Date(rows[0].started_at).toISOString(),
         completedAt: new Date(rows[0].completed_at).toISOString(),
       };
-      await appendToOutbox(manager, createEvent(FileImportedEvent, payload, { producer: this.settings.serviceName, correlationId: request.correlationId ?? fileId }));
+      await appendToOutbox(
+        manager,
+        createEvent(FileImportedEvent, payload, {
+          producer: this.settings.serviceName,
+          correlationId: request.correlationId ?? fileId,
+        }),
+      );
     });
   }
 
   private async findFile(fileId: string): Promise<FileRow | null> {
-    const rows = (await this.dataSource.query('SELECT * FROM reimbursement_files WHERE file_id = $1', [fileId])) as FileRow[];
+    const rows = (await this.dataSource.query(
+      'SELECT * FROM reimbursement_files WHERE file_id = $1',
+      [fileId],
+    )) as FileRow[];
     return rows[0] ?? null;
   }
 
   /** batch_no -> content offset after the batch. */
   private async committedBatches(fileId: string): Promise<Map<number, number>> {
-    const rows = (await this.dataSource.query('SELECT batch_no, end_offset FROM reimbursement_import_batches WHERE file_id = $1', [fileId])) as {
+    const rows = (await this.dataSource.query(
+      'SELECT batch_no, end_offset FROM reimbursement_import_batches WHERE file_id = $1',
+      [fileId],
+    )) as {
       batch_no: number;
       end_offset: string;
     }[];
@@ -577,12 +747,23 @@ export class FeedImporter {
   }
 
   private async linesDone(fileId: string): Promise<number> {
-    const rows = (await this.dataSource.query('SELECT coalesce(sum(line_count), 0) AS n FROM reimbursement_import_batches WHERE file_id = $1', [fileId])) as { n: string }[];
+    const rows = (await this.dataSource.query(
+      'SELECT coalesce(sum(line_count), 0) AS n FROM reimbursement_import_batches WHERE file_id = $1',
+      [fileId],
+    )) as { n: string }[];
     return Number(rows[0].n);
   }
 
-  private summaryOf(file: FileRow, outcome: ImportOutcome): Omit<ImportSummary, 'seconds' | 'linesPerSecond' | 'resumedFromLine'> {
-    return { fileId: file.file_id, outcome, counts: countsOf(file), declaredLines: Number(file.declared_lines) };
+  private summaryOf(
+    file: FileRow,
+    outcome: ImportOutcome,
+  ): Omit<ImportSummary, 'seconds' | 'linesPerSecond' | 'resumedFromLine'> {
+    return {
+      fileId: file.file_id,
+      outcome,
+      counts: countsOf(file),
+      declaredLines: Number(file.declared_lines),
+    };
   }
 }
 

@@ -26,11 +26,17 @@ export async function isGzipFile(path: string): Promise<boolean> {
  */
 export async function* readFeedContent(path: string, fromOffset: number): AsyncGenerator<Buffer> {
   if (!(await isGzipFile(path))) {
-    for await (const chunk of createReadStream(path, { start: fromOffset, highWaterMark: READ_CHUNK })) yield chunk as Buffer;
+    for await (const chunk of createReadStream(path, {
+      start: fromOffset,
+      highWaterMark: READ_CHUNK,
+    }))
+      yield chunk as Buffer;
     return;
   }
   let skip = fromOffset;
-  const inflated: Readable = createReadStream(path, { highWaterMark: READ_CHUNK }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  const inflated: Readable = createReadStream(path, { highWaterMark: READ_CHUNK }).pipe(
+    createGunzip({ chunkSize: 256 * 1024 }),
+  );
   for await (const raw of inflated) {
     let chunk = raw as Buffer;
     if (skip > 0) {
@@ -71,7 +77,9 @@ export async function verifyFeedFile(path: string): Promise<FeedVerification> {
     hash.update(chunk as Buffer);
     sizeBytes += (chunk as Buffer).length;
   });
-  const content: AsyncIterable<Buffer> = gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
+  const content: AsyncIterable<Buffer> = gzip
+    ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 }))
+    : raw;
   let newlines = 0;
   let lastByte = LF;
   let headBytes: Buffer[] = [];
@@ -105,11 +113,20 @@ export async function verifyFeedFile(path: string): Promise<FeedVerification> {
     const parsed = parseFeedHeader(head.slice(0, firstBreak));
     const columns = head.slice(firstBreak + 1, secondBreak).replace(/\r$/, '');
     if (!parsed.ok) headerError = parsed.reason;
-    else if (columns !== FEED_COLUMN_HEADER) headerError = `the second line must be the column header ${FEED_COLUMN_HEADER}`;
+    else if (columns !== FEED_COLUMN_HEADER)
+      headerError = `the second line must be the column header ${FEED_COLUMN_HEADER}`;
     else header = parsed.header;
   }
-  const dataOffset = secondBreak < 0 ? 0 : Buffer.byteLength(head.slice(0, secondBreak + 1), 'utf8');
-  return { sha256: hash.digest('hex'), dataLines: Math.max(0, lineCount - 2), sizeBytes, header, headerError, dataOffset };
+  const dataOffset =
+    secondBreak < 0 ? 0 : Buffer.byteLength(head.slice(0, secondBreak + 1), 'utf8');
+  return {
+    sha256: hash.digest('hex'),
+    dataLines: Math.max(0, lineCount - 2),
+    sizeBytes,
+    header,
+    headerError,
+    dataOffset,
+  };
 }
 
 /** Reads `<file>.sha256` (sha256sum format) when the insurer delivered one. */

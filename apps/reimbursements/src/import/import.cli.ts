@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
-import { createDataSourceOptions, ensureDatabase, redactUrl, runMigrations } from '@dmp/persistence';
+import {
+  createDataSourceOptions,
+  ensureDatabase,
+  redactUrl,
+  runMigrations,
+} from '@dmp/persistence';
 import { reimbursementsEntities } from '../database/entities';
 import { reimbursementsMigrations } from '../database/migrations';
 import { FeedImporter, ImportProgress, ImportSource } from './feed-importer';
@@ -9,7 +14,9 @@ import { readSidecarChecksum } from './feed-source';
 const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54320/dmp_reimbursements';
 
 /** A progress bar on a terminal, a line every few seconds otherwise (logs, CI). */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: ImportProgress) => void {
+export function progressPrinter(
+  stream: NodeJS.WriteStream = process.stderr,
+): (p: ImportProgress) => void {
   let lastLine = 0;
   return (p) => {
     const ratio = p.totalLines > 0 ? Math.min(1, p.linesDone / p.totalLines) : 1;
@@ -18,7 +25,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p
     if (stream.isTTY) {
       const width = 30;
       const filled = Math.round(ratio * width);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1)}% ${text}\x1b[K`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1)}% ${text}\x1b[K`,
+      );
       if (ratio >= 1) stream.write('\n');
     } else if (Date.now() - lastLine > 2_000 || ratio >= 1) {
       lastLine = Date.now();
@@ -42,11 +51,20 @@ async function main(): Promise<void> {
     },
   });
   const path = positionals[0];
-  if (!path) throw new Error('usage: npm run import -- <file> [--sha256 HEX] [--connections N] [--batch-lines N]');
+  if (!path)
+    throw new Error(
+      'usage: npm run import -- <file> [--sha256 HEX] [--connections N] [--batch-lines N]',
+    );
   const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   await ensureDatabase(url);
   const dataSource = new DataSource(
-    createDataSourceOptions({ url, entities: reimbursementsEntities, migrations: reimbursementsMigrations, serviceName: 'reimbursements-import', poolSize: 6 }),
+    createDataSourceOptions({
+      url,
+      entities: reimbursementsEntities,
+      migrations: reimbursementsMigrations,
+      serviceName: 'reimbursements-import',
+      poolSize: 6,
+    }),
   );
   await dataSource.initialize();
   try {
@@ -57,11 +75,17 @@ async function main(): Promise<void> {
     });
     process.stderr.write(`importing ${path} into ${redactUrl(url)}\n`);
     const summary = await importer.import(
-      { path, source: ImportSource.CLI, expectedSha256: values.sha256 ?? (await readSidecarChecksum(path)) },
+      {
+        path,
+        source: ImportSource.CLI,
+        expectedSha256: values.sha256 ?? (await readSidecarChecksum(path)),
+      },
       progressPrinter(),
     );
     // maxRSS is in KiB: the benchmark reads the importer's peak memory from here.
-    console.log(JSON.stringify({ ...summary, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+    console.log(
+      JSON.stringify({ ...summary, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }),
+    );
     if (summary.outcome === 'refused') process.exitCode = 2;
   } finally {
     await dataSource.destroy();

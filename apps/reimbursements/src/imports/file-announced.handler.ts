@@ -21,7 +21,10 @@ export class FileAnnouncedHandler {
   ) {}
 
   @HandleEvent(Topics.FILE_ANNOUNCEMENTS)
-  async handle(envelope: EventEnvelope<FileAnnouncedPayload>, manager: EntityManager): Promise<void> {
+  async handle(
+    envelope: EventEnvelope<FileAnnouncedPayload>,
+    manager: EntityManager,
+  ): Promise<void> {
     const p = envelope.payload;
     await this.queue.enqueue(
       {
@@ -39,7 +42,10 @@ export class FileAnnouncedHandler {
   /** Paths and file: URLs; relative paths are under the drop folder. Remote stores are not supported yet. */
   private localPath(location: string): string {
     if (location.startsWith('file:')) return fileURLToPath(location);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) throw new NonRetryableError(`location ${location}: only local paths and file: URLs are supported`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
+      throw new NonRetryableError(
+        `location ${location}: only local paths and file: URLs are supported`,
+      );
     return isAbsolute(location) ? location : resolve(this.config.REIMBURSEMENTS_DROP_DIR, location);
   }
 }

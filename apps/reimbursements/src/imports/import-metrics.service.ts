@@ -14,12 +14,34 @@ export class ImportMetrics {
   private readonly files: Counter<string>;
 
   constructor(metrics: MetricsService) {
-    this.linesDone = metrics.gauge('reimbursements_import_lines_done', 'Lines of the file committed so far', ['file_id']);
-    this.linesTotal = metrics.gauge('reimbursements_import_lines_declared', 'Lines the file declares', ['file_id']);
-    this.rate = metrics.gauge('reimbursements_import_lines_per_second', 'Import rate over the last seconds', ['file_id']);
-    this.eta = metrics.gauge('reimbursements_import_eta_seconds', 'Estimated seconds to the end of the file', ['file_id']);
-    this.lines = metrics.counter('reimbursements_import_lines_total', 'Lines of imported files by outcome', ['outcome']);
-    this.files = metrics.counter('reimbursements_import_files_total', 'Files by outcome', ['outcome']);
+    this.linesDone = metrics.gauge(
+      'reimbursements_import_lines_done',
+      'Lines of the file committed so far',
+      ['file_id'],
+    );
+    this.linesTotal = metrics.gauge(
+      'reimbursements_import_lines_declared',
+      'Lines the file declares',
+      ['file_id'],
+    );
+    this.rate = metrics.gauge(
+      'reimbursements_import_lines_per_second',
+      'Import rate over the last seconds',
+      ['file_id'],
+    );
+    this.eta = metrics.gauge(
+      'reimbursements_import_eta_seconds',
+      'Estimated seconds to the end of the file',
+      ['file_id'],
+    );
+    this.lines = metrics.counter(
+      'reimbursements_import_lines_total',
+      'Lines of imported files by outcome',
+      ['outcome'],
+    );
+    this.files = metrics.counter('reimbursements_import_files_total', 'Files by outcome', [
+      'outcome',
+    ]);
   }
 
   progress(p: ImportProgress): void {
@@ -31,7 +53,8 @@ export class ImportMetrics {
 
   finished(summary: ImportSummary): void {
     // Per-file series go when the file is done, so their number stays bounded.
-    for (const gauge of [this.linesDone, this.linesTotal, this.rate, this.eta]) gauge.remove({ file_id: summary.fileId });
+    for (const gauge of [this.linesDone, this.linesTotal, this.rate, this.eta])
+      gauge.remove({ file_id: summary.fileId });
     this.files.inc({ outcome: summary.outcome });
     if (summary.outcome !== 'completed') return;
     const c = summary.counts;

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -75,14 +81,27 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     // An import in progress is left to its checkpoints: the next start resumes it.
-    await Promise.race([this.running ?? Promise.resolve(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    await Promise.race([
+      this.running ?? Promise.resolve(),
+      new Promise((r) => setTimeout(r, 2_000).unref()),
+    ]);
   }
 
-  async enqueue(entry: Enqueue, manager: EntityManager = this.dataSource.manager): Promise<QueueEntry> {
+  async enqueue(
+    entry: Enqueue,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<QueueEntry> {
     const rows = (await manager.query(
       `INSERT INTO reimbursement_import_queue (location, sha256, expected_lines, expected_file_id, source, correlation_id, status, enqueued_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'pending', now()) RETURNING *`,
-      [entry.location, entry.sha256, entry.expectedLines ?? null, entry.expectedFileId ?? null, entry.source, entry.correlationId ?? null],
+      [
+        entry.location,
+        entry.sha256,
+        entry.expectedLines ?? null,
+        entry.expectedFileId ?? null,
+        entry.source,
+        entry.correlationId ?? null,
+      ],
     )) as QueueEntry[];
     setImmediate(() => this.tick());
     return rows[0];
@@ -90,14 +109,19 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
 
   async find(id: string): Promise<QueueEntry | null> {
     if (!/^[0-9]{1,18}$/.test(id)) return null;
-    const rows = (await this.dataSource.query('SELECT * FROM reimbursement_import_queue WHERE id = $1', [id])) as QueueEntry[];
+    const rows = (await this.dataSource.query(
+      'SELECT * FROM reimbursement_import_queue WHERE id = $1',
+      [id],
+    )) as QueueEntry[];
     return rows[0] ?? null;
   }
 
   private tick(): void {
     if (this.running || this.stopping) return;
     this.running = this.poll()
-      .catch((error: unknown) => this.logger.warn({ msg: 'import poll failed', error: String(error) }))
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'import poll failed', error: String(error) }),
+      )
       .finally(() => {
         this.running = null;
       });
@@ -117,9 +141,14 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const pending = (await runner.query(`SELECT id FROM reimbursement_import_queue WHERE status = 'pending' ORDER BY id LIMIT 20`)) as { id: string }[];
+      const pending = (await runner.query(
+        `SELECT id FROM reimbursement_import_queue WHERE status = 'pending' ORDER BY id LIMIT 20`,
+      )) as { id: string }[];
       for (const { id } of pending) {
-        const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1, $2::int) AS locked', [QUEUE_LOCK_NAMESPACE, id])) as { locked: boolean }[];
+        const [{ locked }] = (await runner.query(
+          'SELECT pg_try_advisory_lock($1, $2::int) AS locked',
+          [QUEUE_LOCK_NAMESPACE, id],
+        )) as { locked: boolean }[];
         if (!locked) continue;
         try {
           const entry = await this.find(id);
@@ -153,24 +182,26 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
     } catch (error) {
       const attempts = entry.attempts + 1;
       const message = error instanceof Error ? error.message : String(error);
-      this.logger.warn({ msg: 'import failed, will resume from its checkpoint', queueId: entry.id, attempts, error: message });
-      await this.dataSource.query(`UPDATE reimbursement_import_queue SET attempts = $2, last_error = $3, status = CASE WHEN $2 >= $4 THEN 'failed' ELSE status END WHERE id = $1`, [
-        entry.id,
+      this.logger.warn({
+        msg: 'import failed, will resume from its checkpoint',
+        queueId: entry.id,
         attempts,
-        message.slice(0, 2000),
-        MAX_ATTEMPTS,
-      ]);
+        error: message,
+      });
+      await this.dataSource.query(
+        `UPDATE reimbursement_import_queue SET attempts = $2, last_error = $3, status = CASE WHEN $2 >= $4 THEN 'failed' ELSE status END WHERE id = $1`,
+        [entry.id, attempts, message.slice(0, 2000), MAX_ATTEMPTS],
+      );
       return;
     }
     this.metrics.finished(summary);
-    await this.dataSource.query(`UPDATE reimbursement_import_queue SET status = 'done', outcome = $2, file_id = $3, finished_at = now(), last_error = $4 WHERE id = $1`, [
-      entry.id,
-      summary.outcome,
-      summary.fileId,
-      summary.refusalReason ?? null,
-    ]);
+    await this.dataSource.query(
+      `UPDATE reimbursement_import_queue SET status = 'done', outcome = $2, file_id = $3, finished_at = now(), last_error = $4 WHERE id = $1`,
+      [entry.id, summary.outcome, summary.fileId, summary.refusalReason ?? null],
+    );
     this.logger.log({ msg: 'file imported', queueId: entry.id, ...summary });
-    if (entry.source === ImportSource.DROP_FOLDER) await this.archive(entry.location, summary.outcome === 'refused' ? 'quarantine' : 'done');
+    if (entry.source === ImportSource.DROP_FOLDER)
+      await this.archive(entry.location, summary.outcome === 'refused' ? 'quarantine' : 'done');
   }
 
   private dropDir(): string {
@@ -207,7 +238,11 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
       } catch {
         continue; // another instance took it
       }
-      await this.enqueue({ location: target, sha256: await readSidecarChecksum(target), source: ImportSource.DROP_FOLDER });
+      await this.enqueue({
+        location: target,
+        sha256: await readSidecarChecksum(target),
+        source: ImportSource.DROP_FOLDER,
+      });
     }
   }
 
@@ -216,7 +251,9 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
     try {
       await mkdir(target, { recursive: true });
       await rename(location, join(target, basename(location)));
-      await rename(`${location}.sha256`, join(target, `${basename(location)}.sha256`)).catch(() => undefined);
+      await rename(`${location}.sha256`, join(target, `${basename(location)}.sha256`)).catch(
+        () => undefined,
+      );
     } catch (error) {
       this.logger.warn({ msg: 'could not archive a dropped file', location, error: String(error) });
     }

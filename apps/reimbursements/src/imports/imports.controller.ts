@@ -39,14 +39,30 @@ export class ImportsController {
   @Post()
   @HttpCode(202)
   @Roles(ActorRole.INSURER_PIPELINE, ActorRole.OPERATOR)
-  @ApiOperation({ summary: 'Upload a feed file (raw body, Content-Type application/octet-stream, text/csv or application/gzip)' })
-  @ApiHeader({ name: 'x-content-sha256', required: true, description: 'sha256 of the body as sent (hex)' })
-  async upload(@Req() request: Request): Promise<{ queueId: string; status: string; statusUrl: string }> {
+  @ApiOperation({
+    summary:
+      'Upload a feed file (raw body, Content-Type application/octet-stream, text/csv or application/gzip)',
+  })
+  @ApiHeader({
+    name: 'x-content-sha256',
+    required: true,
+    description: 'sha256 of the body as sent (hex)',
+  })
+  async upload(
+    @Req() request: Request,
+  ): Promise<{ queueId: string; status: string; statusUrl: string }> {
     const declared = request.header('x-content-sha256');
     if (!declared || !SHA256.test(declared)) {
-      throw new ReimbursementsException(ReimbursementsErrorCode.CHECKSUM_REQUIRED, 'The upload needs its sha256', [
-        { field: 'x-content-sha256', reason: 'header required: the sha256 of the body, 64 hexadecimal characters' },
-      ]);
+      throw new ReimbursementsException(
+        ReimbursementsErrorCode.CHECKSUM_REQUIRED,
+        'The upload needs its sha256',
+        [
+          {
+            field: 'x-content-sha256',
+            reason: 'header required: the sha256 of the body, 64 hexadecimal characters',
+          },
+        ],
+      );
     }
     const dir = resolve(this.config.REIMBURSEMENTS_SPOOL_DIR);
     await mkdir(dir, { recursive: true });
@@ -61,18 +77,33 @@ export class ImportsController {
     await pipeline(request, counter, createWriteStream(path));
     if (bytes === 0) {
       await rm(path, { force: true });
-      throw new ReimbursementsException(ReimbursementsErrorCode.EMPTY_UPLOAD, 'The request body is empty', [{ field: 'body', reason: 'a feed file is required' }]);
+      throw new ReimbursementsException(
+        ReimbursementsErrorCode.EMPTY_UPLOAD,
+        'The request body is empty',
+        [{ field: 'body', reason: 'a feed file is required' }],
+      );
     }
-    const entry = await this.queue.enqueue({ location: path, sha256: declared.toLowerCase(), source: ImportSource.UPLOAD });
+    const entry = await this.queue.enqueue({
+      location: path,
+      sha256: declared.toLowerCase(),
+      source: ImportSource.UPLOAD,
+    });
     return { queueId: entry.id, status: entry.status, statusUrl: `/imports/queue/${entry.id}` };
   }
 
   @Get('queue/:id')
   @Roles(ActorRole.INSURER_PIPELINE, ActorRole.OPERATOR)
-  @ApiOperation({ summary: 'A queued import: pending, done (with its outcome and file id) or failed' })
+  @ApiOperation({
+    summary: 'A queued import: pending, done (with its outcome and file id) or failed',
+  })
   async queueEntry(@Param('id') id: string): Promise<QueueEntry> {
     const entry = await this.queue.find(id);
-    if (!entry) throw new ReimbursementsException(ReimbursementsErrorCode.IMPORT_NOT_FOUND, `No queued import ${id}`, [{ field: 'id', reason: 'unknown' }]);
+    if (!entry)
+      throw new ReimbursementsException(
+        ReimbursementsErrorCode.IMPORT_NOT_FOUND,
+        `No queued import ${id}`,
+        [{ field: 'id', reason: 'unknown' }],
+      );
     return entry;
   }
 
@@ -93,7 +124,12 @@ export class ImportsController {
       [fileId],
     )) as Record<string, string | Date | null>[];
     const row = rows[0];
-    if (!row) throw new ReimbursementsException(ReimbursementsErrorCode.FILE_NOT_FOUND, `No file ${fileId}`, [{ field: 'fileId', reason: 'unknown' }]);
+    if (!row)
+      throw new ReimbursementsException(
+        ReimbursementsErrorCode.FILE_NOT_FOUND,
+        `No file ${fileId}`,
+        [{ field: 'fileId', reason: 'unknown' }],
+      );
     const declared = Number(row.declared_lines);
     const done = row.status === 'completed' ? Number(row.lines_read) : Number(row.lines_done);
     const rate = row.status === 'importing' ? Number(row.recent_lines) / 10 : 0;
@@ -105,13 +141,18 @@ export class ImportsController {
       declaredLines: declared,
       linesDone: done,
       linesPerSecond: rate,
-      etaSeconds: row.status === 'importing' && rate > 0 ? Math.round((declared - done) / rate) : null,
+      etaSeconds:
+        row.status === 'importing' && rate > 0 ? Math.round((declared - done) / rate) : null,
       counts: {
         imported: Number(row.status === 'completed' ? row.imported : row.imported_so_far),
         duplicates: Number(row.status === 'completed' ? row.duplicates : row.duplicates_so_far),
         rejected: Number(row.status === 'completed' ? row.rejected : row.rejected_so_far),
-        unknownPatient: Number(row.status === 'completed' ? row.unknown_patient : row.unknown_so_far),
-        outOfWindow: Number(row.status === 'completed' ? row.out_of_window : row.out_of_window_so_far),
+        unknownPatient: Number(
+          row.status === 'completed' ? row.unknown_patient : row.unknown_so_far,
+        ),
+        outOfWindow: Number(
+          row.status === 'completed' ? row.out_of_window : row.out_of_window_so_far,
+        ),
       },
       startedAt: row.started_at as Date,
       completedAt: (row.completed_at as Date | null) ?? null,
@@ -122,12 +163,25 @@ export class ImportsController {
   @Get('files/:fileId/rejects')
   @Roles(ActorRole.INSURER_PIPELINE, ActorRole.OPERATOR)
   @ApiOperation({ summary: 'Rejected lines of a file with their reasons' })
-  async rejects(@Param('fileId') fileId: string, @Query('afterLine') afterLine?: string, @Query('limit') limit?: string): Promise<{ rejects: { lineNo: number; reason: string }[] }> {
+  async rejects(
+    @Param('fileId') fileId: string,
+    @Query('afterLine') afterLine?: string,
+    @Query('limit') limit?: string,
+  ): Promise<{ rejects: { lineNo: number; reason: string }[] }> {
     const after = afterLine === undefined ? 0 : Number(afterLine);
     const size = limit === undefined ? 1000 : Number(limit);
-    if (!Number.isInteger(after) || after < 0) throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'Bad afterLine', [{ field: 'afterLine', reason: 'must be a non-negative integer' }]);
-    if (!Number.isInteger(size) || size < 1 || size > 10_000) throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'Bad limit', [{ field: 'limit', reason: 'must be an integer from 1 to 10000' }]);
-    const rows = (await this.dataSource.query('SELECT line_no, reason FROM reimbursement_import_rejects WHERE file_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3', [fileId, after, size])) as {
+    if (!Number.isInteger(after) || after < 0)
+      throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'Bad afterLine', [
+        { field: 'afterLine', reason: 'must be a non-negative integer' },
+      ]);
+    if (!Number.isInteger(size) || size < 1 || size > 10_000)
+      throw new ReimbursementsException(ReimbursementsErrorCode.INVALID_QUERY, 'Bad limit', [
+        { field: 'limit', reason: 'must be an integer from 1 to 10000' },
+      ]);
+    const rows = (await this.dataSource.query(
+      'SELECT line_no, reason FROM reimbursement_import_rejects WHERE file_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3',
+      [fileId, after, size],
+    )) as {
       line_no: string;
       reason: string;
     }[];
@@ -153,7 +207,13 @@ export interface FileProgress {
   linesDone: number;
   linesPerSecond: number;
   etaSeconds: number | null;
-  counts: { imported: number; duplicates: number; rejected: number; unknownPatient: number; outOfWindow: number };
+  counts: {
+    imported: number;
+    duplicates: number;
+    rejected: number;
+    unknownPatient: number;
+    outOfWindow: number;
+  };
   startedAt: Date;
   completedAt: Date | null;
 }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SERVICE_CONFIG } from '@dmp/platform';
@@ -28,7 +34,9 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.purge().catch((error: unknown) => this.logger.warn({ msg: 'purge failed', error: String(error) }));
+      this.purge().catch((error: unknown) =>
+        this.logger.warn({ msg: 'purge failed', error: String(error) }),
+      );
     }, this.config.REIMBURSEMENTS_PURGE_INTERVAL_MS);
     this.timer.unref();
   }
@@ -44,8 +52,12 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     await runner.connect();
     try {
       const droppedMonths = await dropPartitionsBefore(runner, window.startMonth);
-      const createdMonths = await ensurePartitions(runner, [...windowMonths(window), addMonthsToYyyymm(window.endMonth, 1)]);
-      if (droppedMonths.length > 0) this.logger.log({ msg: 'purged months out of the window', droppedMonths });
+      const createdMonths = await ensurePartitions(runner, [
+        ...windowMonths(window),
+        addMonthsToYyyymm(window.endMonth, 1),
+      ]);
+      if (droppedMonths.length > 0)
+        this.logger.log({ msg: 'purged months out of the window', droppedMonths });
       return { droppedMonths, createdMonths, firstKeptMonth: window.startMonth };
     } finally {
       await runner.release();

@@ -11,7 +11,10 @@ export class ConsentStateStore {
   async apply(manager: EntityManager, envelope: ConsentEventLike): Promise<void> {
     // FOR UPDATE: events of one patient may be handled by two partitions' consumers at once
     // (enrolment and consent topics); the row lock makes the fold sequential.
-    const rows = (await manager.query('SELECT state FROM reimbursement_consent_states WHERE ins = $1 FOR UPDATE', [envelope.key])) as { state: ConsentState }[];
+    const rows = (await manager.query(
+      'SELECT state FROM reimbursement_consent_states WHERE ins = $1 FOR UPDATE',
+      [envelope.key],
+    )) as { state: ConsentState }[];
     const next = applyConsentEvent(rows[0]?.state, envelope);
     if (rows.length > 0 && next === rows[0].state) return;
     await manager.query(
@@ -22,7 +25,10 @@ export class ConsentStateStore {
   }
 
   async find(manager: EntityManager, ins: string): Promise<ConsentState | undefined> {
-    const rows = (await manager.query('SELECT state FROM reimbursement_consent_states WHERE ins = $1', [ins])) as { state: ConsentState }[];
+    const rows = (await manager.query(
+      'SELECT state FROM reimbursement_consent_states WHERE ins = $1',
+      [ins],
+    )) as { state: ConsentState }[];
     return rows[0]?.state;
   }
 }

@@ -33,21 +33,30 @@ export class PatientEventsHandler {
   ) {}
 
   @HandleEvent(Topics.RECORD_OPENED)
-  async onRecordOpened(envelope: EventEnvelope<RecordOpenedPayload>, manager: EntityManager): Promise<void> {
+  async onRecordOpened(
+    envelope: EventEnvelope<RecordOpenedPayload>,
+    manager: EntityManager,
+  ): Promise<void> {
     await this.setOpen(manager, envelope.payload.ins, true, envelope.occurredAt);
     await this.consent.apply(manager, envelope);
     await this.requestBackfill(manager, envelope, BackfillTrigger.RECORD_OPENED);
   }
 
   @HandleEvent(Topics.RECORD_REACTIVATED)
-  async onRecordReactivated(envelope: EventEnvelope<RecordReactivatedPayload>, manager: EntityManager): Promise<void> {
+  async onRecordReactivated(
+    envelope: EventEnvelope<RecordReactivatedPayload>,
+    manager: EntityManager,
+  ): Promise<void> {
     await this.setOpen(manager, envelope.payload.ins, true, envelope.occurredAt);
     await this.consent.apply(manager, envelope);
     await this.requestBackfill(manager, envelope, BackfillTrigger.RECORD_REACTIVATED);
   }
 
   @HandleEvent(Topics.RECORD_CLOSED)
-  async onRecordClosed(envelope: EventEnvelope<RecordClosedPayload>, manager: EntityManager): Promise<void> {
+  async onRecordClosed(
+    envelope: EventEnvelope<RecordClosedPayload>,
+    manager: EntityManager,
+  ): Promise<void> {
     await this.setOpen(manager, envelope.payload.ins, false, envelope.occurredAt);
     await this.consent.apply(manager, envelope);
   }
@@ -69,7 +78,12 @@ export class PatientEventsHandler {
    * Last writer wins by the event's instant: a late "opened" older than a closure leaves the
    * record closed, whatever order the two topics deliver in.
    */
-  private async setOpen(manager: EntityManager, ins: string, open: boolean, at: string): Promise<void> {
+  private async setOpen(
+    manager: EntityManager,
+    ins: string,
+    open: boolean,
+    at: string,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO reimbursement_open_records (ins, is_open, opened_at, closed_at, last_event_at)
        VALUES ($1, $2, CASE WHEN $2 THEN $3::timestamptz END, CASE WHEN NOT $2 THEN $3::timestamptz END, $3)
@@ -83,7 +97,11 @@ export class PatientEventsHandler {
     );
   }
 
-  private async requestBackfill(manager: EntityManager, envelope: EventEnvelope<{ ins: string }>, trigger: BackfillTrigger): Promise<void> {
+  private async requestBackfill(
+    manager: EntityManager,
+    envelope: EventEnvelope<{ ins: string }>,
+    trigger: BackfillTrigger,
+  ): Promise<void> {
     const now = new Date();
     const window = careWindow(now);
     const event = createEvent(

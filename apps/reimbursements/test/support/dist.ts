@@ -9,5 +9,8 @@ export const generateCli = join(repoRoot, 'dist/tools/insurer-feed/src/generate.
 /** The CLIs run from dist/: build once when they are missing (`npm run build` does the same). */
 export function ensureBuilt(): void {
   if (existsSync(importCli) && existsSync(generateCli)) return;
-  execFileSync(process.execPath, [join(repoRoot, 'tools/build/build.mjs'), '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(repoRoot, 'tools/build/build.mjs'), '--quiet'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
 }

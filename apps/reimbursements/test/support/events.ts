@@ -18,7 +18,11 @@ export class EventProducer {
   private constructor(private readonly producer: Producer) {}
 
   static async connect(): Promise<EventProducer> {
-    const kafka = new Kafka({ clientId: `reimbursements-test-${randomUUID().slice(0, 8)}`, brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: `reimbursements-test-${randomUUID().slice(0, 8)}`,
+      brokers: testKafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer({ allowAutoTopicCreation: true });
     await producer.connect();
     return new EventProducer(producer);
@@ -26,7 +30,10 @@ export class EventProducer {
 
   async publish<P>(definition: EventDefinition<P>, envelope: EventEnvelope<P>): Promise<void> {
     const message = serializeEvent(envelope as EventEnvelope<unknown>);
-    await this.producer.send({ topic: definition.topic, messages: [{ key: message.key, value: message.value, headers: message.headers }] });
+    await this.producer.send({
+      topic: definition.topic,
+      messages: [{ key: message.key, value: message.value, headers: message.headers }],
+    });
   }
 
   async disconnect(): Promise<void> {
@@ -58,7 +65,12 @@ export function professionalAuthorised(ins: string, rpps: string) {
   const at = new Date().toISOString();
   return createEvent(
     ProfessionalAuthorisedEvent,
-    { ins: ins as Ins, grantee: { kind: GranteeKind.PROFESSIONAL, rpps: rpps as Rpps }, by: { role: ActorRole.PATIENT, id: ins }, authorisedAt: at } as never,
+    {
+      ins: ins as Ins,
+      grantee: { kind: GranteeKind.PROFESSIONAL, rpps: rpps as Rpps },
+      by: { role: ActorRole.PATIENT, id: ins },
+      authorisedAt: at,
+    } as never,
     { producer: 'consent', correlationId: randomUUID(), occurredAt: at },
   );
 }
@@ -66,7 +78,14 @@ export function professionalAuthorised(ins: string, rpps: string) {
 export function fileAnnounced(fileId: string, location: string, sha256: string, lineCount: number) {
   return createEvent(
     FileAnnouncedEvent,
-    { fileId, kind: ReimbursementFileKind.DELTA, location, sha256, lineCount, announcedAt: new Date().toISOString() },
+    {
+      fileId,
+      kind: ReimbursementFileKind.DELTA,
+      location,
+      sha256,
+      lineCount,
+      announcedAt: new Date().toISOString(),
+    },
     { producer: 'insurer-pipeline', correlationId: randomUUID() },
   );
 }

@@ -63,7 +63,19 @@ export function aLine(ins: string, careDate: string, overrides: Partial<FeedLine
 export function lineText(line: FeedLine | string): string {
   if (typeof line === 'string') return line;
   const label = /[",]/.test(line.label) ? `"${line.label.replace(/"/g, '""')}"` : line.label;
-  return [line.lineId, line.ins, line.careDate, line.codingSystem, line.code, label, line.quantity, line.prescriber, line.performer, line.charged, line.reimbursed].join(',');
+  return [
+    line.lineId,
+    line.ins,
+    line.careDate,
+    line.codingSystem,
+    line.code,
+    label,
+    line.quantity,
+    line.prescriber,
+    line.performer,
+    line.charged,
+    line.reimbursed,
+  ].join(',');
 }
 
 export interface WrittenFeed {
@@ -76,11 +88,19 @@ export interface WrittenFeed {
 export function writeFeed(
   dir: string,
   lines: (FeedLine | string)[],
-  options: { fileId?: string; kind?: 'backfill' | 'delta'; declaredLines?: number; gzip?: boolean; sidecar?: boolean; name?: string } = {},
+  options: {
+    fileId?: string;
+    kind?: 'backfill' | 'delta';
+    declaredLines?: number;
+    gzip?: boolean;
+    sidecar?: boolean;
+    name?: string;
+  } = {},
 ): WrittenFeed {
   const fileId = options.fileId ?? `TEST-${Date.now()}-${++sequence}`;
   const header = `#DMP-REIMBURSEMENTS-FEED;version=1;file_id=${fileId};kind=${options.kind ?? 'delta'};period_start=${monthsAgo(30)};period_end=${new Date().toISOString().slice(0, 10)};lines=${options.declaredLines ?? lines.length}`;
-  const columns = 'line_id,ins,care_date,coding_system,code,label,quantity,prescriber,performer,charged_cents,reimbursed_cents';
+  const columns =
+    'line_id,ins,care_date,coding_system,code,label,quantity,prescriber,performer,charged_cents,reimbursed_cents';
   const text = [header, columns, ...lines.map(lineText)].join('\n') + '\n';
   const bytes = options.gzip ? gzipSync(text) : Buffer.from(text, 'utf8');
   const path = join(dir, options.name ?? `${fileId}.csv${options.gzip ? '.gz' : ''}`);

@@ -27,7 +27,9 @@ export class CreateReimbursements1764100000000 implements MigrationInterface {
       ) PARTITION BY RANGE ("line_id")`);
     // For the patient's history (GET /patients/:ins/reimbursements); "C" collation: byte order
     // compares several times faster than a locale on every insert and probe.
-    await queryRunner.query(`CREATE INDEX "reimbursement_lines_ins_care_date_idx" ON "reimbursement_lines" ("ins", "care_date")`);
+    await queryRunner.query(
+      `CREATE INDEX "reimbursement_lines_ins_care_date_idx" ON "reimbursement_lines" ("ins", "care_date")`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE "reimbursement_files" (
@@ -108,7 +110,9 @@ export class CreateReimbursements1764100000000 implements MigrationInterface {
         CONSTRAINT "PK_reimbursement_import_queue" PRIMARY KEY ("id")
       )`);
     // For the import runner's poll.
-    await queryRunner.query(`CREATE INDEX "reimbursement_import_queue_pending_idx" ON "reimbursement_import_queue" ("id") WHERE "status" = 'pending'`);
+    await queryRunner.query(
+      `CREATE INDEX "reimbursement_import_queue_pending_idx" ON "reimbursement_import_queue" ("id") WHERE "status" = 'pending'`,
+    );
     // Consent state per patient (the access rules' input), folded from consent events.
     await queryRunner.query(`
       CREATE TABLE "reimbursement_consent_states" (
