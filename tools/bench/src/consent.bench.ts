@@ -174,7 +174,18 @@ async function benchTrace(): Promise<{ tracedPerSecond: number; rawInsertPerSeco
     await send(messages);
     await waitFor(async () => (await traceCount(db)) === WARMUP_EVENTS + ACCESS_EVENTS, { timeoutMs: 300_000, intervalMs: 10, message: 'every event to be traced' });
     const tracedPerSecond = ACCESS_EVENTS / (Number(process.hrtime.bigint() - start) / 1e9);
+    const elapsedSeconds = Number(process.hrtime.bigint() - start) / 1e9;
     const notifications = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM notifications')).rows[0].n);
+    // Where the time went: seconds spent inside the consumer's transactions (inbox + trace + notifications).
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('dmp_event_handle_duration_seconds_sum') && l.includes(AccessedEvent.topic));
+    const transactionSeconds = line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+    const countLine = metrics.split('\n').find((l) => l.startsWith('dmp_event_handle_duration_seconds_count') && l.includes(AccessedEvent.topic));
+    const transactions = countLine ? Number(countLine.slice(countLine.lastIndexOf(' ') + 1)) : NaN;
+    console.log(
+      `  ${round(elapsedSeconds, 2)} s elapsed; ${round(transactionSeconds, 2)} s inside ${transactions} consumer transactions ` +
+        `(${round((WARMUP_EVENTS + ACCESS_EVENTS) / transactions)} events each on average; warm-up included, summed over partitions)`,
+    );
 
     await service.stop();
     const rawInsertPerSecond = await rawInsertBaseline(db, ACCESS_EVENTS);

@@ -14,17 +14,22 @@ import { NotificationWakeUp } from './notification-wake-up';
 export class NotificationQueue {
   constructor(private readonly wakeUp: NotificationWakeUp) {}
 
-  /** Returns how many rows were actually inserted (not already there). */
-  async enqueue(manager: EntityManager, requests: NotificationRequest[], patients: Map<string, ConsentPatientEntity>): Promise<number> {
-    if (requests.length === 0) return 0;
-    const rows = requests.flatMap((request) =>
+  /**
+   * Returns how many rows were inserted, and the dedup keys that were all already queued by
+   * transactions that committed (a conflict under ON CONFLICT waits for the other transaction, so
+   * it only reports committed rows; duplicates within `requests` are dropped first).
+   */
+  async enqueue(manager: EntityManager, requests: NotificationRequest[], patients: Map<string, ConsentPatientEntity>): Promise<{ inserted: number; alreadyQueued: string[] }> {
+    const unique = [...new Map(requests.map((r) => [r.dedupKey, r])).values()];
+    if (unique.length === 0) return { inserted: 0, alreadyQueued: [] };
+    const rows = unique.flatMap((request) =>
       deliveriesFor(request.ins, patients.get(request.ins)).map((delivery) => ({ ...request, ...delivery, id: randomUUID() })),
     );
-    const inserted: Array<{ id: string }> = await manager.query(
+    const inserted: Array<{ dedup_key: string }> = await manager.query(
       `INSERT INTO notifications (id, dedup_key, channel, ins, trigger, recipient, subject, body, status, next_attempt_at)
        SELECT *, 'pending', now() FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::text[])
        ON CONFLICT (dedup_key, channel) DO NOTHING
-       RETURNING id`,
+       RETURNING dedup_key`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.dedupKey),
@@ -37,6 +42,7 @@ export class NotificationQueue {
       ],
     );
     if (inserted.length > 0) this.wakeUp.afterCommit(manager);
-    return inserted.length;
+    const fresh = new Set(inserted.map((row) => row.dedup_key));
+    return { inserted: inserted.length, alreadyQueued: unique.map((r) => r.dedupKey).filter((key) => !fresh.has(key)) };
   }
 }

@@ -7,10 +7,11 @@ import { MetricsService } from '@dmp/observability';
 import { ConsentPatientsStore } from '../patients/consent-patients.store';
 import { ACCESS_MATRIX } from '../patients/access-matrix.provider';
 import { NotificationQueue } from '../notifications/notification-queue.service';
-import { NotificationRequest, emergencyAccessNotification, firstAccessNotification } from '../notifications/notification-triggers';
+import { NotificationRequest, emergencyAccessNotification, firstAccessKey, firstAccessNotification } from '../notifications/notification-triggers';
 import { ConsentPatientEntity } from '../patients/consent-patient.entity';
 
 const EMERGENCY_MODES = new Set(['emergency', 'samu-regulation']);
+const KNOWN_FIRST_ACCESS_LIMIT = 200_000;
 
 /**
  * Consumes the access events of documents and reimbursements, a batch per transaction (the
@@ -24,6 +25,14 @@ const EMERGENCY_MODES = new Set(['emergency', 'samu-regulation']);
 @Injectable()
 export class TraceAccessEventsHandler {
   private readonly traced;
+  /**
+   * First-access keys known to be queued by a committed transaction. Professionals read many
+   * documents of a patient: skipping their known keys saves the contacts lookup and the
+   * notification insert on most batches. Only committed facts are cached and notification rows
+   * are never deleted, so the cache can be incomplete but never wrong (and other instances need
+   * no share of it).
+   */
+  private readonly knownFirstAccess = new Set<string>();
 
   constructor(
     private readonly patients: ConsentPatientsStore,
@@ -44,23 +53,31 @@ export class TraceAccessEventsHandler {
     if (granted.length === 0) return;
 
     const emergencies = granted.filter((e) => EMERGENCY_MODES.has(e.payload.mode) && e.payload.accessor.role === 'professional');
-    // Patients whose emergency window may change are locked; the others are only read for their contacts.
-    const locked = await this.patients.lockMany(manager, emergencies.map((e) => e.payload.ins));
-    const others = await this.patients.findMany(manager, granted.map((e) => e.payload.ins).filter((ins) => !locked.has(ins)));
-    const contacts = new Map<string, ConsentPatientEntity>([...others, ...locked]);
 
     const requests: NotificationRequest[] = [];
     for (const { payload } of granted) {
       const { accessor } = payload;
-      if (accessor.role === 'professional' || accessor.role === 'establishment') {
+      if ((accessor.role === 'professional' || accessor.role === 'establishment') && !this.knownFirstAccess.has(firstAccessKey(payload.ins, accessor.role, accessor.id))) {
         requests.push(firstAccessNotification(payload.ins, accessor.role, accessor.id, accessor.profession ?? null, payload.at));
       }
       if (EMERGENCY_MODES.has(payload.mode)) {
         requests.push(emergencyAccessNotification(payload.ins, payload.accessId, accessor.role, accessor.id, accessor.profession ?? null, payload.mode, payload.emergencyReason ?? null, payload.at));
       }
     }
-    await this.notifications.enqueue(manager, requests, contacts);
-    await this.openEmergencyWindows(manager, emergencies, locked);
+    if (requests.length > 0) {
+      // Patients whose emergency window may change are locked; the others are only read for their contacts.
+      const locked = await this.patients.lockMany(manager, emergencies.map((e) => e.payload.ins));
+      const others = await this.patients.findMany(manager, requests.map((r) => r.ins).filter((ins) => !locked.has(ins)));
+      const contacts = new Map<string, ConsentPatientEntity>([...others, ...locked]);
+      const { alreadyQueued } = await this.notifications.enqueue(manager, requests, contacts);
+      this.remember(alreadyQueued.filter((key) => key.startsWith('first-access:')));
+      await this.openEmergencyWindows(manager, emergencies, locked);
+    }
+  }
+
+  private remember(keys: string[]): void {
+    if (this.knownFirstAccess.size + keys.length > KNOWN_FIRST_ACCESS_LIMIT) this.knownFirstAccess.clear();
+    for (const key of keys) this.knownFirstAccess.add(key);
   }
 
   /** Inserts the batch into the trace; returns the envelopes whose access was not traced before. */
