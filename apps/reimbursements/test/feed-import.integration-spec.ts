@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Topics } from '@dmp/contracts';
-import { FeedImporter, ImportSource } from '../src/import/feed-importer';
+import { FeedImporter, FileBusyError, ImportSource } from '../src/import/feed-importer';
 import {
   aLine,
   aTempDir,
@@ -261,5 +261,19 @@ describe(FeedImporter.name, () => {
       [line.lineId],
     )) as { label: string }[];
     expect(row.label).toBe('Acte "AMI", domicile');
+  });
+
+  it('refuses to import a file another process is importing', async () => {
+    const feed = writeFeed(dir, [aLine(patient, monthsAgo(16))]);
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock(61474, hashtext($1))', [feed.fileId]);
+
+      await expect(importFile(feed.path, feed.sha256)).rejects.toBeInstanceOf(FileBusyError);
+    } finally {
+      await other.release();
+    }
+    expect(await importFile(feed.path, feed.sha256)).toMatchObject({ outcome: 'completed' });
   });
 });

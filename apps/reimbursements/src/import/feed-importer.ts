@@ -13,7 +13,7 @@ import { appendToOutbox } from '@dmp/messaging';
 import { careWindow, CareWindow, windowMonths } from '../feed/care-window';
 import { LINE_ACCEPTED, LINE_OUT_OF_WINDOW, LineValidator } from '../feed/line-validator';
 import { partitionName, ensurePartitions, LINES_TABLE } from './partitions';
-import { readFeedContent, verifyFeedFile } from './feed-source';
+import { FeedVerification, readFeedContent, verifyFeedFile } from './feed-source';
 
 export enum ImportSource {
   DROP_FOLDER = 'drop-folder',
@@ -127,6 +127,17 @@ interface BatchResult {
 
 class UniqueViolation extends Error {}
 
+/** Another process holds this file's import; the queue retries later. */
+export class FileBusyError extends Error {
+  constructor(readonly fileId: string) {
+    super(`file ${fileId} is being imported by another process`);
+    this.name = FileBusyError.name;
+  }
+}
+
+// Advisory lock namespace of file imports (pg_try_advisory_lock(namespace, hashtext(file_id))).
+const FILE_LOCK_NAMESPACE = 61_474;
+
 interface Worker {
   client: PoolClient;
   release: () => void;
@@ -182,6 +193,37 @@ export class FeedImporter {
     this.timings.verifyMs = Date.now() - started;
     const header = verification.header;
     const fileId = header?.fileId ?? request.expectedFileId ?? basename(request.path).slice(0, 100);
+    // One importer per file at a time (instances, the CLI): the others wait for their turn in
+    // the queue. A session advisory lock on a connection held for the whole import.
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = (await lock.query(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+        [FILE_LOCK_NAMESPACE, fileId],
+      )) as { locked: boolean }[];
+      if (!locked) throw new FileBusyError(fileId);
+      try {
+        return await this.importLocked(request, fileId, verification, started, onProgress);
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1, hashtext($2))', [
+          FILE_LOCK_NAMESPACE,
+          fileId,
+        ]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async importLocked(
+    request: ImportRequest,
+    fileId: string,
+    verification: FeedVerification,
+    started: number,
+    onProgress?: (progress: ImportProgress) => void,
+  ): Promise<ImportSummary> {
+    const header = verification.header;
     const existing = await this.findFile(fileId);
     if (existing?.status === 'completed' && existing.sha256 === verification.sha256) {
       return {
@@ -238,8 +280,9 @@ export class FeedImporter {
         batchLines,
       ],
     );
-    if (existing && existing.status !== 'importing') {
-      // A refused or earlier-version file imported again from scratch: forget old checkpoints.
+    if (existing && (existing.status !== 'importing' || existing.sha256 !== verification.sha256)) {
+      // A refused file delivered again, or a file whose content changed since an interrupted
+      // import: start over, forgetting old checkpoints (lines already stored count as duplicates).
       await this.dataSource.query('DELETE FROM reimbursement_import_batches WHERE file_id = $1', [
         fileId,
       ]);

@@ -6,12 +6,12 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
-import { FeedImporter, ImportSource, ImportSummary } from '../import/feed-importer';
+import { FeedImporter, FileBusyError, ImportSource, ImportSummary } from '../import/feed-importer';
 import { readSidecarChecksum } from '../import/feed-source';
 import { ImportMetrics } from './import-metrics.service';
 
@@ -180,6 +180,7 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
         (p) => this.metrics.progress(p),
       );
     } catch (error) {
+      if (error instanceof FileBusyError) return; // another instance or the CLI has it: later
       const attempts = entry.attempts + 1;
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn({
@@ -200,6 +201,8 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
       [entry.id, summary.outcome, summary.fileId, summary.refusalReason ?? null],
     );
     this.logger.log({ msg: 'file imported', queueId: entry.id, ...summary });
+    // Spooled uploads are ours: once imported (or refused) they go.
+    if (entry.source === ImportSource.UPLOAD) await rm(entry.location, { force: true });
     if (entry.source === ImportSource.DROP_FOLDER)
       await this.archive(entry.location, summary.outcome === 'refused' ? 'quarantine' : 'done');
   }
