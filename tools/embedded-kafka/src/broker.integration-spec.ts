@@ -20,7 +20,10 @@ class RawClient {
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, d]);
-      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
+      while (
+        this.buffered.length >= 4 &&
+        this.buffered.length >= 4 + this.buffered.readInt32BE(0)
+      ) {
         const size = this.buffered.readInt32BE(0);
         const frame = this.buffered.subarray(4, 4 + size);
         this.buffered = this.buffered.subarray(4 + size);
@@ -105,8 +108,23 @@ describe(startBroker.name, () => {
     await createTopic('ordered');
     const sentAt = Date.now();
     const fetchId = client.send(ApiKey.Fetch, 11, (w) => {
-      w.int32(-1).int32(400).int32(1).int32(1 << 20).int8(0).int32(0).int32(-1);
-      w.array(['ordered'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int32(-1).int64(0).int64(-1).int32(1 << 20)));
+      w.int32(-1)
+        .int32(400)
+        .int32(1)
+        .int32(1 << 20)
+        .int8(0)
+        .int32(0)
+        .int32(-1);
+      w.array(['ordered'], (w, t) =>
+        w.string(t).array([0], (w, p) =>
+          w
+            .int32(p)
+            .int32(-1)
+            .int64(0)
+            .int64(-1)
+            .int32(1 << 20),
+        ),
+      );
       w.array([], () => undefined).string('');
     });
     const versionsId = client.send(ApiKey.ApiVersions, 2, () => undefined);
@@ -131,17 +149,35 @@ describe(startBroker.name, () => {
     init.int32();
     expect(init.int16()).toBe(ErrorCode.NONE);
     const producerId = init.int64();
-    const batch = (seq: number): Buffer => buildRecordBatch([{ key: null, value: Buffer.from(`v${seq}`) }], { producerId, producerEpoch: 0, baseSequence: seq });
+    const batch = (seq: number): Buffer =>
+      buildRecordBatch([{ key: null, value: Buffer.from(`v${seq}`) }], {
+        producerId,
+        producerEpoch: 0,
+        baseSequence: seq,
+      });
 
     client.send(ApiKey.Produce, 7, produceBody('idem', batch(0)));
-    expect(readProduce((await client.next()).body)).toEqual({ error: ErrorCode.NONE, baseOffset: 0 });
+    expect(readProduce((await client.next()).body)).toEqual({
+      error: ErrorCode.NONE,
+      baseOffset: 0,
+    });
     client.send(ApiKey.Produce, 7, produceBody('idem', batch(1)));
-    expect(readProduce((await client.next()).body)).toEqual({ error: ErrorCode.NONE, baseOffset: 1 });
+    expect(readProduce((await client.next()).body)).toEqual({
+      error: ErrorCode.NONE,
+      baseOffset: 1,
+    });
     client.send(ApiKey.Produce, 7, produceBody('idem', batch(0)));
-    expect(readProduce((await client.next()).body)).toEqual({ error: ErrorCode.NONE, baseOffset: 0 });
+    expect(readProduce((await client.next()).body)).toEqual({
+      error: ErrorCode.NONE,
+      baseOffset: 0,
+    });
     client.send(ApiKey.Produce, 7, produceBody('idem', batch(5)));
-    expect(readProduce((await client.next()).body).error).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-    expect(broker.stats().topics.find((t) => t.name === 'idem')?.partitions[0].logEndOffset).toBe(2);
+    expect(readProduce((await client.next()).body).error).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    expect(broker.stats().topics.find((t) => t.name === 'idem')?.partitions[0].logEndOffset).toBe(
+      2,
+    );
   });
 
   it('answers an unsupported version of a known key with UNSUPPORTED_VERSION and keeps the connection', async () => {
@@ -163,11 +199,17 @@ describe(startBroker.name, () => {
 
   it('keeps records, committed offsets and the producer-id counter across a restart', async () => {
     await createTopic('kept');
-    client.send(ApiKey.Produce, 7, produceBody('kept', buildRecordBatch([{ key: null, value: Buffer.from('x') }])));
+    client.send(
+      ApiKey.Produce,
+      7,
+      produceBody('kept', buildRecordBatch([{ key: null, value: Buffer.from('x') }])),
+    );
     await client.next();
     client.send(ApiKey.OffsetCommit, 2, (w) => {
       w.string('g').int32(-1).string('').int64(-1);
-      w.array(['kept'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(1).nullableString(null)));
+      w.array(['kept'], (w, t) =>
+        w.string(t).array([0], (w, p) => w.int32(p).int64(1).nullableString(null)),
+      );
     });
     await client.next();
     client.send(ApiKey.InitProducerId, 0, (w) => w.nullableString(null).int32(60000));
@@ -182,7 +224,9 @@ describe(startBroker.name, () => {
     client = await RawClient.connect(broker.port);
     const stats = broker.stats();
     expect(stats.topics.find((t) => t.name === 'kept')?.partitions[0].logEndOffset).toBe(1);
-    expect(stats.groups.find((g) => g.groupId === 'g')?.offsets).toEqual([{ topic: 'kept', partition: 0, committedOffset: 1, logEndOffset: 1, lag: 0 }]);
+    expect(stats.groups.find((g) => g.groupId === 'g')?.offsets).toEqual([
+      { topic: 'kept', partition: 0, committedOffset: 1, logEndOffset: 1, lag: 0 },
+    ]);
     client.send(ApiKey.InitProducerId, 0, (w) => w.nullableString(null).int32(60000));
     const init = (await client.next()).body;
     init.int32();

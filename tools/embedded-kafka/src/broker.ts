@@ -64,10 +64,13 @@ export interface BrokerHandle {
 const DAY = 24 * 60 * 60 * 1000;
 
 export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
-  const logger = options.logger ?? createJsonLogger(options.quiet ? 'warn' : (options.logLevel ?? 'info'));
+  const logger =
+    options.logger ?? createJsonLogger(options.quiet ? 'warn' : (options.logLevel ?? 'info'));
   const host = options.host ?? '127.0.0.1';
   const temporary = options.dataDir === undefined;
-  const dataDir = path.resolve(options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-kafka-')));
+  const dataDir = path.resolve(
+    options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-kafka-')),
+  );
   fs.mkdirSync(dataDir, { recursive: true });
   const releaseLock = await lockDataDir(dataDir);
   const retentionMs = options.retentionMs ?? 7 * DAY;
@@ -75,7 +78,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   const durability = options.durability ?? 'fsync-before-ack';
   const nodeId = options.nodeId ?? 0;
   const defaultPartitions = options.defaultPartitions ?? 3;
-  if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new Error(`defaultPartitions must be a positive integer, got ${defaultPartitions}`);
+  if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
+    throw new Error(`defaultPartitions must be a positive integer, got ${defaultPartitions}`);
 
   const started = Date.now();
   const topics = new TopicStore(
@@ -108,7 +112,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   });
   const parked = new Set<() => void>();
   // A wildcard listen address is not something a client can connect to: advertise loopback.
-  const advertisedHost = options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const advertisedHost =
+    options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
   let bound = { host: advertisedHost, port: options.advertisedPort ?? 0 };
   const handlers = new RequestHandlers({
     topics,
@@ -131,7 +136,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   const maxFrameBytes = options.maxFrameBytes ?? 100 * 1024 * 1024;
   const server = net.createServer((socket) => {
     try {
-      const c = new Connection(socket, nextConnectionId++, maxFrameBytes, handlers.dispatch, logger, (closed) => connections.delete(closed));
+      const c = new Connection(
+        socket,
+        nextConnectionId++,
+        maxFrameBytes,
+        handlers.dispatch,
+        logger,
+        (closed) => connections.delete(closed),
+      );
       connections.add(c);
     } catch (error) {
       logger.error('failed to accept connection', { error: String(error) });
@@ -155,18 +167,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   const address = server.address() as net.AddressInfo;
   bound = { host: advertisedHost, port: options.advertisedPort ?? address.port };
 
-  const retentionTimer = setInterval(() => {
-    const now = Date.now();
-    for (const t of topics.topics.values()) {
-      for (const p of t.partitions) {
-        try {
-          p.log.applyRetention(now, t.settings.retentionMs, t.settings.retentionBytes);
-        } catch (error) {
-          logger.error('retention failed', { topic: t.name, partition: p.index, error: String(error) });
+  const retentionTimer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const t of topics.topics.values()) {
+        for (const p of t.partitions) {
+          try {
+            p.log.applyRetention(now, t.settings.retentionMs, t.settings.retentionBytes);
+          } catch (error) {
+            logger.error('retention failed', {
+              topic: t.name,
+              partition: p.index,
+              error: String(error),
+            });
+          }
         }
       }
-    }
-  }, options.retentionCheckIntervalMs ?? 5 * 60 * 1000);
+    },
+    options.retentionCheckIntervalMs ?? 5 * 60 * 1000,
+  );
   retentionTimer.unref();
 
   logger.info('broker started', {
@@ -220,7 +239,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
         offsets,
         connections: connections.size,
         fsyncRounds: flusher.rounds,
-        requests: Object.fromEntries([...handlers.requestCounts.entries()].map(([k, n]) => [ApiKey[k] ?? String(k), n])),
+        requests: Object.fromEntries(
+          [...handlers.requestCounts.entries()].map(([k, n]) => [ApiKey[k] ?? String(k), n]),
+        ),
       }),
   };
 }
@@ -238,7 +259,8 @@ async function lockDataDir(dataDir: string): Promise<() => void> {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (!holder || holder === process.pid || !processAlive(holder)) break;
-    if (Date.now() > deadline) throw new Error(`data directory ${dataDir} is in use by process ${holder}`);
+    if (Date.now() > deadline)
+      throw new Error(`data directory ${dataDir} is in use by process ${holder}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   fs.writeFileSync(lock, String(process.pid));

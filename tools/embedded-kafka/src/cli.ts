@@ -14,12 +14,15 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
   let statsIntervalMs = 0;
   const int = (name: string, raw: string | undefined, min: number): number => {
     const n = Number(raw);
-    if (raw === undefined || !Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${raw ?? 'nothing'}`);
+    if (raw === undefined || !Number.isInteger(n) || n < min)
+      throw new Error(`${name} needs an integer >= ${min}, got ${raw ?? 'nothing'}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--port':
@@ -39,7 +42,8 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
         break;
       case '--durability': {
         const d = value();
-        if (d !== 'fsync-before-ack' && d !== 'os') throw new Error(`--durability is fsync-before-ack or os, got ${d}`);
+        if (d !== 'fsync-before-ack' && d !== 'os')
+          throw new Error(`--durability is fsync-before-ack or os, got ${d}`);
         options.durability = d;
         break;
       }
@@ -51,7 +55,8 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
         break;
       case '--log-level': {
         const l = value();
-        if (l !== 'debug' && l !== 'info' && l !== 'warn' && l !== 'error') throw new Error(`--log-level is debug, info, warn or error, got ${l}`);
+        if (l !== 'debug' && l !== 'info' && l !== 'warn' && l !== 'error')
+          throw new Error(`--log-level is debug, info, warn or error, got ${l}`);
         options.logLevel = l as LogLevel;
         break;
       }
@@ -99,6 +104,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`broker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `broker failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -11,15 +11,29 @@ export interface BrokerLogger {
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createJsonLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): BrokerLogger {
+export function createJsonLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): BrokerLogger {
   const min = rank[level];
   const log = (lvl: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     if (rank[lvl] < min) return;
     let line: string;
     try {
-      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, component: 'embedded-kafka', message, ...fields });
+      line = JSON.stringify({
+        time: new Date().toISOString(),
+        level: lvl,
+        component: 'embedded-kafka',
+        message,
+        ...fields,
+      });
     } catch {
-      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, component: 'embedded-kafka', message });
+      line = JSON.stringify({
+        time: new Date().toISOString(),
+        level: lvl,
+        component: 'embedded-kafka',
+        message,
+      });
     }
     write(line + '\n');
   };

@@ -106,7 +106,14 @@ export function collectStats(input: {
       generationId: g?.generationId ?? 0,
       protocolType: g?.protocolType ?? null,
       protocol: g?.protocolName ?? null,
-      members: g ? [...g.members.values()].map((m) => ({ memberId: m.id, clientId: m.clientId, clientHost: m.clientHost, assignment: g.protocolType === 'consumer' ? decodeAssignment(m.assignment) : {} })) : [],
+      members: g
+        ? [...g.members.values()].map((m) => ({
+            memberId: m.id,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            assignment: g.protocolType === 'consumer' ? decodeAssignment(m.assignment) : {},
+          }))
+        : [],
       offsets: committed,
       totalLag,
     };

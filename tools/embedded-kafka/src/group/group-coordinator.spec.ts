@@ -20,14 +20,24 @@ function join(over: Partial<JoinGroupRequest> = {}): JoinGroupRequest {
   };
 }
 
-async function joinWithId(sut: GroupCoordinator, over: Partial<JoinGroupRequest> = {}): Promise<{ memberId: string; joined: Promise<JoinGroupResult> }> {
+async function joinWithId(
+  sut: GroupCoordinator,
+  over: Partial<JoinGroupRequest> = {},
+): Promise<{ memberId: string; joined: Promise<JoinGroupResult> }> {
   const first = (await sut.joinGroup(join(over))) as JoinGroupResult;
   expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
-  return { memberId: first.memberId, joined: Promise.resolve(sut.joinGroup(join({ ...over, memberId: first.memberId }))) };
+  return {
+    memberId: first.memberId,
+    joined: Promise.resolve(sut.joinGroup(join({ ...over, memberId: first.memberId }))),
+  };
 }
 
 /** a joins alone (generation 1), then b joins and a rejoins: both in generation 2, synced. */
-async function twoMemberGroup(sut: GroupCoordinator, aOver: Partial<JoinGroupRequest> = {}, bOver: Partial<JoinGroupRequest> = {}): Promise<{ a: string; b: string; ra: JoinGroupResult; rb: JoinGroupResult }> {
+async function twoMemberGroup(
+  sut: GroupCoordinator,
+  aOver: Partial<JoinGroupRequest> = {},
+  bOver: Partial<JoinGroupRequest> = {},
+): Promise<{ a: string; b: string; ra: JoinGroupResult; rb: JoinGroupResult }> {
   const a = await joinWithId(sut, aOver);
   await a.joined;
   await sut.syncGroup('g', 1, a.memberId, []);
@@ -43,7 +53,11 @@ describe(GroupCoordinator.name, () => {
 
   beforeEach(() => {
     jest.useFakeTimers();
-    sut = new GroupCoordinator({ minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000, logger: quiet });
+    sut = new GroupCoordinator({
+      minSessionTimeoutMs: 1000,
+      maxSessionTimeoutMs: 60_000,
+      logger: quiet,
+    });
   });
   afterEach(() => {
     sut.stop();
@@ -53,14 +67,24 @@ describe(GroupCoordinator.name, () => {
   it('asks a new member for a member id first, then makes it leader of generation 1', async () => {
     const { memberId, joined } = await joinWithId(sut);
     const result = await joined;
-    expect(result).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, leader: memberId, memberId, protocolName: 'range' });
-    expect(result.members).toEqual([{ memberId, groupInstanceId: null, metadata: Buffer.from('m') }]);
+    expect(result).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      generationId: 1,
+      leader: memberId,
+      memberId,
+      protocolName: 'range',
+    });
+    expect(result.members).toEqual([
+      { memberId, groupInstanceId: null, metadata: Buffer.from('m') },
+    ]);
     expect(sut.groups.get('g')?.state).toBe('CompletingRebalance');
   });
 
   it('hands every member its assignment once the leader syncs', async () => {
     const { memberId } = await joinWithId(sut).then(async (j) => ({ ...j, r: await j.joined }));
-    const sync = await sut.syncGroup('g', 1, memberId, [{ memberId, assignment: Buffer.from('a1') }]);
+    const sync = await sut.syncGroup('g', 1, memberId, [
+      { memberId, assignment: Buffer.from('a1') },
+    ]);
     expect(sync).toEqual({ errorCode: ErrorCode.NONE, assignment: Buffer.from('a1') });
     expect(sut.groups.get('g')?.state).toBe('Stable');
     expect(sut.heartbeat('g', 1, memberId)).toBe(ErrorCode.NONE);
@@ -69,7 +93,9 @@ describe(GroupCoordinator.name, () => {
   it('rebalances when a second member joins: the first learns it from its heartbeat and both get generation 2', async () => {
     const a = await joinWithId(sut);
     await a.joined;
-    await sut.syncGroup('g', 1, a.memberId, [{ memberId: a.memberId, assignment: Buffer.from('all') }]);
+    await sut.syncGroup('g', 1, a.memberId, [
+      { memberId: a.memberId, assignment: Buffer.from('all') },
+    ]);
 
     const b = await joinWithId(sut);
     expect(sut.groups.get('g')?.state).toBe('PreparingRebalance');
@@ -85,7 +111,10 @@ describe(GroupCoordinator.name, () => {
       { memberId: a.memberId, assignment: Buffer.from('p0') },
       { memberId: b.memberId, assignment: Buffer.from('p1') },
     ]);
-    expect(await followerSync).toEqual({ errorCode: ErrorCode.NONE, assignment: Buffer.from('p1') });
+    expect(await followerSync).toEqual({
+      errorCode: ErrorCode.NONE,
+      assignment: Buffer.from('p1'),
+    });
     expect(await leaderSync).toEqual({ errorCode: ErrorCode.NONE, assignment: Buffer.from('p0') });
   });
 
@@ -99,7 +128,11 @@ describe(GroupCoordinator.name, () => {
   });
 
   it('expires a member that stops heartbeating and rebalances the rest', async () => {
-    const { a, b } = await twoMemberGroup(sut, { sessionTimeoutMs: 5000 }, { sessionTimeoutMs: 30_000 });
+    const { a, b } = await twoMemberGroup(
+      sut,
+      { sessionTimeoutMs: 5000 },
+      { sessionTimeoutMs: 30_000 },
+    );
     jest.advanceTimersByTime(5001);
     expect(sut.groups.get('g')?.members.has(a)).toBe(false);
     expect(sut.heartbeat('g', 2, a)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -130,16 +163,24 @@ describe(GroupCoordinator.name, () => {
   it('refuses unknown members, stale generations and out-of-bounds session timeouts', async () => {
     const a = await joinWithId(sut);
     await a.joined;
-    expect((await sut.joinGroup(join({ memberId: 'nobody' }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect((await sut.joinGroup(join({ sessionTimeoutMs: 10 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
-    expect((await sut.syncGroup('g', 7, a.memberId, [])).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect((await sut.joinGroup(join({ memberId: 'nobody' }))).errorCode).toBe(
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    expect((await sut.joinGroup(join({ sessionTimeoutMs: 10 }))).errorCode).toBe(
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+    );
+    expect((await sut.syncGroup('g', 7, a.memberId, [])).errorCode).toBe(
+      ErrorCode.ILLEGAL_GENERATION,
+    );
     expect(sut.heartbeat('g', 1, 'nobody')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('refuses a member whose protocols share nothing with the group', async () => {
     const a = await joinWithId(sut);
     await a.joined;
-    const other = await sut.joinGroup(join({ protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }] }));
+    const other = await sut.joinGroup(
+      join({ protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }] }),
+    );
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 

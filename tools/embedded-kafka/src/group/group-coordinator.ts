@@ -88,7 +88,10 @@ export class ConsumerGroup {
 }
 
 function sameProtocols(a: GroupProtocol[], b: GroupProtocol[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i].name && p.metadata.equals(b[i].metadata));
+  return (
+    a.length === b.length &&
+    a.every((p, i) => p.name === b[i].name && p.metadata.equals(b[i].metadata))
+  );
 }
 
 export class GroupCoordinator {
@@ -102,10 +105,22 @@ export class GroupCoordinator {
   }
 
   joinGroup(req: JoinGroupRequest): Promise<JoinGroupResult> | JoinGroupResult {
-    const fail = (errorCode: ErrorCode, memberId = req.memberId): JoinGroupResult => ({ errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] });
+    const fail = (errorCode: ErrorCode, memberId = req.memberId): JoinGroupResult => ({
+      errorCode,
+      generationId: -1,
+      protocolName: '',
+      leader: '',
+      memberId,
+      members: [],
+    });
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
-    if (req.sessionTimeoutMs < this.options.minSessionTimeoutMs || req.sessionTimeoutMs > this.options.maxSessionTimeoutMs) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
-    if (req.protocols.length === 0 || req.protocolType === '') return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (
+      req.sessionTimeoutMs < this.options.minSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.options.maxSessionTimeoutMs
+    )
+      return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
+    if (req.protocols.length === 0 || req.protocolType === '')
+      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     let group = this.groups.get(req.groupId);
     if (!group) {
       group = new ConsumerGroup(req.groupId);
@@ -113,8 +128,11 @@ export class GroupCoordinator {
     }
     const others = [...group.members.values()].filter((m) => m.id !== req.memberId);
     if (others.length > 0) {
-      if (group.protocolType !== null && group.protocolType !== req.protocolType) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-      const common = req.protocols.filter((p) => others.every((m) => m.protocols.some((q) => q.name === p.name)));
+      if (group.protocolType !== null && group.protocolType !== req.protocolType)
+        return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      const common = req.protocols.filter((p) =>
+        others.every((m) => m.protocols.some((q) => q.name === p.name)),
+      );
       if (common.length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
 
@@ -122,10 +140,13 @@ export class GroupCoordinator {
       const memberId = `${req.clientId || 'member'}-${randomUUID()}`;
       if (req.requireKnownMemberId) {
         const g = group;
-        const timer = setTimeout(() => {
-          g.pending.delete(memberId);
-          this.maybeCompleteJoin(g);
-        }, req.sessionTimeoutMs);
+        const timer = setTimeout(
+          this.guard(() => {
+            g.pending.delete(memberId);
+            this.maybeCompleteJoin(g);
+          }),
+          req.sessionTimeoutMs,
+        );
         timer.unref();
         group.pending.set(memberId, timer);
         return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
@@ -143,11 +164,28 @@ export class GroupCoordinator {
     return this.rejoin(group, member, req);
   }
 
-  private addMemberAndRebalance(group: ConsumerGroup, memberId: string, req: JoinGroupRequest): Promise<JoinGroupResult> {
-    const member = new GroupMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.sessionTimeoutMs, req.rebalanceTimeoutMs, req.protocolType, req.protocols);
+  private addMemberAndRebalance(
+    group: ConsumerGroup,
+    memberId: string,
+    req: JoinGroupRequest,
+  ): Promise<JoinGroupResult> {
+    const member = new GroupMember(
+      memberId,
+      req.groupInstanceId,
+      req.clientId,
+      req.clientHost,
+      req.sessionTimeoutMs,
+      req.rebalanceTimeoutMs,
+      req.protocolType,
+      req.protocols,
+    );
     group.members.set(memberId, member);
     if (group.members.size === 1) group.protocolType = req.protocolType;
-    this.log.info('group member joined', { group: group.id, member: memberId, clientId: req.clientId });
+    this.log.info('group member joined', {
+      group: group.id,
+      member: memberId,
+      clientId: req.clientId,
+    });
     const parked = this.park(member);
     this.armSession(group, member);
     if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
@@ -155,10 +193,18 @@ export class GroupCoordinator {
     return parked;
   }
 
-  private rejoin(group: ConsumerGroup, member: GroupMember, req: JoinGroupRequest): Promise<JoinGroupResult> | JoinGroupResult {
+  private rejoin(
+    group: ConsumerGroup,
+    member: GroupMember,
+    req: JoinGroupRequest,
+  ): Promise<JoinGroupResult> | JoinGroupResult {
     member.lastSeen = Date.now();
     const unchanged = sameProtocols(member.protocols, req.protocols);
-    if (unchanged && (group.state === 'CompletingRebalance' || (group.state === 'Stable' && member.id !== group.leaderId))) {
+    if (
+      unchanged &&
+      (group.state === 'CompletingRebalance' ||
+        (group.state === 'Stable' && member.id !== group.leaderId))
+    ) {
       // A member that missed its JoinGroup response: hand it the current generation again.
       return this.joinResultFor(group, member);
     }
@@ -175,7 +221,15 @@ export class GroupCoordinator {
 
   private park(member: GroupMember): Promise<JoinGroupResult> {
     const previous = member.joinResolve;
-    if (previous) previous({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, generationId: -1, protocolName: '', leader: '', memberId: member.id, members: [] });
+    if (previous)
+      previous({
+        errorCode: ErrorCode.REBALANCE_IN_PROGRESS,
+        generationId: -1,
+        protocolName: '',
+        leader: '',
+        memberId: member.id,
+        members: [],
+      });
     return new Promise<JoinGroupResult>((resolve) => {
       member.joinResolve = resolve;
     });
@@ -189,7 +243,13 @@ export class GroupCoordinator {
       protocolName: group.protocolName ?? '',
       leader: group.leaderId ?? '',
       memberId: member.id,
-      members: isLeader ? [...group.members.values()].map((m) => ({ memberId: m.id, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(group.protocolName) })) : [],
+      members: isLeader
+        ? [...group.members.values()].map((m) => ({
+            memberId: m.id,
+            groupInstanceId: m.groupInstanceId,
+            metadata: m.metadataFor(group.protocolName),
+          }))
+        : [],
     };
   }
 
@@ -207,7 +267,10 @@ export class GroupCoordinator {
     if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
     let timeout = 0;
     for (const m of group.members.values()) timeout = Math.max(timeout, m.rebalanceTimeoutMs);
-    group.rebalanceTimer = setTimeout(() => this.completeJoin(group), timeout);
+    group.rebalanceTimer = setTimeout(
+      this.guard(() => this.completeJoin(group)),
+      timeout,
+    );
     group.rebalanceTimer.unref();
     this.maybeCompleteJoin(group);
   }
@@ -224,7 +287,10 @@ export class GroupCoordinator {
     group.rebalanceTimer = undefined;
     for (const m of [...group.members.values()]) {
       if (!m.joinResolve) {
-        this.log.info('group member evicted: did not rejoin in time', { group: group.id, member: m.id });
+        this.log.info('group member evicted: did not rejoin in time', {
+          group: group.id,
+          member: m.id,
+        });
         this.dropMember(group, m);
       }
     }
@@ -236,9 +302,16 @@ export class GroupCoordinator {
       return;
     }
     group.protocolName = this.selectProtocol(group);
-    if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value ?? null;
+    if (group.leaderId === null || !group.members.has(group.leaderId))
+      group.leaderId = group.members.keys().next().value ?? null;
     group.state = 'CompletingRebalance';
-    this.log.info('group generation complete', { group: group.id, generation: group.generationId, protocol: group.protocolName, members: group.members.size, leader: group.leaderId });
+    this.log.info('group generation complete', {
+      group: group.id,
+      generation: group.generationId,
+      protocol: group.protocolName,
+      members: group.members.size,
+      leader: group.leaderId,
+    });
     const now = Date.now();
     let timeout = 0;
     for (const m of group.members.values()) {
@@ -249,22 +322,30 @@ export class GroupCoordinator {
       resolve?.(this.joinResultFor(group, m));
     }
     const generation = group.generationId;
-    group.syncTimer = setTimeout(() => {
-      if (group.state !== 'CompletingRebalance' || group.generationId !== generation) return;
-      for (const m of [...group.members.values()]) {
-        if (!m.syncResolve) {
-          this.log.info('group member evicted: no SyncGroup in time', { group: group.id, member: m.id });
-          this.dropMember(group, m);
+    group.syncTimer = setTimeout(
+      this.guard(() => {
+        if (group.state !== 'CompletingRebalance' || group.generationId !== generation) return;
+        for (const m of [...group.members.values()]) {
+          if (!m.syncResolve) {
+            this.log.info('group member evicted: no SyncGroup in time', {
+              group: group.id,
+              member: m.id,
+            });
+            this.dropMember(group, m);
+          }
         }
-      }
-      this.prepareRebalance(group, 'SyncGroup timed out');
-    }, timeout);
+        this.prepareRebalance(group, 'SyncGroup timed out');
+      }),
+      timeout,
+    );
     group.syncTimer.unref();
   }
 
   private selectProtocol(group: ConsumerGroup): string {
     const members = [...group.members.values()];
-    const candidates = members[0].protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
+    const candidates = members[0].protocols
+      .map((p) => p.name)
+      .filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
     const votes = new Map<string, number>();
     for (const m of members) {
       const choice = m.protocols.find((p) => candidates.includes(p.name));
@@ -280,15 +361,24 @@ export class GroupCoordinator {
     group.syncTimer = undefined;
   }
 
-  syncGroup(groupId: string, generationId: number, memberId: string, assignments: Array<{ memberId: string; assignment: Buffer }>): Promise<SyncGroupResult> | SyncGroupResult {
+  syncGroup(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    assignments: Array<{ memberId: string; assignment: Buffer }>,
+  ): Promise<SyncGroupResult> | SyncGroupResult {
     const group = this.groups.get(groupId);
     const member = group?.members.get(memberId);
     if (!group || !member) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY };
-    if (generationId !== group.generationId) return { errorCode: ErrorCode.ILLEGAL_GENERATION, assignment: EMPTY };
+    if (generationId !== group.generationId)
+      return { errorCode: ErrorCode.ILLEGAL_GENERATION, assignment: EMPTY };
     member.lastSeen = Date.now();
-    if (group.state === 'PreparingRebalance') return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY };
-    if (group.state === 'Stable') return { errorCode: ErrorCode.NONE, assignment: member.assignment };
-    if (group.state !== 'CompletingRebalance') return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY };
+    if (group.state === 'PreparingRebalance')
+      return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY };
+    if (group.state === 'Stable')
+      return { errorCode: ErrorCode.NONE, assignment: member.assignment };
+    if (group.state !== 'CompletingRebalance')
+      return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY };
     const parked = new Promise<SyncGroupResult>((resolve) => {
       member.syncResolve?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
       member.syncResolve = resolve;
@@ -298,7 +388,11 @@ export class GroupCoordinator {
       for (const m of group.members.values()) m.assignment = byMember.get(m.id) ?? EMPTY;
       group.state = 'Stable';
       this.clearSyncTimer(group);
-      this.log.info('group stable', { group: group.id, generation: group.generationId, members: group.members.size });
+      this.log.info('group stable', {
+        group: group.id,
+        generation: group.generationId,
+        members: group.members.size,
+      });
       for (const m of group.members.values()) {
         const resolve = m.syncResolve;
         m.syncResolve = undefined;
@@ -352,7 +446,7 @@ export class GroupCoordinator {
   private armSession(group: ConsumerGroup, member: GroupMember): void {
     if (member.timer) clearTimeout(member.timer);
     // One timer per member, re-armed lazily: heartbeats only stamp lastSeen.
-    const check = (): void => {
+    const check = this.guard(() => {
       if (this.stopped || group.members.get(member.id) !== member) return;
       const now = Date.now();
       if (member.joinResolve || member.syncResolve) member.lastSeen = now;
@@ -362,9 +456,13 @@ export class GroupCoordinator {
         member.timer.unref();
         return;
       }
-      this.log.info('group member session expired', { group: group.id, member: member.id, sessionTimeoutMs: member.sessionTimeoutMs });
+      this.log.info('group member session expired', {
+        group: group.id,
+        member: member.id,
+        sessionTimeoutMs: member.sessionTimeoutMs,
+      });
       this.removeMember(group, member, `member ${member.id} session expired`);
-    };
+    });
     member.timer = setTimeout(check, member.sessionTimeoutMs);
     member.timer.unref();
   }
@@ -376,7 +474,14 @@ export class GroupCoordinator {
     const sync = member.syncResolve;
     member.joinResolve = undefined;
     member.syncResolve = undefined;
-    join?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, generationId: -1, protocolName: '', leader: '', memberId: member.id, members: [] });
+    join?.({
+      errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+      generationId: -1,
+      protocolName: '',
+      leader: '',
+      memberId: member.id,
+      members: [],
+    });
     sync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
   }
 
@@ -384,7 +489,22 @@ export class GroupCoordinator {
     this.dropMember(group, member);
     if (group.leaderId === member.id) group.leaderId = null;
     if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
-    else if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group, reason);
+    else if (group.state === 'Stable' || group.state === 'CompletingRebalance')
+      this.prepareRebalance(group, reason);
+  }
+
+  /** Timer callbacks run outside any request: a bug there must be logged, not crash the broker. */
+  private guard(fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (error) {
+        this.log.error('group coordinator timer failed', {
+          error: String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
+    };
   }
 
   stop(): void {

@@ -22,7 +22,10 @@ export enum ApiKey {
  * Advertised [min, max] per key. Min is always 0: librdkafka enables features only when the
  * broker's range contains specific old versions (see docs/readme/embedded-kafka.md).
  */
-export const SUPPORTED_VERSIONS: ReadonlyMap<ApiKey, readonly [number, number]> = new Map<ApiKey, readonly [number, number]>([
+export const SUPPORTED_VERSIONS: ReadonlyMap<ApiKey, readonly [number, number]> = new Map<
+  ApiKey,
+  readonly [number, number]
+>([
   [ApiKey.Produce, [0, 7]],
   [ApiKey.Fetch, [0, 11]],
   [ApiKey.ListOffsets, [0, 2]],

@@ -3,9 +3,24 @@ import { ProtocolError, Reader, Writer } from './codec';
 describe(Writer.name, () => {
   it('round-trips fixed-width integers, including negative and large int64 values', () => {
     const sut = new Writer(4);
-    sut.int8(-5).int16(-300).int32(-70000).int64(-1).int64(2 ** 40 + 7).int64(Number.MAX_SAFE_INTEGER).bool(true);
+    sut
+      .int8(-5)
+      .int16(-300)
+      .int32(-70000)
+      .int64(-1)
+      .int64(2 ** 40 + 7)
+      .int64(Number.MAX_SAFE_INTEGER)
+      .bool(true);
     const r = new Reader(sut.toBuffer());
-    expect([r.int8(), r.int16(), r.int32(), r.int64(), r.int64(), r.int64(), r.bool()]).toEqual([-5, -300, -70000, -1, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER, true]);
+    expect([r.int8(), r.int16(), r.int32(), r.int64(), r.int64(), r.int64(), r.bool()]).toEqual([
+      -5,
+      -300,
+      -70000,
+      -1,
+      2 ** 40 + 7,
+      Number.MAX_SAFE_INTEGER,
+      true,
+    ]);
     expect(r.remaining()).toBe(0);
   });
 
@@ -26,7 +41,8 @@ describe(Writer.name, () => {
       [64, [0x80, 0x01]],
       [300, [0xd8, 0x04]],
     ];
-    for (const [value, bytes] of cases) expect([...new Writer().varint(value).toBuffer()]).toEqual(bytes);
+    for (const [value, bytes] of cases)
+      expect([...new Writer().varint(value).toBuffer()]).toEqual(bytes);
   });
 
   it('round-trips varints and unsigned varints across byte boundaries', () => {
@@ -41,7 +57,13 @@ describe(Writer.name, () => {
 
   it('round-trips strings, nullable strings, compact strings and bytes', () => {
     const sut = new Writer(2);
-    sut.string('héllo').nullableString(null).compactString('abc').compactNullableString(null).bytes(Buffer.from([1, 2, 3])).nullableBytes(null);
+    sut
+      .string('héllo')
+      .nullableString(null)
+      .compactString('abc')
+      .compactNullableString(null)
+      .bytes(Buffer.from([1, 2, 3]))
+      .nullableBytes(null);
     const r = new Reader(sut.toBuffer());
     expect(r.string()).toBe('héllo');
     expect(r.nullableString()).toBeNull();
@@ -64,7 +86,10 @@ describe(Writer.name, () => {
 
   it('writes arrays and compact arrays with their lengths', () => {
     const sut = new Writer();
-    sut.array([1, 2], (w, n) => w.int32(n)).compactArray([3], (w, n) => w.int16(n)).nullableArray(null, (w, n: number) => w.int8(n));
+    sut
+      .array([1, 2], (w, n) => w.int32(n))
+      .compactArray([3], (w, n) => w.int16(n))
+      .nullableArray(null, (w, n: number) => w.int8(n));
     const r = new Reader(sut.toBuffer());
     expect(r.array((r) => r.int32())).toEqual([1, 2]);
     expect(r.compactArray((r) => r.int16())).toEqual([3]);
@@ -89,7 +114,15 @@ describe(Reader.name, () => {
   });
 
   it('skips tagged fields it does not understand', () => {
-    const buf = new Writer().uvarint(2).uvarint(0).uvarint(3).raw(Buffer.from([1, 2, 3])).uvarint(5).uvarint(0).int16(42).toBuffer();
+    const buf = new Writer()
+      .uvarint(2)
+      .uvarint(0)
+      .uvarint(3)
+      .raw(Buffer.from([1, 2, 3]))
+      .uvarint(5)
+      .uvarint(0)
+      .int16(42)
+      .toBuffer();
     const sut = new Reader(buf);
     sut.taggedFields();
     expect(sut.int16()).toBe(42);

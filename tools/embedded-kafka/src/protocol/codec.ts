@@ -26,7 +26,8 @@ export class Reader {
 
   private need(n: number): number {
     const at = this.pos;
-    if (n < 0 || at + n > this.end) throw new ProtocolError(`need ${n} bytes at ${at}, frame ends at ${this.end}`);
+    if (n < 0 || at + n > this.end)
+      throw new ProtocolError(`need ${n} bytes at ${at}, frame ends at ${this.end}`);
     this.pos = at + n;
     return at;
   }
@@ -107,7 +108,8 @@ export class Reader {
   arrayLength(minElementBytes = 1): number {
     const n = this.int32();
     if (n < -1) throw new ProtocolError(`negative array length ${n}`);
-    if (n > 0 && n * minElementBytes > this.remaining()) throw new ProtocolError(`array of ${n} cannot fit in ${this.remaining()} bytes`);
+    if (n > 0 && n * minElementBytes > this.remaining())
+      throw new ProtocolError(`array of ${n} cannot fit in ${this.remaining()} bytes`);
     return n;
   }
   array<T>(read: (r: Reader) => T, minElementBytes = 1): T[] {

@@ -27,7 +27,10 @@ export function buildRecordBatch(records: SimpleRecord[], options: BatchOptions 
     const ts = r.timestamp ?? first;
     if (ts > max) max = ts;
     const rec = new Writer(64);
-    rec.int8(0).varint(ts - first).varint(i);
+    rec
+      .int8(0)
+      .varint(ts - first)
+      .varint(i);
     if (r.key === null) rec.varint(-1);
     else rec.varint(r.key.length).raw(r.key);
     if (r.value === null) rec.varint(-1);

@@ -17,7 +17,9 @@ describe('crc32c', () => {
       }
       return (c ^ 0xffffffff) >>> 0;
     };
-    for (let start = 0; start < 9; start++) for (let end = start; end < 100; end += 7) expect(crc32c(data, start, end)).toBe(bytewise(data.subarray(start, end)));
+    for (let start = 0; start < 9; start++)
+      for (let end = start; end < 100; end += 7)
+        expect(crc32c(data, start, end)).toBe(bytewise(data.subarray(start, end)));
   });
 });
 
@@ -31,12 +33,24 @@ describe('record batch header', () => {
       { baseOffset: 42, producerId: 7, producerEpoch: 1, baseSequence: 5 },
     );
     const sut = parseBatchHeader(batch);
-    expect(sut).toMatchObject({ baseOffset: 42, size: batch.length, lastOffsetDelta: 1, maxTimestamp: 1500, producerId: 7, producerEpoch: 1, baseSequence: 5, recordsCount: 2 });
+    expect(sut).toMatchObject({
+      baseOffset: 42,
+      size: batch.length,
+      lastOffsetDelta: 1,
+      maxTimestamp: 1500,
+      producerId: 7,
+      producerEpoch: 1,
+      baseSequence: 5,
+      recordsCount: 2,
+    });
   });
 
   it('splits several concatenated batches', () => {
     const a = buildRecordBatch([{ key: null, value: Buffer.from('a') }]);
-    const b = buildRecordBatch([{ key: null, value: Buffer.from('b') }, { key: null, value: Buffer.from('c') }]);
+    const b = buildRecordBatch([
+      { key: null, value: Buffer.from('b') },
+      { key: null, value: Buffer.from('c') },
+    ]);
     const sut = splitProducedBatches(Buffer.concat([a, b]));
     expect('batches' in sut && sut.batches.map((x) => x.length)).toEqual([a.length, b.length]);
   });
@@ -44,7 +58,9 @@ describe('record batch header', () => {
   it('reports a CRC mismatch as a corrupt batch', () => {
     const batch = buildRecordBatch([{ key: null, value: Buffer.from('payload') }]);
     batch[batch.length - 2] ^= 0xff;
-    expect(splitProducedBatches(batch)).toEqual({ problem: { code: 'corrupt', reason: 'record batch CRC32C mismatch' } });
+    expect(splitProducedBatches(batch)).toEqual({
+      problem: { code: 'corrupt', reason: 'record batch CRC32C mismatch' },
+    });
   });
 
   it('accepts a rewritten baseOffset because it lies outside the CRC', () => {
@@ -55,14 +71,20 @@ describe('record batch header', () => {
 
   it('refuses a batch whose length field disagrees with the bytes sent', () => {
     const batch = buildRecordBatch([{ key: null, value: Buffer.from('x') }]);
-    expect(splitProducedBatches(batch.subarray(0, batch.length - 1))).toMatchObject({ problem: { code: 'corrupt' } });
+    expect(splitProducedBatches(batch.subarray(0, batch.length - 1))).toMatchObject({
+      problem: { code: 'corrupt' },
+    });
   });
 
   it('refuses old message formats and control batches', () => {
     const old = buildRecordBatch([{ key: null, value: Buffer.from('x') }]);
     old.writeInt8(1, BatchField.Magic);
     expect(splitProducedBatches(old)).toMatchObject({ problem: { code: 'invalid' } });
-    const control = buildRecordBatch([{ key: null, value: Buffer.from('x') }], { attributes: 0x20 });
-    expect(splitProducedBatches(control)).toMatchObject({ problem: { code: 'invalid', reason: 'control batches may not be produced by clients' } });
+    const control = buildRecordBatch([{ key: null, value: Buffer.from('x') }], {
+      attributes: 0x20,
+    });
+    expect(splitProducedBatches(control)).toMatchObject({
+      problem: { code: 'invalid', reason: 'control batches may not be produced by clients' },
+    });
   });
 });

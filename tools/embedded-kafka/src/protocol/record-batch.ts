@@ -69,16 +69,27 @@ export type BatchProblem = { code: 'corrupt' | 'invalid'; reason: string };
  * Splits a produce request's records field into batches and validates each one.
  * Returns the batches (subarrays of `records`) or the first problem found.
  */
-export function splitProducedBatches(records: Buffer): { batches: Buffer[] } | { problem: BatchProblem } {
+export function splitProducedBatches(
+  records: Buffer,
+): { batches: Buffer[] } | { problem: BatchProblem } {
   const batches: Buffer[] = [];
   let at = 0;
   while (at < records.length) {
-    if (records.length - at < BATCH_HEADER_BYTES) return { problem: { code: 'corrupt', reason: 'truncated record batch header' } };
+    if (records.length - at < BATCH_HEADER_BYTES)
+      return { problem: { code: 'corrupt', reason: 'truncated record batch header' } };
     const magic = records.readInt8(at + BatchField.Magic);
-    if (magic !== 2) return { problem: { code: 'invalid', reason: `unsupported record batch magic ${magic} (only v2)` } };
+    if (magic !== 2)
+      return {
+        problem: { code: 'invalid', reason: `unsupported record batch magic ${magic} (only v2)` },
+      };
     const size = records.readInt32BE(at + BatchField.BatchLength) + LOG_OVERHEAD;
     if (size < BATCH_HEADER_BYTES || at + size > records.length) {
-      return { problem: { code: 'corrupt', reason: `record batch length ${size} does not match the ${records.length - at} bytes sent` } };
+      return {
+        problem: {
+          code: 'corrupt',
+          reason: `record batch length ${size} does not match the ${records.length - at} bytes sent`,
+        },
+      };
     }
     const problem = checkBatch(records, at, size, true);
     if (problem) return { problem };
@@ -90,18 +101,28 @@ export function splitProducedBatches(records: Buffer): { batches: Buffer[] } | {
 }
 
 /** Checks one complete batch at [at, at+size): CRC, counts and attributes. */
-export function checkBatch(buf: Buffer, at: number, size: number, fromClient: boolean): BatchProblem | null {
+export function checkBatch(
+  buf: Buffer,
+  at: number,
+  size: number,
+  fromClient: boolean,
+): BatchProblem | null {
   const stored = buf.readUInt32BE(at + BatchField.Crc);
   const computed = crc32c(buf, at + BatchField.Attributes, at + size);
   if (stored !== computed) return { code: 'corrupt', reason: 'record batch CRC32C mismatch' };
   if (!fromClient) return null;
   const attributes = buf.readInt16BE(at + BatchField.Attributes);
-  if (attributes & ATTR_CONTROL) return { code: 'invalid', reason: 'control batches may not be produced by clients' };
-  if (attributes & ATTR_TRANSACTIONAL) return { code: 'invalid', reason: 'transactions are not supported' };
+  if (attributes & ATTR_CONTROL)
+    return { code: 'invalid', reason: 'control batches may not be produced by clients' };
+  if (attributes & ATTR_TRANSACTIONAL)
+    return { code: 'invalid', reason: 'transactions are not supported' };
   const count = buf.readInt32BE(at + BatchField.RecordsCount);
   const lastOffsetDelta = buf.readInt32BE(at + BatchField.LastOffsetDelta);
   if (count <= 0 || lastOffsetDelta !== count - 1) {
-    return { code: 'invalid', reason: `records count ${count} and last offset delta ${lastOffsetDelta} disagree` };
+    return {
+      code: 'invalid',
+      reason: `records count ${count} and last offset delta ${lastOffsetDelta} disagree`,
+    };
   }
   return null;
 }

@@ -47,7 +47,13 @@ export class Connection {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.onData(data));
-    socket.on('error', (error) => this.logger.debug('connection error', { connection: this.id, remote: this.remote, error: error.message }));
+    socket.on('error', (error) =>
+      this.logger.debug('connection error', {
+        connection: this.id,
+        remote: this.remote,
+        error: error.message,
+      }),
+    );
     socket.on('close', () => {
       this.closed = true;
       this.queue.length = 0;
@@ -59,7 +65,12 @@ export class Connection {
   /** Closes the connection, logging why. */
   abort(reason: string, fields: Record<string, unknown> = {}): void {
     if (this.closed) return;
-    this.logger.warn('closing connection', { connection: this.id, remote: this.remote, reason, ...fields });
+    this.logger.warn('closing connection', {
+      connection: this.id,
+      remote: this.remote,
+      reason,
+      ...fields,
+    });
     this.closed = true;
     this.chunks = [];
     this.buffered = 0;
@@ -82,7 +93,10 @@ export class Connection {
       if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
       const size = this.chunks[0].readInt32BE(0);
       if (size < 8 || size > this.maxFrameBytes) {
-        this.abort(size < 8 ? 'frame too small' : 'frame larger than maxFrameBytes', { frameBytes: size, maxFrameBytes: this.maxFrameBytes });
+        this.abort(size < 8 ? 'frame too small' : 'frame larger than maxFrameBytes', {
+          frameBytes: size,
+          maxFrameBytes: this.maxFrameBytes,
+        });
         return;
       }
       if (this.buffered < 4 + size) return;
@@ -110,7 +124,15 @@ export class Connection {
       const apiVersion = body.int16();
       const correlationId = body.int32();
       const clientId = body.nullableString();
-      ctx = { apiKey, apiVersion, correlationId, clientId, body, receivedAt: Date.now(), connection: this };
+      ctx = {
+        apiKey,
+        apiVersion,
+        correlationId,
+        clientId,
+        body,
+        receivedAt: Date.now(),
+        connection: this,
+      };
     } catch (error) {
       this.abort('malformed request header', { error: String(error) });
       return;
@@ -183,7 +205,12 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.queue.length < MAX_IN_FLIGHT / 2 && !this.socket.writableNeedDrain) {
+    if (
+      this.paused &&
+      !this.closed &&
+      this.queue.length < MAX_IN_FLIGHT / 2 &&
+      !this.socket.writableNeedDrain
+    ) {
       this.paused = false;
       this.socket.resume();
       try {

@@ -58,7 +58,12 @@ export class RequestHandlers {
     this.requestCounts.set(apiKey, (this.requestCounts.get(apiKey) ?? 0) + 1);
     if (apiKey === ApiKey.ApiVersions) return this.apiVersions(ctx);
     if (!isSupported(apiKey, apiVersion)) {
-      this.d.logger.warn('unsupported API key or version', { apiKey, apiVersion, clientId: ctx.clientId, connection: ctx.connection.id });
+      this.d.logger.warn('unsupported API key or version', {
+        apiKey,
+        apiVersion,
+        clientId: ctx.clientId,
+        connection: ctx.connection.id,
+      });
       // No body layout is known for an unknown key/version: answer with the error code first,
       // which is where every response of these APIs that has a top-level error puts it.
       return [new Writer(8).int16(ErrorCode.UNSUPPORTED_VERSION).toBuffer()];
@@ -112,7 +117,9 @@ export class RequestHandlers {
     if (v < 0 || v > 3) {
       // Too new for us: a v0 body with UNSUPPORTED_VERSION and our key list, so the client
       // can retry with a version we know (KIP-511).
-      w.int16(ErrorCode.UNSUPPORTED_VERSION).array(keys, (w, [k, [min, max]]) => w.int16(k).int16(min).int16(max));
+      w.int16(ErrorCode.UNSUPPORTED_VERSION).array(keys, (w, [k, [min, max]]) =>
+        w.int16(k).int16(min).int16(max),
+      );
       return done(w);
     }
     if (v >= 3) {
@@ -123,7 +130,9 @@ export class RequestHandlers {
       r.compactString();
       r.taggedFields();
       w.int16(ErrorCode.NONE)
-        .compactArray(keys, (w, [k, [min, max]]) => w.int16(k).int16(min).int16(max).emptyTaggedFields())
+        .compactArray(keys, (w, [k, [min, max]]) =>
+          w.int16(k).int16(min).int16(max).emptyTaggedFields(),
+        )
         .int32(THROTTLE)
         .emptyTaggedFields();
       return done(w);
@@ -136,7 +145,8 @@ export class RequestHandlers {
   // ---- Metadata (3) --------------------------------------------------------------------
 
   private metadata(r: Reader, v: number): HandlerResult {
-    const requested = v === 0 ? r.array((r) => r.string(), 2) : r.nullableArray((r) => r.string(), 2);
+    const requested =
+      v === 0 ? r.array((r) => r.string(), 2) : r.nullableArray((r) => r.string(), 2);
     const allowAutoCreate = v >= 4 ? r.bool() : true;
     const all = requested === null || (v === 0 && requested.length === 0);
     const names = all ? [...this.d.topics.topics.keys()] : (requested as string[]);
@@ -157,7 +167,8 @@ export class RequestHandlers {
       if (!topic) {
         const problem = topicNameProblem(name);
         if (problem) error = ErrorCode.INVALID_TOPIC_EXCEPTION;
-        else if (allowAutoCreate && this.d.autoCreateTopics) topic = this.d.topics.create(name, this.d.defaultPartitions);
+        else if (allowAutoCreate && this.d.autoCreateTopics)
+          topic = this.d.topics.create(name, this.d.defaultPartitions);
         else error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       }
       w.int16(error).string(name);
@@ -178,15 +189,29 @@ export class RequestHandlers {
     if (v >= 3) r.nullableString();
     const acks = r.int16();
     r.int32();
-    const topics = arr(r, (r) => ({ name: r.string(), partitions: arr(r, (r) => ({ index: r.int32(), records: r.nullableBytes() })) }));
-    type Result = { index: number; error: ErrorCode; baseOffset: number; logStart: number; flush?: Partition };
+    const topics = arr(r, (r) => ({
+      name: r.string(),
+      partitions: arr(r, (r) => ({ index: r.int32(), records: r.nullableBytes() })),
+    }));
+    type Result = {
+      index: number;
+      error: ErrorCode;
+      baseOffset: number;
+      logStart: number;
+      flush?: Partition;
+    };
     const results: Array<{ name: string; partitions: Result[] }> = [];
     const toFlush = new Set<Partition>();
     for (const t of topics) {
       const out: Result[] = [];
       results.push({ name: t.name, partitions: out });
       for (const tp of t.partitions) {
-        const res: Result = { index: tp.index, error: ErrorCode.NONE, baseOffset: -1, logStart: -1 };
+        const res: Result = {
+          index: tp.index,
+          error: ErrorCode.NONE,
+          baseOffset: -1,
+          logStart: -1,
+        };
         out.push(res);
         if (acks !== 0 && acks !== 1 && acks !== -1) {
           res.error = ErrorCode.INVALID_REQUIRED_ACKS;
@@ -204,15 +229,24 @@ export class RequestHandlers {
         }
         const split = splitProducedBatches(tp.records);
         if ('problem' in split) {
-          res.error = split.problem.code === 'corrupt' ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.INVALID_RECORD;
-          this.d.logger.warn('rejected produced batch', { topic: t.name, partition: tp.index, reason: split.problem.reason });
+          res.error =
+            split.problem.code === 'corrupt' ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.INVALID_RECORD;
+          this.d.logger.warn('rejected produced batch', {
+            topic: t.name,
+            partition: tp.index,
+            reason: split.problem.reason,
+          });
           continue;
         }
         try {
           res.baseOffset = this.appendBatches(partition, split.batches, res);
         } catch (error) {
           res.error = ErrorCode.KAFKA_STORAGE_ERROR;
-          this.d.logger.error('append failed', { topic: t.name, partition: tp.index, error: String(error) });
+          this.d.logger.error('append failed', {
+            topic: t.name,
+            partition: tp.index,
+            error: String(error),
+          });
           continue;
         }
         if (res.error === ErrorCode.NONE) toFlush.add(partition);
@@ -224,7 +258,9 @@ export class RequestHandlers {
       const w = new Writer(256);
       w.array(results, (w, t) => {
         w.string(t.name).array(t.partitions, (w, p) => {
-          w.int32(p.index).int16(p.error).int64(p.error === ErrorCode.NONE ? p.baseOffset : -1);
+          w.int32(p.index)
+            .int16(p.error)
+            .int64(p.error === ErrorCode.NONE ? p.baseOffset : -1);
           if (v >= 2) w.int64(-1);
           if (v >= 5) w.int64(p.logStart);
         });
@@ -236,7 +272,10 @@ export class RequestHandlers {
       return Promise.all(
         [...toFlush].map((p) =>
           this.d.flusher.flush(p.log).catch(() => {
-            for (const t of results) if (t.name === p.topic) for (const r of t.partitions) if (r.index === p.index) r.error = ErrorCode.KAFKA_STORAGE_ERROR;
+            for (const t of results)
+              if (t.name === p.topic)
+                for (const r of t.partitions)
+                  if (r.index === p.index) r.error = ErrorCode.KAFKA_STORAGE_ERROR;
           }),
         ),
       ).then(encode);
@@ -245,7 +284,11 @@ export class RequestHandlers {
   }
 
   /** Appends validated batches, applying idempotent-producer sequence rules. */
-  private appendBatches(partition: Partition, batches: Buffer[], res: { error: ErrorCode }): number {
+  private appendBatches(
+    partition: Partition,
+    batches: Buffer[],
+    res: { error: ErrorCode },
+  ): number {
     const idempotent = batches.some((b) => readInt64(b, BatchField.ProducerId) >= 0);
     if (!idempotent) return partition.log.append(batches);
     let first = -1;
@@ -262,7 +305,14 @@ export class RequestHandlers {
       const check = partition.producers.check(pid, epoch, firstSeq, lastSeq);
       if (check.kind === 'error') {
         res.error = check.code;
-        this.d.logger.info('idempotent produce rejected', { topic: partition.topic, partition: partition.index, producerId: pid, epoch, firstSeq, error: ErrorCode[check.code] });
+        this.d.logger.info('idempotent produce rejected', {
+          topic: partition.topic,
+          partition: partition.index,
+          producerId: pid,
+          epoch,
+          firstSeq,
+          error: ErrorCode[check.code],
+        });
         return -1;
       }
       if (check.kind === 'duplicate') {
@@ -318,12 +368,13 @@ export class RequestHandlers {
     const deadline = ctx.receivedAt + Math.max(0, maxWait);
     if (maxWait <= 0 || minBytes <= 0 || available() >= minBytes) return respond();
 
-    return new Promise<HandlerResult>((resolve) => {
+    return new Promise<HandlerResult>((resolve, reject) => {
       const partitions: Partition[] = [];
-      for (const t of topics) for (const p of t.partitions) {
-        const partition = this.d.topics.partition(t.name, p.index);
-        if (partition) partitions.push(partition);
-      }
+      for (const t of topics)
+        for (const p of t.partitions) {
+          const partition = this.d.topics.partition(t.name, p.index);
+          if (partition) partitions.push(partition);
+        }
       let finished = false;
       const finish = (): void => {
         if (finished) return;
@@ -334,8 +385,8 @@ export class RequestHandlers {
         try {
           resolve(respond());
         } catch (error) {
-          this.d.logger.error('fetch response failed', { error: String(error) });
-          resolve(respond());
+          // Reaches the connection, which logs it and closes only this client.
+          reject(error);
         }
       };
       const wake = (): void => {
@@ -349,7 +400,14 @@ export class RequestHandlers {
     });
   }
 
-  private encodeFetch(v: number, topics: Array<{ name: string; partitions: Array<{ index: number; offset: number; maxBytes: number }> }>, maxBytes: number): HandlerResult {
+  private encodeFetch(
+    v: number,
+    topics: Array<{
+      name: string;
+      partitions: Array<{ index: number; offset: number; maxBytes: number }>;
+    }>,
+    maxBytes: number,
+  ): HandlerResult {
     const w = new Writer(512);
     if (v >= 1) w.int32(THROTTLE);
     if (v >= 7) w.int16(ErrorCode.NONE).int32(0);
@@ -416,7 +474,8 @@ export class RequestHandlers {
         else if (p.timestamp === -2) offset = partition.log.logStartOffset;
         else offset = partition.log.offsetForTimestamp(p.timestamp);
         w.int32(p.index).int16(error);
-        if (v === 0) w.array(error === ErrorCode.NONE && offset >= 0 ? [offset] : [], (w, o) => w.int64(o));
+        if (v === 0)
+          w.array(error === ErrorCode.NONE && offset >= 0 ? [offset] : [], (w, o) => w.int64(o));
         else w.int64(-1).int64(offset);
       });
     });
@@ -450,7 +509,11 @@ export class RequestHandlers {
     const encode = (res: Awaited<ReturnType<GroupCoordinator['joinGroup']>>): HandlerResult => {
       const w = new Writer(256);
       if (v >= 2) w.int32(THROTTLE);
-      w.int16(res.errorCode).int32(res.generationId).string(res.protocolName).string(res.leader).string(res.memberId);
+      w.int16(res.errorCode)
+        .int32(res.generationId)
+        .string(res.protocolName)
+        .string(res.leader)
+        .string(res.memberId);
       w.array(res.members, (w, m) => {
         w.string(m.memberId);
         if (v >= 5) w.nullableString(m.groupInstanceId);
@@ -478,7 +541,10 @@ export class RequestHandlers {
     const generationId = r.int32();
     const memberId = r.string();
     if (v >= 3) r.nullableString();
-    const assignments = arr(r, (r) => ({ memberId: r.string(), assignment: Buffer.from(r.bytes()) }));
+    const assignments = arr(r, (r) => ({
+      memberId: r.string(),
+      assignment: Buffer.from(r.bytes()),
+    }));
     const encode = (res: { errorCode: ErrorCode; assignment: Buffer }): HandlerResult => {
       const w = new Writer(128);
       if (v >= 1) w.int32(THROTTLE);
@@ -509,8 +575,13 @@ export class RequestHandlers {
       return done(w);
     }
     const members = arr(r, (r) => ({ memberId: r.string(), groupInstanceId: r.nullableString() }));
-    const results = members.map((m) => ({ ...m, error: this.d.groups.leaveGroup(groupId, m.memberId) }));
-    w.int16(ErrorCode.NONE).array(results, (w, m) => w.string(m.memberId).nullableString(m.groupInstanceId).int16(m.error));
+    const results = members.map((m) => ({
+      ...m,
+      error: this.d.groups.leaveGroup(groupId, m.memberId),
+    }));
+    w.int16(ErrorCode.NONE).array(results, (w, m) =>
+      w.string(m.memberId).nullableString(m.groupInstanceId).int16(m.error),
+    );
     return done(w);
   }
 
@@ -530,13 +601,15 @@ export class RequestHandlers {
         return { index, offset, metadata: r.nullableString() };
       }),
     }));
-    const groupError = v >= 1 ? this.d.groups.validateCommit(groupId, generationId, memberId) : ErrorCode.NONE;
+    const groupError =
+      v >= 1 ? this.d.groups.validateCommit(groupId, generationId, memberId) : ErrorCode.NONE;
     const entries: Array<[string, number, number, string | null]> = [];
     const results = topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         let error = groupError;
-        if (error === ErrorCode.NONE && !this.d.topics.partition(t.name, p.index)) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (error === ErrorCode.NONE && !this.d.topics.partition(t.name, p.index))
+          error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         if (error === ErrorCode.NONE) entries.push([t.name, p.index, p.offset, p.metadata]);
         return { index: p.index, error };
       }),
@@ -544,7 +617,9 @@ export class RequestHandlers {
     const encode = (): HandlerResult => {
       const w = new Writer(128);
       if (v >= 3) w.int32(THROTTLE);
-      w.array(results, (w, t) => w.string(t.name).array(t.partitions, (w, p) => w.int32(p.index).int16(p.error)));
+      w.array(results, (w, t) =>
+        w.string(t.name).array(t.partitions, (w, p) => w.int32(p.index).int16(p.error)),
+      );
       return done(w);
     };
     if (entries.length === 0) return encode();
@@ -552,20 +627,28 @@ export class RequestHandlers {
       this.d.offsets.commit(groupId, entries);
     } catch (error) {
       this.d.logger.error('offset commit write failed', { group: groupId, error: String(error) });
-      for (const t of results) for (const p of t.partitions) if (p.error === ErrorCode.NONE) p.error = ErrorCode.KAFKA_STORAGE_ERROR;
+      for (const t of results)
+        for (const p of t.partitions)
+          if (p.error === ErrorCode.NONE) p.error = ErrorCode.KAFKA_STORAGE_ERROR;
       return encode();
     }
-    if (this.d.durability === 'fsync-before-ack') return this.d.flusher.flush(this.d.offsets).then(encode, encode);
+    if (this.d.durability === 'fsync-before-ack')
+      return this.d.flusher.flush(this.d.offsets).then(encode, encode);
     return encode();
   }
 
   private offsetFetch(r: Reader, v: number): HandlerResult {
     const groupId = r.string();
-    const read = (r: Reader): { name: string; partitions: number[] } => ({ name: r.string(), partitions: r.array((r) => r.int32(), 4) });
+    const read = (r: Reader): { name: string; partitions: number[] } => ({
+      name: r.string(),
+      partitions: r.array((r) => r.int32(), 4),
+    });
     let topics = v >= 2 ? r.nullableArray(read) : r.array(read);
     if (topics === null) {
       const committed = this.d.offsets.groups.get(groupId);
-      topics = committed ? [...committed.entries()].map(([name, parts]) => ({ name, partitions: [...parts.keys()] })) : [];
+      topics = committed
+        ? [...committed.entries()].map(([name, parts]) => ({ name, partitions: [...parts.keys()] }))
+        : [];
     }
     const w = new Writer(256);
     if (v >= 3) w.int32(THROTTLE);
@@ -589,7 +672,9 @@ export class RequestHandlers {
     r.int32();
     const w = new Writer(32).int32(THROTTLE);
     if (transactionalId !== null) {
-      this.d.logger.warn('transactional producer refused: transactions are not supported', { transactionalId });
+      this.d.logger.warn('transactional producer refused: transactions are not supported', {
+        transactionalId,
+      });
       w.int16(ErrorCode.UNSUPPORTED_VERSION).int64(-1).int16(-1);
       return done(w);
     }
@@ -610,14 +695,34 @@ export class RequestHandlers {
     r.int32();
     const validateOnly = v >= 1 ? r.bool() : false;
     const results = topics.map((t) => {
-      const fail = (error: ErrorCode, message: string): { name: string; error: ErrorCode; message: string | null } => ({ name: t.name, error, message });
+      const fail = (
+        error: ErrorCode,
+        message: string,
+      ): { name: string; error: ErrorCode; message: string | null } => ({
+        name: t.name,
+        error,
+        message,
+      });
       const problem = topicNameProblem(t.name);
       if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-      if (this.d.topics.topics.has(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
-      const count = t.assignments.length > 0 ? t.assignments.length : t.partitions === -1 ? this.d.defaultPartitions : t.partitions;
-      if (count <= 0 || count > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and ${MAX_PARTITIONS}`);
+      if (this.d.topics.topics.has(t.name))
+        return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+      const count =
+        t.assignments.length > 0
+          ? t.assignments.length
+          : t.partitions === -1
+            ? this.d.defaultPartitions
+            : t.partitions;
+      if (count <= 0 || count > MAX_PARTITIONS)
+        return fail(
+          ErrorCode.INVALID_PARTITIONS,
+          `number of partitions must be between 1 and ${MAX_PARTITIONS}`,
+        );
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
-        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'this single-node broker only supports replication factor 1');
+        return fail(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          'this single-node broker only supports replication factor 1',
+        );
       }
       if (!validateOnly) {
         const configs: Record<string, string | null> = {};
@@ -663,7 +768,11 @@ export class RequestHandlers {
         .string(g?.protocolType ?? '')
         .string(g && g.state === 'Stable' ? (g.protocolName ?? '') : '');
       w.array(g ? [...g.members.values()] : [], (w, m) => {
-        w.string(m.id).string(m.clientId).string(m.clientHost).bytes(m.metadataFor(g?.protocolName ?? null)).bytes(m.assignment);
+        w.string(m.id)
+          .string(m.clientId)
+          .string(m.clientHost)
+          .bytes(m.metadataFor(g?.protocolName ?? null))
+          .bytes(m.assignment);
       });
     });
     return done(w);

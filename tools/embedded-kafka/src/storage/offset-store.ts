@@ -12,7 +12,10 @@ export interface CommittedOffset {
   metadata: string | null;
 }
 
-type JournalLine = { g: string; c: Array<[string, number, number, string | null]> } | { deleteTopic: string } | { deleteGroup: string };
+type JournalLine =
+  | { g: string; c: Array<[string, number, number, string | null]> }
+  | { deleteTopic: string }
+  | { deleteGroup: string };
 
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 
@@ -46,7 +49,8 @@ export class OffsetStore implements Flushable {
         skipped++;
       }
     }
-    if (skipped > 0) this.logger.warn('skipped unreadable offset journal lines (torn write)', { skipped });
+    if (skipped > 0)
+      this.logger.warn('skipped unreadable offset journal lines (torn write)', { skipped });
     this.compact();
   }
 
@@ -94,7 +98,8 @@ export class OffsetStore implements Flushable {
     const lines: string[] = [];
     for (const [g, topics] of this.groups) {
       const c: Array<[string, number, number, string | null]> = [];
-      for (const [t, parts] of topics) for (const [p, v] of parts) c.push([t, p, v.offset, v.metadata]);
+      for (const [t, parts] of topics)
+        for (const [p, v] of parts) c.push([t, p, v.offset, v.metadata]);
       if (c.length > 0) lines.push(JSON.stringify({ g, c }));
     }
     const body = lines.length > 0 ? lines.join('\n') + '\n' : '';

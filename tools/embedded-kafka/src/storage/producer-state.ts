@@ -18,7 +18,10 @@ interface ProducerEntry {
   batches: RememberedBatch[];
 }
 
-export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; baseOffset: number } | { kind: 'error'; code: ErrorCode };
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'error'; code: ErrorCode };
 
 export function lastSequence(firstSeq: number, count: number): number {
   const last = firstSeq + count - 1;
@@ -36,15 +39,26 @@ export class PartitionProducerState {
     const e = this.producers.get(producerId);
     if (!e) return { kind: 'append' };
     if (epoch < e.epoch) return { kind: 'error', code: ErrorCode.INVALID_PRODUCER_EPOCH };
-    if (epoch > e.epoch) return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
+    if (epoch > e.epoch)
+      return firstSeq === 0
+        ? { kind: 'append' }
+        : { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
     for (const b of e.batches) {
-      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset };
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq)
+        return { kind: 'duplicate', baseOffset: b.baseOffset };
     }
-    if (firstSeq !== nextSequence(e.lastSeq)) return { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
+    if (firstSeq !== nextSequence(e.lastSeq))
+      return { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
     return { kind: 'append' };
   }
 
-  record(producerId: number, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
+  record(
+    producerId: number,
+    epoch: number,
+    firstSeq: number,
+    lastSeq: number,
+    baseOffset: number,
+  ): void {
     let e = this.producers.get(producerId);
     if (!e || epoch > e.epoch) {
       e = { epoch, lastSeq, batches: [] };

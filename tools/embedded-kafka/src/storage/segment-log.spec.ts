@@ -9,7 +9,13 @@ import { SegmentLog, SegmentLogOptions } from './segment-log';
 const quiet = createJsonLogger('error', () => undefined);
 
 function batchOf(count: number, valueBytes = 10, timestamp = Date.now()): Buffer {
-  return buildRecordBatch(Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.alloc(valueBytes, i), timestamp })));
+  return buildRecordBatch(
+    Array.from({ length: count }, (_, i) => ({
+      key: null,
+      value: Buffer.alloc(valueBytes, i),
+      timestamp,
+    })),
+  );
 }
 
 function offsetsIn(records: Buffer | null): number[] {
@@ -25,7 +31,13 @@ function offsetsIn(records: Buffer | null): number[] {
 
 describe(SegmentLog.name, () => {
   let dir: string;
-  const options = (over: Partial<SegmentLogOptions> = {}): SegmentLogOptions => ({ segmentBytes: 1 << 20, segmentMs: 1 << 30, indexIntervalBytes: 64, logger: quiet, ...over });
+  const options = (over: Partial<SegmentLogOptions> = {}): SegmentLogOptions => ({
+    segmentBytes: 1 << 20,
+    segmentMs: 1 << 30,
+    indexIntervalBytes: 64,
+    logger: quiet,
+    ...over,
+  });
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-log-spec-'));
@@ -114,12 +126,22 @@ describe(SegmentLog.name, () => {
 
   it('saves the index of a rolled segment and uses it instead of scanning at the next open', () => {
     const first = SegmentLog.open(dir, options({ segmentBytes: 400 }));
-    for (let i = 0; i < 10; i++) first.append([buildRecordBatch([{ key: null, value: Buffer.alloc(150) }], { producerId: 9, producerEpoch: 0, baseSequence: i })]);
+    for (let i = 0; i < 10; i++)
+      first.append([
+        buildRecordBatch([{ key: null, value: Buffer.alloc(150) }], {
+          producerId: 9,
+          producerEpoch: 0,
+          baseSequence: i,
+        }),
+      ]);
     const closed = first.segments[0];
     first.close();
     expect(fs.existsSync(closed.indexFile())).toBe(true);
     const seen: number[] = [];
-    const sut = SegmentLog.open(dir, options({ segmentBytes: 400, onRecoveredBatch: (h) => seen.push(h.baseSequence) }));
+    const sut = SegmentLog.open(
+      dir,
+      options({ segmentBytes: 400, onRecoveredBatch: (h) => seen.push(h.baseSequence) }),
+    );
     expect(sut.segments[0].nextOffset).toBe(closed.nextOffset);
     expect(sut.logEndOffset).toBe(10);
     expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => i));
@@ -154,7 +176,13 @@ describe(SegmentLog.name, () => {
 
   it('reports the producer batches it recovers so idempotence state survives a restart', () => {
     const first = SegmentLog.open(dir, options());
-    first.append([buildRecordBatch([{ key: null, value: Buffer.from('x') }], { producerId: 5, producerEpoch: 0, baseSequence: 0 })]);
+    first.append([
+      buildRecordBatch([{ key: null, value: Buffer.from('x') }], {
+        producerId: 5,
+        producerEpoch: 0,
+        baseSequence: 0,
+      }),
+    ]);
     first.close();
     const seen: number[] = [];
     const sut = SegmentLog.open(dir, options({ onRecoveredBatch: (h) => seen.push(h.producerId) }));

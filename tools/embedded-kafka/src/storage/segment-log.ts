@@ -4,7 +4,16 @@
 // and only ever touches their headers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BATCH_HEADER_BYTES, BatchField, BatchHeader, LOG_OVERHEAD, checkBatch, parseBatchHeader, readInt64, writeInt64 } from '../protocol/record-batch';
+import {
+  BATCH_HEADER_BYTES,
+  BatchField,
+  BatchHeader,
+  LOG_OVERHEAD,
+  checkBatch,
+  parseBatchHeader,
+  readInt64,
+  writeInt64,
+} from '../protocol/record-batch';
 import type { BrokerLogger } from '../logger';
 
 export interface SegmentLogOptions {
@@ -42,7 +51,13 @@ export class Segment {
     this.lastIndexedPosition = position;
   }
 
-  noteProducerBatch(producerId: number, epoch: number, firstSeq: number, count: number, baseOffset: number): void {
+  noteProducerBatch(
+    producerId: number,
+    epoch: number,
+    firstSeq: number,
+    count: number,
+    baseOffset: number,
+  ): void {
     let list = this.producers.get(producerId);
     if (!list) this.producers.set(producerId, (list = []));
     list.push([epoch, firstSeq, count, baseOffset]);
@@ -77,7 +92,12 @@ export class Segment {
     } catch {
       return false;
     }
-    if (saved.version !== 1 || saved.size !== this.size || saved.offsets.length !== saved.positions.length) return false;
+    if (
+      saved.version !== 1 ||
+      saved.size !== this.size ||
+      saved.offsets.length !== saved.positions.length
+    )
+      return false;
     this.nextOffset = saved.nextOffset;
     this.maxTimestamp = saved.maxTimestamp;
     this.indexOffsets.push(...saved.offsets);
@@ -163,13 +183,25 @@ export class SegmentLog {
       const baseOffset = Number(f.slice(0, 20));
       if (this.segments.length > 0 && baseOffset !== this.active.nextOffset) {
         // A gap means an earlier segment lost its tail: later segments cannot be trusted.
-        this.options.logger.warn('dropping segment after an offset gap', { file, expected: this.active.nextOffset });
+        this.options.logger.warn('dropping segment after an offset gap', {
+          file,
+          expected: this.active.nextOffset,
+        });
         fs.rmSync(file, { force: true });
         continue;
       }
       const fd = fs.openSync(file, 'r+');
       const stat = fs.fstatSync(fd);
-      const seg = new Segment(baseOffset, file, fd, stat.size, baseOffset, -1, stat.birthtimeMs || stat.mtimeMs, stat.mtimeMs);
+      const seg = new Segment(
+        baseOffset,
+        file,
+        fd,
+        stat.size,
+        baseOffset,
+        -1,
+        stat.birthtimeMs || stat.mtimeMs,
+        stat.mtimeMs,
+      );
       const isLast = f === files[files.length - 1];
       // Closed segments have a saved index (written when they were rolled); the last one, or
       // one whose index is missing or stale, is scanned batch by batch.
@@ -179,7 +211,17 @@ export class SegmentLog {
       }
       for (const [pid, list] of seg.producers) {
         for (const [epoch, firstSeq, count, batchBase] of list) {
-          this.options.onRecoveredBatch?.({ baseOffset: batchBase, size: 0, lastOffsetDelta: count - 1, maxTimestamp: -1, producerId: pid, producerEpoch: epoch, baseSequence: firstSeq, recordsCount: count, attributes: 0 });
+          this.options.onRecoveredBatch?.({
+            baseOffset: batchBase,
+            size: 0,
+            lastOffsetDelta: count - 1,
+            maxTimestamp: -1,
+            producerId: pid,
+            producerEpoch: epoch,
+            baseSequence: firstSeq,
+            recordsCount: count,
+            attributes: 0,
+          });
         }
       }
       if (!isLast) {
@@ -251,7 +293,12 @@ export class SegmentLog {
       if (at === 0 && problem === null) problem = 'unreadable batch';
     }
     if (problem !== null && pos < fileSize) {
-      this.options.logger.warn('truncating segment tail during recovery', { file: seg.file, reason: problem, validBytes: pos, fileBytes: fileSize });
+      this.options.logger.warn('truncating segment tail during recovery', {
+        file: seg.file,
+        reason: problem,
+        validBytes: pos,
+        fileBytes: fileSize,
+      });
       fs.ftruncateSync(seg.fd, pos);
       fs.fsyncSync(seg.fd);
     }
@@ -263,7 +310,14 @@ export class SegmentLog {
     if (h.baseOffset !== expected || h.lastOffsetDelta < 0) return false;
     seg.addToIndex(h.baseOffset, position, this.options.indexIntervalBytes);
     if (h.maxTimestamp > seg.maxTimestamp) seg.maxTimestamp = h.maxTimestamp;
-    if (h.producerId >= 0) seg.noteProducerBatch(h.producerId, h.producerEpoch, h.baseSequence, h.recordsCount, h.baseOffset);
+    if (h.producerId >= 0)
+      seg.noteProducerBatch(
+        h.producerId,
+        h.producerEpoch,
+        h.baseSequence,
+        h.recordsCount,
+        h.baseOffset,
+      );
     return true;
   }
 
@@ -285,7 +339,10 @@ export class SegmentLog {
       old.writeIndex();
     } catch (error) {
       // Only a start-up optimisation: without it the segment is scanned at the next start.
-      this.options.logger.warn('could not save segment index', { file: old.file, error: String(error) });
+      this.options.logger.warn('could not save segment index', {
+        file: old.file,
+        error: String(error),
+      });
     }
     this.segments.push(this.createSegment(old.nextOffset));
   }
@@ -296,7 +353,10 @@ export class SegmentLog {
    */
   append(batches: Buffer[], now = Date.now()): number {
     let seg = this.active;
-    if (seg.size > 0 && (seg.size >= this.options.segmentBytes || now - seg.createdAt >= this.options.segmentMs)) {
+    if (
+      seg.size > 0 &&
+      (seg.size >= this.options.segmentBytes || now - seg.createdAt >= this.options.segmentMs)
+    ) {
       this.roll();
       seg = this.active;
     }
@@ -310,12 +370,22 @@ export class SegmentLog {
       const ts = readInt64(b, BatchField.MaxTimestamp);
       if (ts > seg.maxTimestamp) seg.maxTimestamp = ts;
       const pid = readInt64(b, BatchField.ProducerId);
-      if (pid >= 0) seg.noteProducerBatch(pid, b.readInt16BE(BatchField.ProducerEpoch), b.readInt32BE(BatchField.BaseSequence), b.readInt32BE(BatchField.RecordsCount), next);
+      if (pid >= 0)
+        seg.noteProducerBatch(
+          pid,
+          b.readInt16BE(BatchField.ProducerEpoch),
+          b.readInt32BE(BatchField.BaseSequence),
+          b.readInt32BE(BatchField.RecordsCount),
+          next,
+        );
       next += b.readInt32BE(BatchField.LastOffsetDelta) + 1;
       position += b.length;
       total += b.length;
     }
-    const written = batches.length === 1 ? fs.writeSync(seg.fd, batches[0], 0, total, seg.size) : fs.writevSync(seg.fd, batches, seg.size);
+    const written =
+      batches.length === 1
+        ? fs.writeSync(seg.fd, batches[0], 0, total, seg.size)
+        : fs.writevSync(seg.fd, batches, seg.size);
     if (written !== total) {
       fs.ftruncateSync(seg.fd, seg.size);
       throw new Error(`short write: ${written} of ${total} bytes`);
@@ -349,7 +419,10 @@ export class SegmentLog {
     const limit = Math.max(maxBytes, 1);
     for (;;) {
       if (pos >= seg.size) return { kind: 'ok', records: null };
-      const want = Math.min(seg.size - pos, this.options.indexIntervalBytes + limit + BATCH_HEADER_BYTES);
+      const want = Math.min(
+        seg.size - pos,
+        this.options.indexIntervalBytes + limit + BATCH_HEADER_BYTES,
+      );
       const chunk = Buffer.allocUnsafe(want);
       const got = fs.readSync(fd, chunk, 0, want, pos);
       let at = 0;
@@ -391,7 +464,8 @@ export class SegmentLog {
     if (offset >= this.logEndOffset || offset < this.logStartOffset) return 0;
     const seg = this.findSegment(offset);
     let total = seg.size - seg.lookup(offset);
-    for (let i = this.segments.indexOf(seg) + 1; i < this.segments.length; i++) total += this.segments[i].size;
+    for (let i = this.segments.indexOf(seg) + 1; i < this.segments.length; i++)
+      total += this.segments[i].size;
     return total;
   }
 
@@ -435,7 +509,8 @@ export class SegmentLog {
   applyRetention(now: number, retentionMs: number, retentionBytes: number): number {
     // Age is the later of the newest record timestamp and the last append: a producer that
     // writes historical event times must not see its fresh data deleted at the next check.
-    const expired = (s: Segment): boolean => retentionMs >= 0 && now - Math.max(s.maxTimestamp, s.lastAppendAt) > retentionMs;
+    const expired = (s: Segment): boolean =>
+      retentionMs >= 0 && now - Math.max(s.maxTimestamp, s.lastAppendAt) > retentionMs;
     if (this.active.size > 0 && expired(this.active)) this.roll();
     let deleted = 0;
     let total = this.sizeBytes;
@@ -449,7 +524,11 @@ export class SegmentLog {
       fs.rmSync(oldest.file, { force: true });
       fs.rmSync(oldest.indexFile(), { force: true });
       deleted++;
-      this.options.logger.info('retention deleted segment', { file: oldest.file, baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset });
+      this.options.logger.info('retention deleted segment', {
+        file: oldest.file,
+        baseOffset: oldest.baseOffset,
+        nextOffset: oldest.nextOffset,
+      });
     }
     return deleted;
   }

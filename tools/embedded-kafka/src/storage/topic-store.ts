@@ -50,7 +50,10 @@ export class Topic {
 
 interface TopicsFile {
   version: 1;
-  topics: Record<string, { partitions: number; createdAt: number; configs: Record<string, string | null> }>;
+  topics: Record<
+    string,
+    { partitions: number; createdAt: number; configs: Record<string, string | null> }
+  >;
 }
 
 const LEGAL_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -81,7 +84,8 @@ export class TopicStore {
   load(): void {
     const saved = readJson<TopicsFile>(this.file);
     if (!saved) return;
-    for (const [name, t] of Object.entries(saved.topics)) this.open(name, t.partitions, t.configs, t.createdAt);
+    for (const [name, t] of Object.entries(saved.topics))
+      this.open(name, t.partitions, t.configs, t.createdAt);
   }
 
   private settingsFrom(configs: Record<string, string | null>): TopicSettings {
@@ -90,10 +94,19 @@ export class TopicStore {
       const n = raw === undefined || raw === null ? NaN : Number(raw);
       return Number.isFinite(n) ? n : fallback;
     };
-    return { retentionMs: num('retention.ms', this.settings.retentionMs), retentionBytes: num('retention.bytes', this.settings.retentionBytes), configs };
+    return {
+      retentionMs: num('retention.ms', this.settings.retentionMs),
+      retentionBytes: num('retention.bytes', this.settings.retentionBytes),
+      configs,
+    };
   }
 
-  private open(name: string, count: number, configs: Record<string, string | null>, createdAt: number): Topic {
+  private open(
+    name: string,
+    count: number,
+    configs: Record<string, string | null>,
+    createdAt: number,
+  ): Topic {
     const partitions: Partition[] = [];
     for (let i = 0; i < count; i++) {
       const p = new Partition(name, i);
@@ -103,7 +116,13 @@ export class TopicStore {
         indexIntervalBytes: this.settings.indexIntervalBytes,
         logger: this.logger,
         onRecoveredBatch: (h) => {
-          p.producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.recordsCount), h.baseOffset);
+          p.producers.record(
+            h.producerId,
+            h.producerEpoch,
+            h.baseSequence,
+            lastSequence(h.baseSequence, h.recordsCount),
+            h.baseOffset,
+          );
           if (h.producerId > this.highestProducerId) this.highestProducerId = h.producerId;
         },
       });
@@ -141,7 +160,12 @@ export class TopicStore {
 
   private persist(): void {
     const out: TopicsFile = { version: 1, topics: {} };
-    for (const t of this.topics.values()) out.topics[t.name] = { partitions: t.partitions.length, createdAt: t.createdAt, configs: t.settings.configs };
+    for (const t of this.topics.values())
+      out.topics[t.name] = {
+        partitions: t.partitions.length,
+        createdAt: t.createdAt,
+        configs: t.settings.configs,
+      };
     writeJsonAtomic(this.file, out);
   }
 
