@@ -17,4 +17,11 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @Min(2, { message: 'must be between 2 and 200' })
   @Max(200, { message: 'must be between 2 and 200' })
   ENROLMENT_DB_POOL_SIZE = 20;
+
+  /** How often the outbox relay looks for new events (enrolment polls rather than NOTIFY: see the OutboxPolling migration). */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  @Min(5, { message: 'must be between 5 and 10000' })
+  @Max(10000, { message: 'must be between 5 and 10000' })
+  ENROLMENT_OUTBOX_POLL_MS = 20;
 }

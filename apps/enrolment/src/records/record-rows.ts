@@ -1,3 +1,5 @@
+import { EventEnvelope } from '@dmp/contracts';
+import { eventHeaders, topicOf } from '@dmp/messaging';
 import { EntityManager } from 'typeorm';
 import { RecordEntity, StoredRepresentative } from './record.entity';
 
@@ -116,15 +118,25 @@ function fromNewRow(row: NewRecordRow): RecordEntity {
 }
 
 /**
- * Inserts the rows that do not collide with an existing INS; returns only the inserted ones.
- * RETURNING only the id: reading back thousands of full rows (timestamps, jsonb) would cost the
- * bulk path more than the insert itself.
+ * Inserts the rows that do not collide with an existing INS, and the outbox rows of exactly
+ * those, in ONE statement (a data-modifying CTE is atomic on its own): a single opening is one
+ * round trip instead of BEGIN / INSERT / INSERT / COMMIT, which is what bounds it on this
+ * machine. The outbox rows are those OutboxService.append would write (same topic, key, headers
+ * and JSON envelope, from @dmp/messaging's own helpers), in input order so per-key order holds.
+ * Returns only the inserted records; RETURNING only ids, since every value is known beforehand.
  */
-export async function insertNewRecords(manager: EntityManager, rows: NewRecordRow[]): Promise<RecordEntity[]> {
+export async function insertNewRecords(
+  manager: EntityManager,
+  rows: NewRecordRow[],
+  eventsOf: (record: RecordEntity) => EventEnvelope[],
+): Promise<RecordEntity[]> {
   if (rows.length === 0) return [];
+  const records = rows.map(fromNewRow);
+  const events = records.flatMap((record) => eventsOf(record).map((envelope) => ({ recordId: record.id, envelope })));
   const col = <K extends keyof NewRecordRow>(key: K): NewRecordRow[K][] => rows.map((r) => r[key]);
   const inserted: { id: string }[] = await manager.query(
-    `INSERT INTO records (id, ins, status, family_name, given_names, birth_date, cpam_code, email, mobile,
+    `WITH inserted AS (
+     INSERT INTO records (id, ins, status, family_name, given_names, birth_date, cpam_code, email, mobile,
         emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
         opening_finess, opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel, updated_at)
      SELECT id, ins, 'open', family_name, given_names, birth_date, cpam_code, email, mobile,
@@ -139,7 +151,15 @@ export async function insertNewRecords(manager: EntityManager, rows: NewRecordRo
      -- INS order: two campaigns overlapping in opposite orders take row locks in the same order (no deadlock).
      ORDER BY ins
      ON CONFLICT (ins) DO NOTHING
-     RETURNING id`,
+     RETURNING id
+     ), outbox AS (
+       INSERT INTO outbox_events (topic, key, headers, payload)
+       SELECT e.topic, e.key, e.headers, e.payload
+       FROM unnest($22::uuid[], $23::text[], $24::text[], $25::jsonb[], $26::jsonb[]) WITH ORDINALITY AS e(record_id, topic, key, headers, payload, ord)
+       WHERE e.record_id IN (SELECT id FROM inserted)
+       ORDER BY e.ord
+     )
+     SELECT id FROM inserted`,
     [
       col('id'),
       col('ins'),
@@ -162,10 +182,15 @@ export async function insertNewRecords(manager: EntityManager, rows: NewRecordRo
       col('consentAt'),
       col('consentPlace'),
       col('consentChannel'),
+      events.map((e) => e.recordId),
+      events.map((e) => topicOf(e.envelope)),
+      events.map((e) => e.envelope.key),
+      events.map((e) => JSON.stringify(eventHeaders(e.envelope))),
+      events.map((e) => JSON.stringify(e.envelope)),
     ],
   );
   const insertedIds = new Set(inserted.map((r) => r.id));
-  return rows.filter((r) => insertedIds.has(r.id)).map(fromNewRow);
+  return records.filter((r) => insertedIds.has(r.id));
 }
 
 export async function findRecordsByIns(manager: EntityManager, ins: string[]): Promise<RecordEntity[]> {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { OutboxService } from '@dmp/messaging';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Opener } from '../opener';
@@ -26,10 +25,7 @@ export type AfterBatch = (manager: EntityManager, outcomes: OpeningOutcome[]) =>
 
 @Injectable()
 export class OpenRecordUseCase {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: OutboxService,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async execute(command: OpenRecordCommand): Promise<OpeningOutcome> {
     const [outcome] = await this.openBatch([command.opening], command.opener, command.correlationId);
@@ -37,9 +33,9 @@ export class OpenRecordUseCase {
   }
 
   /**
-   * Opens many records in one transaction: one INSERT ... ON CONFLICT ("ins") DO NOTHING
-   * RETURNING for all rows, one SELECT for the rows that collided, one outbox insert for the
-   * events of the rows actually inserted. Concurrent duplicates are settled by the unique index:
+   * Opens many records: one statement inserts the rows (INSERT ... ON CONFLICT ("ins") DO NOTHING
+   * RETURNING) and the outbox events of the rows actually inserted; one SELECT reads the rows that
+   * collided. Concurrent duplicates are settled by the unique index:
    * the loser's insert waits for the winner's commit, returns nothing, and then reads the
    * winner's row, so it answers with the same record and writes no event.
    */
@@ -69,8 +65,8 @@ export class OpenRecordUseCase {
       consentChannel: opener.channel,
     }));
 
-    return this.dataSource.transaction(async (manager) => {
-      const inserted = await insertNewRecords(manager, rows);
+    const open = async (manager: EntityManager): Promise<OpeningOutcome[]> => {
+      const inserted = await insertNewRecords(manager, rows, (record) => openingEvents(record, correlationId));
       const insertedById = new Map(inserted.map((r) => [r.id, r]));
       const collided = rows.filter((r) => !insertedById.has(r.id)).map((r) => r.ins);
       const existingByIns = new Map((await findRecordsByIns(manager, [...new Set(collided)])).map((r) => [r.ins, r]));
@@ -86,14 +82,11 @@ export class OpenRecordUseCase {
         return { kind: same ? 'already-opened' : 'conflict', record: existing };
       });
 
-      if (inserted.length > 0) {
-        await this.outbox.append(
-          manager,
-          inserted.flatMap((record) => openingEvents(record, correlationId)),
-        );
-      }
       if (afterBatch) await afterBatch(manager, outcomes);
       return outcomes;
-    });
+    };
+    // Without follow-up writes the statement is its own transaction; a bulk batch adds its
+    // result lines and counters, so it needs one around them.
+    return afterBatch ? this.dataSource.transaction(open) : open(this.dataSource.manager);
   }
 }
