@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Producer, logLevel } from 'kafkajs';
 import {
   AccessedEvent,
+  DocumentAddedEvent,
   EventDefinition,
   EventEnvelope,
   RecordClosedEvent,
@@ -9,7 +10,7 @@ import {
   createEvent,
   serializeEvent,
 } from '@dmp/contracts';
-import { AccessMode, AccessTargetKind, ActorRole, ClosureReason, CpamCode, DocumentType, Ins, OpeningChannel, Profession } from '@dmp/domain';
+import { AccessMode, AccessTargetKind, ActorRole, ClosureReason, CpamCode, DocumentFormat, DocumentType, Ins, OpeningChannel, Profession, Rpps, SourceCategory } from '@dmp/domain';
 import { testKafkaBrokers } from '@dmp/testing';
 
 export const kafka = (): Kafka => new Kafka({ clientId: `consent-test-${randomUUID().slice(0, 8)}`, brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
@@ -113,4 +114,29 @@ export async function http<T = unknown>(method: string, url: string, token: stri
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** A document added by a professional, as documents produces it. */
+export function documentAdded(ins: Ins, options: { rpps: string; title?: string; invisibleToPatientUntilExplained?: boolean; addedByPatient?: boolean }): EventEnvelope<unknown> {
+  const addedAt = new Date().toISOString();
+  return createEvent(
+    DocumentAddedEvent,
+    {
+      ins,
+      documentId: `doc-${randomUUID()}`,
+      version: 1,
+      type: DocumentType.IMAGING_REPORT,
+      format: DocumentFormat.PDF,
+      title: options.title ?? 'Chest X-ray report',
+      sourceCategory: options.addedByPatient ? SourceCategory.PATIENT : SourceCategory.LIBERAL_PROFESSIONAL,
+      author: options.addedByPatient ? undefined : { rpps: options.rpps as Rpps, profession: Profession.PHYSICIAN },
+      addedBy: options.addedByPatient ? { role: ActorRole.PATIENT, id: ins } : { role: ActorRole.PROFESSIONAL, id: options.rpps },
+      sha256: 'a'.repeat(64),
+      sizeBytes: 1234,
+      visibility: { maskedFromProfessionals: false, invisibleToPatientUntilExplained: options.invisibleToPatientUntilExplained ?? false, invisibleToLegalRepresentatives: false },
+      authoredAt: addedAt,
+      addedAt,
+    },
+    { producer: 'documents', correlationId: randomUUID(), occurredAt: addedAt },
+  ) as EventEnvelope<unknown>;
 }

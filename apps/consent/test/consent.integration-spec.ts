@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AccessRequest, ConsentState, applyConsentEvent, consentStateTopics, decideAccess, AccessReasonCode } from '@dmp/access-rules';
-import { AccessedEvent, EventEnvelope, RecordClosedEvent, RecordOpenedEvent, parseEvent } from '@dmp/contracts';
+import { AccessedEvent, DocumentAddedEvent, EventEnvelope, RecordClosedEvent, RecordOpenedEvent, parseEvent } from '@dmp/contracts';
 import { AccessMode, DocumentType, Ins, Profession } from '@dmp/domain';
-import { TestApp, aPatient, aProfessional, anIns, anOperator, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
+import { TestApp, aLegalRepresentative, aPatient, aProfessional, anIns, anOperator, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { ConsentConfig } from '../src/config';
 import { ConsentView } from '../src/patients/consent-view';
 import { TracePageView } from '../src/trace/trace.dto';
 import { NotificationView, MailboxMessageView } from '../src/notifications/notifications.dto';
-import { EventProducer, accessed, http, kafka, recordClosed, recordOpened } from './consent-test-kit';
+import { EventProducer, accessed, documentAdded, http, kafka, recordClosed, recordOpened } from './consent-test-kit';
 
 describe('consent service', () => {
   let sut: TestApp;
@@ -173,6 +173,43 @@ describe('consent service', () => {
     });
     const breakGlass = decideAccess({ requester: { role: 'professional', rpps: aProfessional().build().rpps, profession: 'physician' }, mode: 'emergency', reason: 'coma', at: new Date(), target: { kind: 'reimbursements' } }, last.body.state);
     expect(breakGlass.code).toBe(AccessReasonCode.EMERGENCY_ACCESS_REFUSED_BY_PATIENT);
+  });
+
+  it("lets a legal representative make the minor's choices", async () => {
+    const minor = anIns();
+    await openRecord(minor);
+    const representative = tokenFor(aLegalRepresentative().representing(minor));
+    const rpps = aProfessional().build().rpps;
+
+    const response = await http<ConsentView>('POST', `${sut.url}/patients/${minor}/consent/authorisations`, representative, { kind: 'professional', rpps });
+    const trace = await http<TracePageView>('GET', `${sut.url}/patients/${minor}/access-trace`, representative);
+
+    expect(response.status).toBe(200);
+    expect(response.body.authorisedProfessionals).toEqual([rpps]);
+    expect(trace.status).toBe(200);
+  });
+
+  it('tells a patient who asked for it about each new document, by e-mail, and not about their own or unexplained ones', async () => {
+    const ins = anIns();
+    const patient = tokenFor(aPatient().withIns(ins));
+    const rpps = aProfessional().build().rpps;
+    await openRecord(ins, { email: 'docs@patients.example' });
+    await allSent(ins);
+    expect((await http('PUT', `${sut.url}/patients/${ins}/consent/notification-preferences`, patient, { channels: ['email'], notifyOnNewDocument: true })).status).toBe(200);
+
+    await producer.publish(DocumentAddedEvent, [
+      documentAdded(ins, { rpps, addedByPatient: true, title: 'My own scan' }),
+      documentAdded(ins, { rpps, invisibleToPatientUntilExplained: true, title: 'Not explained yet' }),
+      documentAdded(ins, { rpps, title: 'Chest X-ray report' }),
+    ]);
+
+    const sent = await waitFor(async () => {
+      const list = (await allSent(ins)).filter((n) => n.trigger === 'new-document');
+      return list.length > 0 ? list : undefined;
+    }, { timeoutMs: 15_000 });
+    const mailbox = (await http<MailboxMessageView[]>('GET', `${sut.url}/mailbox?recipient=docs@patients.example`, operator)).body;
+    expect(sent).toEqual([expect.objectContaining({ channel: 'email', recipient: 'docs@patients.example', status: 'sent' })]);
+    expect(mailbox.filter((m) => m.subject === 'A new document in your DMP').map((m) => m.body)).toEqual([expect.stringContaining('Chest X-ray report')]);
   });
 
   it('refuses choices from anyone but the patient or their representative, and names bad fields', async () => {
