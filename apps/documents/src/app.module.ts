@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@dmp/platform';
+import { DocumentsConfig } from './config';
+import { documentsEntities } from './database/entities';
+import { documentsMigrations } from './database/migrations';
+import { ReadingModule } from './reading/reading.module';
+import { SubmissionsModule } from './submissions/submissions.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: DocumentsConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forService({
+          serviceName: 'documents',
+          config,
+          entities: documentsEntities,
+          migrations: documentsMigrations,
+          // Submissions are keyed by establishment: several partitions filed at once.
+          messaging: { consumer: { partitionsConsumedConcurrently: 2 } },
+        }),
+        SubmissionsModule,
+        ReadingModule,
+      ],
+    };
+  }
+}

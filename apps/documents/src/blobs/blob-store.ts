@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { EntityManager } from 'typeorm';
+
+export interface Blob {
+  sha256: string;
+  body: Buffer;
+}
+
+/**
+ * Where document bodies live, addressed by their SHA-256 (so storing the same body twice is a
+ * no-op and a retried batch is harmless). `put` receives the transaction of the metadata: the
+ * PostgreSQL store writes in it (all or nothing); the files store writes before the commit
+ * (a rolled-back transaction can leave an orphan file, never a document without its body).
+ *
+ * An S3-compatible store is the production option: put = PutObject with the hash as key (and
+ * x-amz-checksum-sha256), get = GetObject; it is not implemented here.
+ */
+export interface BlobStore {
+  readonly kind: string;
+  put(manager: EntityManager, blobs: Blob[]): Promise<void>;
+  /** The stored bytes as they are (not verified: see readVerified). */
+  get(manager: EntityManager, sha256: string): Promise<Buffer | undefined>;
+}
+
+export const BLOB_STORE = Symbol('BLOB_STORE');
+
+export function sha256Hex(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+export class PostgresBlobStore implements BlobStore {
+  readonly kind = 'postgres';
+
+  async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
+    const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
+    // Chunks keep a statement's parameters well under the protocol's limits with large bodies.
+    for (let start = 0; start < unique.length; start += 200) {
+      const chunk = unique.slice(start, start + 200);
+      await manager.query(
+        `INSERT INTO document_blobs (sha256, body, created_at)
+         SELECT * FROM unnest($1::varchar[], $2::bytea[], array_fill(now(), ARRAY[$3::int]))
+         ON CONFLICT (sha256) DO NOTHING`,
+        [chunk.map((b) => b.sha256), chunk.map((b) => b.body), chunk.length],
+      );
+    }
+  }
+
+  async get(manager: EntityManager, sha256: string): Promise<Buffer | undefined> {
+    const rows: Array<{ body: Buffer }> = await manager.query('SELECT body FROM document_blobs WHERE sha256 = $1', [sha256]);
+    return rows[0]?.body;
+  }
+}
+
+export class FileBlobStore implements BlobStore {
+  readonly kind = 'files';
+
+  constructor(private readonly root: string) {}
+
+  private pathOf(sha256: string): string {
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async put(_manager: EntityManager, blobs: Blob[]): Promise<void> {
+    for (const blob of blobs) {
+      const path = this.pathOf(blob.sha256);
+      await mkdir(dirname(path), { recursive: true });
+      // Write then rename: a reader never sees a half-written body under its final name.
+      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(temporary, blob.body);
+      await rename(temporary, path);
+    }
+  }
+
+  async get(_manager: EntityManager, sha256: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.pathOf(sha256));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+}

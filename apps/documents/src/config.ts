@@ -1,0 +1,47 @@
+import { BaseServiceConfig, EnvNumber } from '@dmp/platform';
+import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+
+export class DocumentsConfig extends BaseServiceConfig {
+  static override serviceName = 'documents';
+
+  /** Largest body accepted inline (base64 in a Kafka submission or a JSON HTTP body), in bytes. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (bytes)' })
+  @Min(1, { message: 'must be between 1 and 67108864' })
+  @Max(64 * 1024 * 1024, { message: 'must be between 1 and 67108864' })
+  DOCUMENTS_MAX_INLINE_BYTES = 1024 * 1024;
+
+  /** Largest body accepted at all (multipart HTTP upload), in bytes. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (bytes)' })
+  @Min(1, { message: 'must be between 1 and 268435456' })
+  @Max(256 * 1024 * 1024, { message: 'must be between 1 and 268435456' })
+  DOCUMENTS_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+
+  /** How long a document waits for its record's opening event before it is rejected. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  @Min(1, { message: 'must be 1 or more' })
+  DOCUMENTS_PARK_MAX_WAIT_MS = 24 * 3600 * 1000;
+
+  /** How often this instance looks for parked documents that waited too long; 0 = never. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  @Min(0, { message: 'must be 0 (off) or more' })
+  DOCUMENTS_PARK_SWEEP_INTERVAL_MS = 10_000;
+
+  /** Where bodies are kept: `postgres` (bytea table, default) or `files` (DOCUMENTS_BLOB_DIR). */
+  @IsIn(['postgres', 'files'], { message: 'must be postgres or files' })
+  DOCUMENTS_BLOB_STORE: 'postgres' | 'files' = 'postgres';
+
+  @IsString()
+  @MinLength(1, { message: 'must be a directory path' })
+  DOCUMENTS_BLOB_DIR = '.data/documents-blobs';
+
+  /** Submissions consumed per transaction from the submissions topic. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 1000' })
+  @Max(1000, { message: 'must be between 1 and 1000' })
+  DOCUMENTS_CONSUMER_BATCH = 100;
+}

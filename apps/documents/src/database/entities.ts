@@ -1,0 +1,6 @@
+import { BlobEntity } from '../blobs/blob.entity';
+import { DocumentEntity } from '../documents/document.entity';
+import { ParkedDocumentEntity } from '../records/parked-document.entity';
+import { PatientEntity } from '../records/patient.entity';
+
+export const documentsEntities = [DocumentEntity, BlobEntity, PatientEntity, ParkedDocumentEntity];

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { EventEnvelope, RecordOpenedPayload, Topics } from '@dmp/contracts';
+import { HandleEvent } from '@dmp/messaging';
+import { ParkedSubmission } from '../submissions/filing';
+import { SubmissionPipeline } from '../submissions/submission-pipeline.service';
+import { PatientsStore } from './patients.store';
+
+interface PatientEvent {
+  ins: string;
+}
+
+/**
+ * The local read model of records and consent, fed by enrolment and consent events (no call to
+ * those services). When a record's status becomes known, the documents parked for it are filed
+ * (open) or refused (closed) in the same transaction.
+ */
+@Injectable()
+export class RecordEventsHandler {
+  constructor(
+    private readonly patients: PatientsStore,
+    private readonly pipeline: SubmissionPipeline,
+  ) {}
+
+  @HandleEvent(Topics.RECORD_OPENED)
+  async recordOpened(envelope: EventEnvelope<RecordOpenedPayload>, manager: EntityManager): Promise<void> {
+    const view = await this.patients.apply(manager, envelope, envelope.payload.ins, envelope.payload.legalRepresentatives.map((r) => r.ins));
+    if (view.recordStatus !== 'unknown') await this.releaseParked(manager, view.ins);
+  }
+
+  @HandleEvent(Topics.RECORD_CLOSED)
+  async recordClosed(envelope: EventEnvelope<PatientEvent>, manager: EntityManager): Promise<void> {
+    const view = await this.patients.apply(manager, envelope, envelope.payload.ins);
+    if (view.recordStatus !== 'unknown') await this.releaseParked(manager, view.ins);
+  }
+
+  @HandleEvent(Topics.RECORD_REACTIVATED)
+  async recordReactivated(envelope: EventEnvelope<PatientEvent>, manager: EntityManager): Promise<void> {
+    const view = await this.patients.apply(manager, envelope, envelope.payload.ins);
+    if (view.recordStatus !== 'unknown') await this.releaseParked(manager, view.ins);
+  }
+
+  @HandleEvent(Topics.EMERGENCY_CHOICES_CHANGED)
+  @HandleEvent(Topics.PROFESSIONAL_AUTHORISED)
+  @HandleEvent(Topics.AUTHORISATION_REVOKED)
+  @HandleEvent(Topics.PROFESSIONAL_BLOCKED)
+  @HandleEvent(Topics.PROFESSIONAL_UNBLOCKED)
+  @HandleEvent(Topics.TREATING_PHYSICIAN_DESIGNATED)
+  @HandleEvent(Topics.EMERGENCY_PREFERENCES_CHANGED)
+  @HandleEvent(Topics.EMERGENCY_ACCESS_STARTED)
+  async consentChanged(envelope: EventEnvelope<PatientEvent>, manager: EntityManager): Promise<void> {
+    await this.patients.apply(manager, envelope, envelope.payload.ins);
+  }
+
+  private async releaseParked(manager: EntityManager, ins: string): Promise<void> {
+    const rows: Array<{ sha256: string; submission: ParkedSubmission }> = await manager.query(
+      'DELETE FROM parked_documents WHERE ins = $1 RETURNING sha256, submission',
+      [ins],
+    );
+    if (rows.length > 0) await this.pipeline.release(manager, rows);
+  }
+}

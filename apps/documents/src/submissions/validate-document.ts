@@ -1,0 +1,60 @@
+import { DocumentMetadata, SubmittedDocument, validateAs } from '@dmp/contracts';
+import { DocumentType } from '@dmp/domain';
+import { sha256Hex } from '../blobs/blob-store';
+import { checkFormat } from './format-checks';
+import { SubmissionLimits } from './submission-limits';
+
+/** Authored more than this in the future is refused (clocks of establishments drift a little). */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+export type DocumentCheck =
+  | { ok: true; metadata: DocumentMetadata; body: Buffer; sha256: string }
+  | { ok: false; reasons: string[]; documentId?: string; ins?: string; type?: string };
+
+function stringField(item: unknown, name: string, max: number): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const value = (item as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value.slice(0, max) : undefined;
+}
+
+/**
+ * Checks one submitted document on its own: metadata (class-validator through the contract
+ * class), then the body against the metadata (size, hash, format) and the dates. `body` is the
+ * multipart upload when there is one; otherwise the body is the inline bodyBase64.
+ */
+export function validateDocument(item: unknown, index: number, limits: SubmissionLimits, now: Date, body?: Buffer): DocumentCheck {
+  const prefix = `documents.${index}`;
+  const identity = { documentId: stringField(item, 'documentId', 128), ins: stringField(item, 'ins', 64), type: stringField(item, 'type', 64) };
+  const result = body === undefined ? validateAs(SubmittedDocument, item, prefix) : validateAs(DocumentMetadata, item, prefix);
+  if (!result.ok) return { ok: false, reasons: result.errors.map((e) => `${e.field}: ${e.reason}`), ...identity };
+  const metadata = result.value;
+  const reasons: string[] = [];
+  let content = body;
+  if (content === undefined) {
+    const base64 = (metadata as SubmittedDocument).bodyBase64;
+    // Checked before decoding: a body over the limit is refused without allocating it.
+    if (Math.floor((base64.length * 3) / 4) - 2 > limits.maxInlineBytes) {
+      return { ok: false, reasons: [`${prefix}.bodyBase64: body exceeds the inline limit of ${limits.maxInlineBytes} bytes (send it as a multipart upload)`], ...identity };
+    }
+    content = Buffer.from(base64, 'base64');
+    if (content.length > limits.maxInlineBytes) reasons.push(`${prefix}.bodyBase64: body of ${content.length} bytes exceeds the inline limit of ${limits.maxInlineBytes} bytes`);
+  } else if (content.length > limits.maxDocumentBytes) {
+    reasons.push(`${prefix}: body of ${content.length} bytes exceeds the limit of ${limits.maxDocumentBytes} bytes`);
+  }
+  if (content.length === 0) reasons.push(`${prefix}: body is empty`);
+  if (content.length !== metadata.sizeBytes) reasons.push(`${prefix}.sizeBytes: declares ${metadata.sizeBytes} bytes but the body has ${content.length}`);
+  const sha256 = sha256Hex(content);
+  if (sha256 !== metadata.sha256) reasons.push(`${prefix}.sha256: does not match the body (its SHA-256 is ${sha256})`);
+  const formatProblem = checkFormat(metadata.format, content);
+  if (formatProblem !== undefined) reasons.push(`${prefix}.format: ${formatProblem}`);
+  if (Date.parse(metadata.authoredAt) > now.getTime() + CLOCK_SKEW_MS) reasons.push(`${prefix}.authoredAt: is in the future`);
+  if (metadata.serviceStart !== undefined && metadata.serviceEnd !== undefined && metadata.serviceStart > metadata.serviceEnd) {
+    reasons.push(`${prefix}.serviceEnd: is before serviceStart`);
+  }
+  if (metadata.serviceStart !== undefined && Date.parse(`${metadata.serviceStart}T00:00:00Z`) > now.getTime() + CLOCK_SKEW_MS) {
+    reasons.push(`${prefix}.serviceStart: is in the future`);
+  }
+  if (metadata.type === DocumentType.PATIENT_ADDED) reasons.push(`${prefix}.type: patient-added is only for documents a patient adds, not for an establishment`);
+  if (reasons.length > 0) return { ok: false, reasons, ...identity };
+  return { ok: true, metadata, body: content, sha256 };
+}
