@@ -19,7 +19,7 @@ export class AppModule {
           entities: enrolmentEntities,
           migrations: enrolmentMigrations,
           databasePoolSize: config.ENROLMENT_DB_POOL_SIZE,
-          messaging: { relay: { pollIntervalMs: config.ENROLMENT_OUTBOX_POLL_MS } },
+          messaging: { relay: { pollIntervalMs: config.ENROLMENT_OUTBOX_POLL_MS, retentionMs: config.ENROLMENT_OUTBOX_RETENTION_MS } },
         }),
         AuthModule.forRoot({ secret: config.AUTH_TOKEN_SECRET, devIssuer: config.AUTH_DEV_ISSUER }),
         RecordsModule,

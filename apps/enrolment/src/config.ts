@@ -24,4 +24,14 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @Min(5, { message: 'must be between 5 and 10000' })
   @Max(10000, { message: 'must be between 5 and 10000' })
   ENROLMENT_OUTBOX_POLL_MS = 20;
+
+  /**
+   * How long published outbox rows are kept. 0 (default) deletes them once published: marking a
+   * row published rewrites its whole ~1.5 KB envelope, which doubled the write-ahead log of a
+   * campaign, and the events themselves live on in Kafka.
+   */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  @Min(0, { message: 'must be 0 or more' })
+  ENROLMENT_OUTBOX_RETENTION_MS = 0;
 }

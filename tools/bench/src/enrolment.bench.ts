@@ -10,7 +10,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
@@ -22,7 +22,7 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persis
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
 import { freePort, waitFor } from '@dmp/testing';
 
-const SINGLE = Number(process.env.BENCH_SINGLE ?? 20_000);
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const BULK = Number(process.env.BENCH_BULK ?? 100_000);
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
@@ -159,6 +159,33 @@ async function plainBulkInserts(client: Client, rows: Row[], batch: number): Pro
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/**
+ * A bare Node HTTP server (no framework, no database) in its own process, hit by the same
+ * clients with the same bodies: the ceiling of one HTTP round trip on this machine, right now.
+ */
+async function bareHttpBaseline(rows: Row[], concurrency: number): Promise<number> {
+  const server = spawn(
+    process.execPath,
+    ['-e', "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.writeHead(201,{'Content-Type':'application/json'});s.end('{}')})}).listen(0,'127.0.0.1',function(){console.log('port '+this.address().port)})"],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    const port = Number((await waitForLine(server, /port (\d+)/, 'bare HTTP server'))[1]);
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    let next = 0;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < rows.length) await post(agent, port, '/records', 'x', JSON.stringify(rows[next++]));
+      }),
+    );
+    agent.destroy();
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-enrolment-'));
   const children: ChildProcess[] = [];
@@ -259,6 +286,8 @@ async function main(): Promise<void> {
     const plainBulkS = await plainBulkInserts(client, bulkRows, 2000);
     await client.end();
 
+    const bareHttpS = await bareHttpBaseline(singleRows, CONCURRENCY);
+
     const rate = (n: number, s: number): number => round(n / s);
     const results = {
       singleOpeningsPerSecond: rate(SINGLE, singleE2eS),
@@ -267,6 +296,7 @@ async function main(): Promise<void> {
       bulkHttpOpeningsPerSecond: rate(BULK, bulkHttpS),
       plainSingleInsertsPerSecond: rate(SINGLE, plainSingleS),
       plainBulkInsertsPerSecond: rate(BULK, plainBulkS),
+      bareHttpRequestsPerSecond: rate(SINGLE, bareHttpS),
     };
     const ratios = {
       singleVsPlainInsert: round(results.singleOpeningsPerSecond / results.plainSingleInsertsPerSecond, 3),
@@ -276,6 +306,7 @@ async function main(): Promise<void> {
     log(`bulk openings (one NDJSON job):          ${results.bulkHttpOpeningsPerSecond}/s answered, ${results.bulkOpeningsPerSecond}/s with every event consumed from Kafka (target >= 10,000/s)`);
     log(`baseline, plain PostgreSQL INSERT of the same rows: ${results.plainSingleInsertsPerSecond}/s one row per statement (${Math.min(CONCURRENCY, 32)} connections), ${results.plainBulkInsertsPerSecond}/s in batches of 2,000`);
     log(`ratio to the plain insert: single ${ratios.singleVsPlainInsert}, bulk ${ratios.bulkVsPlainInsert}`);
+    log(`for scale: a bare Node HTTP server (no framework, no database) answers ${results.bareHttpRequestsPerSecond}/s to the same clients; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(
       JSON.stringify({
         benchmark: 'enrolment',
@@ -287,6 +318,7 @@ async function main(): Promise<void> {
         targets: { singleOpeningsPerSecond: 1500, bulkOpeningsPerSecond: 10000 },
         singleMeetsTarget: results.singleOpeningsPerSecond >= 1500,
         bulkMeetsTarget: results.bulkOpeningsPerSecond >= 10000,
+        loadAverage: round(loadavg()[0], 1),
       }),
     );
   } finally {

@@ -28,6 +28,8 @@ export async function startEnrolmentApp(env: Record<string, string> = {}): Promi
     KAFKA_BROKERS: testKafkaBrokers().join(','),
     LOG_LEVEL: 'warn',
     HEARTBEAT_INTERVAL_MS: '0',
+    // Keep published outbox rows: the tests count them to prove "one event, not two".
+    ENROLMENT_OUTBOX_RETENTION_MS: '3600000',
     ...env,
   });
   const app = await bootServiceApp({ serviceName: 'enrolment', appModule: AppModule.forRoot(config), config, handleSignals: false, logWrite: () => undefined });
