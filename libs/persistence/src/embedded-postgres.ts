@@ -15,6 +15,12 @@ export interface EmbeddedPostgresOptions {
    * runs only: a crash may lose the data, which a throwaway test cluster does not mind.
    */
   unsafeFast?: boolean;
+  /**
+   * Run the server in its own process group, out of reach of the terminal's Ctrl-C, so the
+   * caller can stop it last (the `npm start` runtime). Default false: a test run interrupted
+   * with Ctrl-C takes its server down with it.
+   */
+  ownProcessGroup?: boolean;
   /** Receives the server's log lines (default: dropped). */
   onLog?: (line: string) => void;
 }
@@ -26,6 +32,8 @@ export interface EmbeddedPostgresHandle {
   dataDir: string;
   /** True when this start created the cluster (first run). */
   initialised: boolean;
+  /** True when a server a previous (killed) run left on this data directory was reused. */
+  adopted: boolean;
   stop(): Promise<void>;
 }
 
@@ -119,9 +127,10 @@ async function adoptLeftoverServer(dataDir: string, url: string, log: (line: str
  * first run (initdb through the package, which also creates the `postgres` system user when we
  * run as root) and reusing it afterwards.
  *
- * The server process is started here rather than by the package, in its own process group: a
- * Ctrl-C in the terminal then reaches only our process, which stops the services first and the
- * database last, instead of PostgreSQL shutting down under services that are still flushing.
+ * The server process is started here rather than by the package, so that it can run in its own
+ * process group (`ownProcessGroup`): a Ctrl-C in the terminal then reaches only our process,
+ * which stops the services first and the database last, instead of PostgreSQL shutting down
+ * under services that are still flushing.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const user = options.user ?? 'postgres';
@@ -152,7 +161,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
   const leftover = await adoptLeftoverServer(options.dataDir, url, log);
-  if (leftover) return { url, port: options.port, dataDir: options.dataDir, initialised: false, stop: leftover };
+  if (leftover) return { url, port: options.port, dataDir: options.dataDir, initialised: false, adopted: true, stop: leftover };
   const binaries = await loadBinaries();
   const flags = ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
   if (options.unsafeFast) {
@@ -160,7 +169,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const child: ChildProcess = spawn(binaries.postgres, flags, {
     ...postgresUser(),
-    detached: true,
+    detached: options.ownProcessGroup ?? false,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
@@ -209,6 +218,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port: options.port,
     dataDir: options.dataDir,
     initialised,
+    adopted: false,
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (exited) return;

@@ -30,6 +30,7 @@ async function startInfrastructure(
       postgres = await startEmbeddedPostgres({
         dataDir: plan.embeddedPostgres.dataDir,
         port: plan.embeddedPostgres.port,
+        ownProcessGroup: true,
         onLog: (line) => {
           // Connection attempts while the server starts log FATAL "starting up": expected, not news.
           if (/ERROR|FATAL|PANIC/.test(line) && !/starting up|shutting down/.test(line)) say(`postgres: ${line}`);
@@ -43,7 +44,7 @@ async function startInfrastructure(
     }
     onStarted(() => postgres.stop(), 'PostgreSQL');
     say(
-      `PostgreSQL ${postgres.initialised ? 'created' : 'found'} in ${plan.embeddedPostgres.dataDir}, ` +
+      `PostgreSQL ${postgres.initialised ? 'created' : postgres.adopted ? 'found running (left by a killed run)' : 'found'} in ${plan.embeddedPostgres.dataDir}, ` +
         `listening on 127.0.0.1:${postgres.port} (${Date.now() - started} ms)`,
     );
   } else {
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
   try {
     await startInfrastructure(plan, (stop, name) => infrastructure.push({ name, stop }));

@@ -60,7 +60,9 @@ export class ServiceInstance {
     const child = spawn(process.execPath, ['--enable-source-maps', this.main], {
       cwd: this.root,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel is how a service notices that the runtime died (even by kill -9): it
+      // then stops itself instead of lingering on its port (see bootServiceApp).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;
     const forward = (chunk: Buffer): void => {

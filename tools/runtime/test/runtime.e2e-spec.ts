@@ -93,6 +93,35 @@ describe('npm start (tools/runtime)', () => {
     expect(code).toBe(0);
   }, 200_000);
 
+  it('recovers from a runtime killed with SIGKILL: the service stops itself, PostgreSQL is reused', async () => {
+    const killed = startRuntime(args, { SERVICES: service! });
+    runs.push(killed);
+    await runUntilReady(killed);
+
+    killed.child.kill('SIGKILL');
+    await killed.exit;
+    await waitFor(
+      async () => {
+        try {
+          await fetch(`http://127.0.0.1:${servicePort}/health/live`);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 30_000, message: 'the orphaned service to stop' },
+    );
+    const next = startRuntime(args, { SERVICES: service! });
+    runs.push(next);
+    await runUntilReady(next);
+    next.child.kill('SIGTERM');
+    const code = await next.exit;
+
+    expect(next.output.join('\n')).toMatch(/PostgreSQL found running \(left by a killed run\)/);
+    expect(next.output.join('\n')).toMatch(new RegExp(`${service}\\s+http\\S+\\s+\\S+\\s+\\S+\\s+ready`));
+    expect(code).toBe(0);
+  }, 300_000);
+
   it('refuses an unknown service with a usage error and exit code 2', async () => {
     const run = startRuntime(args, { SERVICES: 'billing' });
     runs.push(run);

@@ -99,7 +99,7 @@ function setUpOpenApi(app: INestApplication, options: BootServiceOptions, log: L
 
 function installSignalHandling(app: INestApplication, timeoutMs: number, log: Logger): void {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: NodeJS.Signals | 'supervisor-gone'): void => {
     if (stopping) return;
     stopping = true;
     log.log({ msg: 'stopping', signal });
@@ -122,4 +122,8 @@ function installSignalHandling(app: INestApplication, timeoutMs: number, log: Lo
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Started by a supervisor with an IPC channel (`npm start`): when the supervisor dies, even
+  // by kill -9, the channel closes and the service stops rather than keep its port and its
+  // consumer group membership as an orphan.
+  if (process.send) process.once('disconnect', () => stop('supervisor-gone'));
 }
