@@ -38,7 +38,7 @@ export class ChoiceRecorder {
       const patient = await this.patients.lock(manager, context.ins);
       if (patient.recordStatus !== 'open') throw new ConsentException(ConsentErrorCode.RECORD_NOT_OPEN);
       const events = build(patient);
-      for (const event of events) this.patients.applyEvent(patient, event as EventEnvelope<unknown> & { payload: unknown });
+      for (const event of events) this.patients.applyEvent(patient, event);
       alsoChange?.(patient);
       await this.patients.save(manager, patient);
       await this.outbox.append(manager, events);

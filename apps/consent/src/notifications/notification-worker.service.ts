@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NotificationSentEvent, createEvent } from '@dmp/contracts';
-import { NotificationChannel, NotificationTrigger } from '@dmp/domain';
+import { Ins, NotificationChannel, NotificationTrigger } from '@dmp/domain';
 import { OutboxService } from '@dmp/messaging';
 import { MetricsService } from '@dmp/observability';
 import { SERVICE_CONFIG } from '@dmp/platform';
@@ -197,7 +197,7 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
         NotificationSentEvent,
         {
           notificationId: notification.id,
-          ins: notification.ins as never,
+          ins: notification.ins as Ins,
           trigger: notification.trigger as NotificationTrigger,
           channel: notification.channel,
           dedupKey: notification.dedupKey,

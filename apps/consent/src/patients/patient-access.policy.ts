@@ -1,11 +1,11 @@
 import { Actor } from '@dmp/auth';
-import { ActorRole } from '@dmp/domain';
+import { ActorRole, Ins } from '@dmp/domain';
 import { ConsentErrorCode, ConsentException } from './consent.exception';
 
 /** The patient themself, or a legal representative acting for them (the token lists whom they represent). */
 export function assertActsForPatient(actor: Actor, ins: string): void {
   if (actor.role === ActorRole.PATIENT && actor.ins === ins) return;
-  if (actor.role === ActorRole.LEGAL_REPRESENTATIVE && actor.represents.includes(ins as never)) return;
+  if (actor.role === ActorRole.LEGAL_REPRESENTATIVE && actor.represents.includes(ins as Ins)) return;
   throw new ConsentException(ConsentErrorCode.NOT_YOUR_RECORD);
 }
 

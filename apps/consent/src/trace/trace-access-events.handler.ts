@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CompiledMatrix } from '@dmp/access-rules';
 import { AccessedPayload, EmergencyAccessStartedEvent, EventEnvelope, Topics, createEvent } from '@dmp/contracts';
+import { AccessMode } from '@dmp/domain';
 import { HandleEvent, OutboxService } from '@dmp/messaging';
 import { MetricsService } from '@dmp/observability';
 import { ConsentPatientsStore } from '../patients/consent-patients.store';
@@ -136,7 +137,7 @@ export class TraceAccessEventsHandler {
           emergencyAccessId: payload.accessId,
           ins: payload.ins,
           accessor: payload.accessor,
-          mode: payload.mode as never,
+          mode: payload.mode as AccessMode.EMERGENCY | AccessMode.SAMU_REGULATION,
           reason: payload.emergencyReason ?? 'not stated',
           startedAt: payload.at,
           expiresAt,
