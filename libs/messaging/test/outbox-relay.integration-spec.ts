@@ -1,5 +1,5 @@
 import { createTestDatabase, testKafkaBrokers, waitFor } from '@dmp/testing';
-import { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { KafkaPublisher, OutboxRelay, OutboxService, findOutboxBacklog } from '@dmp/messaging';
 import {
@@ -225,5 +225,31 @@ describe(OutboxRelay.name, () => {
 
     expect(await findOutboxBacklog(dataSource)).toBe(0);
     await waitFor(() => messages.length === 1, { message: 'flushed message' });
+  });
+
+  it('keeps the rows while Kafka is unreachable, says why, and still stops promptly', async () => {
+    const unreachable = new Kafka({
+      brokers: ['127.0.0.1:1'],
+      clientId: 'relay-test-unreachable',
+      connectionTimeout: 200,
+      retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
+      logLevel: logLevel.NOTHING,
+    });
+    const deadPublisher = new KafkaPublisher(unreachable);
+    const sut = new OutboxRelay(dataSource, deadPublisher, {
+      serviceName: 'relay-test',
+      errorBackoffMs: 50,
+    });
+    await dataSource.transaction((manager) =>
+      outbox.append(manager, [testEvent(1), testEvent(2)], uniqueTopic('down')),
+    );
+    sut.start();
+
+    await waitFor(() => sut.lastError, { message: 'a failed round' });
+    expect(await findOutboxBacklog(dataSource)).toBe(2);
+    const stopping = Date.now();
+    await sut.stop();
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    expect(await findOutboxBacklog(dataSource)).toBe(2);
   });
 });

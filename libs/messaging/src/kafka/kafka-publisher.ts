@@ -89,6 +89,13 @@ export class KafkaPublisher {
   async sendBatch(topicMessages: TopicMessages[]): Promise<void> {
     if (topicMessages.length === 0) return;
     await this.connect();
-    await this.producer.sendBatch({ topicMessages, acks: -1 });
+    try {
+      await this.producer.sendBatch({ topicMessages, acks: -1 });
+    } catch (error) {
+      // After a send that failed for good, the idempotent producer's sequence numbers may no
+      // longer match the broker's: reconnect on the next send, with a fresh producer id.
+      await this.disconnect();
+      throw error;
+    }
   }
 }

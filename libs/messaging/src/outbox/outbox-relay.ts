@@ -65,6 +65,8 @@ export class OutboxRelay {
   private pendingWake = false;
   private lastPurge = 0;
   private reconnectAt = 0;
+  private lastRoundFailed = false;
+  private lastFailure: string | null = null;
   private lastBacklog = 0;
 
   constructor(
@@ -84,6 +86,11 @@ export class OutboxRelay {
   /** True while this instance holds the relay lock. */
   get isLeader(): boolean {
     return this.leader;
+  }
+
+  /** Why the last relay round failed (Kafka or PostgreSQL unreachable), null once a round succeeds. */
+  get lastError(): string | null {
+    return this.lastFailure;
   }
 
   get isRunning(): boolean {
@@ -113,7 +120,9 @@ export class OutboxRelay {
     this.wakeUp?.();
     await this.loop;
     this.loop = null;
-    if (this.leader && this.client) {
+    // No last flush when the last round failed (Kafka down): it would only delay the stop by a
+    // full retry cycle; the rows stay for the next leader.
+    if (this.leader && this.client && !this.lastRoundFailed) {
       try {
         await this.drain();
       } catch (error) {
@@ -203,10 +212,14 @@ export class OutboxRelay {
         }
         this.pendingWake = false;
         await this.drain();
+        this.lastRoundFailed = false;
+        this.lastFailure = null;
         await this.purgeIfDue();
         await this.refreshBacklog();
         if (!this.pendingWake) await this.sleep(this.pollIntervalMs);
       } catch (error) {
+        this.lastRoundFailed = true;
+        this.lastFailure = errorMessage(error);
         if (this.stopping) break;
         this.logger.error({
           msg: 'outbox relay round failed; retrying',
