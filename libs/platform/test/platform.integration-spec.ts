@@ -106,6 +106,17 @@ describe('bootServiceApp with PlatformModule.forService', () => {
     expect(response.body['errors']).toEqual([{ field: 'colour', reason: 'property colour should not exist' }]);
   });
 
+  it('refuses a body that is not an object with a 400, not a 500', async () => {
+    const response = await postJson(`${sut.url}/widgets`, '[1, 2]');
+
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      statusCode: 400,
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'body', reason: 'must be a JSON object, not an array' }],
+    });
+  });
+
   it('answers malformed JSON with a 400 INVALID_JSON, not a 500', async () => {
     const response = await postJson(`${sut.url}/widgets`, '{"name": ');
 

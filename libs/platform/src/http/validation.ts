@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { ErrorBody } from './error-body';
 import type { FieldError } from './domain.exception';
 
@@ -29,12 +29,31 @@ export function validationException(errors: ValidationError[]): BadRequestExcept
   return new BadRequestException(body);
 }
 
+const primitives = new Set<unknown>([String, Boolean, Number, Array, Object, Buffer]);
+
+/** Refuses a body that is not a JSON object (an array, a string) for a DTO, in one clear line. */
+class PlatformValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDto = typeof metadata.metatype === 'function' && !primitives.has(metadata.metatype);
+    if (metadata.type === 'body' && isDto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      const body: ErrorBody = {
+        statusCode: 400,
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid request: the body must be a JSON object',
+        errors: [{ field: 'body', reason: `must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` }],
+      };
+      throw new BadRequestException(body);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /**
  * Validates and converts every DTO: unknown properties are refused (a typo in a field name is a
  * 400 naming it, not a silently ignored value), primitives in params and query are converted.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new PlatformValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
