@@ -10,7 +10,7 @@ import {
   createEvent,
   serializeEvent,
 } from '@dmp/contracts';
-import { AccessMode, AccessTargetKind, ActorRole, ClosureReason, CpamCode, DocumentFormat, DocumentType, Ins, OpeningChannel, Profession, Rpps, SourceCategory } from '@dmp/domain';
+import { AccessMode, AccessTargetKind, ActorRole, ClosureReason, CpamCode, DocumentFormat, DocumentType, Ins, LegalRepresentativeRelationship, OpeningChannel, Profession, Rpps, SourceCategory } from '@dmp/domain';
 import { testKafkaBrokers } from '@dmp/testing';
 
 export const kafka = (): Kafka => new Kafka({ clientId: `consent-test-${randomUUID().slice(0, 8)}`, brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
@@ -42,7 +42,7 @@ export class EventProducer {
   }
 }
 
-export function recordOpened(ins: Ins, options: { email?: string; openedAt?: Date; emergencyAccess?: boolean; samuRegulationAccess?: boolean } = {}): EventEnvelope<unknown> {
+export function recordOpened(ins: Ins, options: { email?: string; openedAt?: Date; emergencyAccess?: boolean; samuRegulationAccess?: boolean; representatives?: Ins[] } = {}): EventEnvelope<unknown> {
   const openedAt = (options.openedAt ?? new Date()).toISOString();
   return createEvent(
     RecordOpenedEvent,
@@ -55,8 +55,8 @@ export function recordOpened(ins: Ins, options: { email?: string; openedAt?: Dat
       consent: { by: { role: ActorRole.PATIENT, id: ins }, where: 'CPAM Paris counter', at: openedAt },
       emergency: { emergencyAccess: options.emergencyAccess ?? true, samuRegulationAccess: options.samuRegulationAccess ?? true },
       contacts: { email: options.email ?? `${ins}@patients.example` },
-      isMinor: false,
-      legalRepresentatives: [],
+      isMinor: (options.representatives ?? []).length > 0,
+      legalRepresentatives: (options.representatives ?? []).map((representative) => ({ ins: representative, relationship: LegalRepresentativeRelationship.PARENT })),
     },
     { producer: 'enrolment', correlationId: randomUUID(), occurredAt: openedAt },
   ) as EventEnvelope<unknown>;

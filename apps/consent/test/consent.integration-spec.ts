@@ -175,10 +175,13 @@ describe('consent service', () => {
     expect(breakGlass.code).toBe(AccessReasonCode.EMERGENCY_ACCESS_REFUSED_BY_PATIENT);
   });
 
-  it("lets a legal representative make the minor's choices", async () => {
+  it("lets a legal representative make the minor's choices, and refuses one enrolment does not list", async () => {
     const minor = anIns();
-    await openRecord(minor);
-    const representative = tokenFor(aLegalRepresentative().representing(minor));
+    const parent = aLegalRepresentative().representing(minor).build();
+    await openRecord(minor, { representatives: [parent.ins] });
+    const representative = tokenFor(parent);
+    const unknownRepresentative = await http('POST', `${sut.url}/patients/${minor}/consent/blocks`, tokenFor(aLegalRepresentative().representing(minor)), { rpps: aProfessional().build().rpps });
+    expect(unknownRepresentative.status).toBe(403);
     const rpps = aProfessional().build().rpps;
 
     const response = await http<ConsentView>('POST', `${sut.url}/patients/${minor}/consent/authorisations`, representative, { kind: 'professional', rpps });

@@ -37,6 +37,11 @@ export class ChoiceRecorder {
     return this.dataSource.transaction(async (manager) => {
       const patient = await this.patients.lock(manager, context.ins);
       if (patient.recordStatus !== 'open') throw new ConsentException(ConsentErrorCode.RECORD_NOT_OPEN);
+      // Defence in depth: once enrolment has told us who represents a minor, the token's claim must agree.
+      const actor = context.actor;
+      if (actor.role === 'legal-representative' && patient.legalRepresentatives.length > 0 && !patient.legalRepresentatives.includes(actor.ins)) {
+        throw new ConsentException(ConsentErrorCode.NOT_YOUR_RECORD, 'enrolment does not list this legal representative for the patient');
+      }
       const events = build(patient);
       for (const event of events) this.patients.applyEvent(patient, event);
       alsoChange?.(patient);
