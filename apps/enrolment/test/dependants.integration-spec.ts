@@ -34,10 +34,17 @@ describe('Dependants (minors and their legal representatives)', () => {
     await sut.http().get(`/records/${body.ins}`).set('Authorization', `Bearer ${sut.tokenFor(actors.patient(parent))}`).expect(200);
   });
 
-  it('refuses an online opening for a child by someone who is not named representative', async () => {
-    const stranger = newIns();
-    const res = await sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(actors.patient(stranger))}`).send(aMinorOpening(newIns())).expect(403);
-    expect(res.body.code).toBe('FORBIDDEN_FOR_ACTOR');
+  it("refuses an online opening of a child's record by someone whose token does not say they represent the child", async () => {
+    const parent = newIns();
+    const body = aMinorOpening(parent);
+    // Named in the body, but the token (the identity provider) does not vouch for the link.
+    const asPatient = await sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(actors.patient(parent))}`).send(body).expect(403);
+    expect(asPatient.body.code).toBe('FORBIDDEN_FOR_ACTOR');
+    const otherChild = await sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(actors.representative(parent, [newIns()]))}`).send(body).expect(403);
+    expect(otherChild.body.code).toBe('FORBIDDEN_FOR_ACTOR');
+    // Represents the child per the token, but is not named among the record's representatives.
+    const notNamed = await sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(actors.representative(newIns(), [body.ins as Ins]))}`).send(body).expect(403);
+    expect(notNamed.body.code).toBe('FORBIDDEN_FOR_ACTOR');
   });
 
   it('changes the representatives: the new one is attached and acts, the removed one loses access at once', async () => {

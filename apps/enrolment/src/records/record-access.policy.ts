@@ -13,9 +13,18 @@ export function mayActOnRecord(actor: Actor, record: { ins: string; legalReprese
   return record.ins === actor.ins || record.legalRepresentatives.some((r) => r.ins === actor.ins);
 }
 
-/** Online, a person opens their own record or one they are named representative of. */
+/**
+ * Online, a person opens their own record; a legal representative also opens the records of the
+ * dependants their token says they represent (the identity provider vouches for that link, not
+ * the request body), and must be named among the record's representatives.
+ */
 export function mayOpen(actor: Actor, opening: OpeningData): boolean {
-  return mayActOnRecord(actor, { ins: opening.ins, legalRepresentatives: opening.legalRepresentatives });
+  if (actor.role === ActorRole.PATIENT) return opening.ins === actor.ins;
+  if (actor.role === ActorRole.LEGAL_REPRESENTATIVE) {
+    if (opening.ins === actor.ins) return true;
+    return actor.represents.includes(opening.ins) && opening.legalRepresentatives.some((r) => r.ins === actor.ins);
+  }
+  return true;
 }
 
 /**

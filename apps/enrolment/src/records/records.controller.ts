@@ -103,7 +103,7 @@ export class RecordsController {
     const checked = checkOpening(body, new Date());
     if (!checked.ok) throw RecordException.validation(checked.errors);
     if (!mayOpen(actor, checked.value)) {
-      throw new RecordException(RecordErrorCode.FORBIDDEN_FOR_ACTOR, 'online, a person opens only their own record or that of someone they legally represent');
+      throw new RecordException(RecordErrorCode.FORBIDDEN_FOR_ACTOR, 'online, a person opens only their own record, or that of a dependant their token says they represent and who names them as legal representative');
     }
     const outcome = await this.openRecord.execute({ opening: checked.value, opener, correlationId });
     if (outcome.kind === 'conflict') {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Actor } from '@dmp/auth';
+import { Actor, actorId } from '@dmp/auth';
 import { Ins, isMinorOn, majorityDate, toIsoDate } from '@dmp/domain';
 import { transferredAtMajority } from '../record-events';
 import { RecordEntity } from '../record.entity';
@@ -32,7 +32,7 @@ export class TransferAtMajorityUseCase {
       const former = record.legalRepresentatives.map((r) => r.ins as Ins);
       return {
         changes: { legalRepresentatives: [] },
-        events: (updated) => [transferredAtMajority(updated, former, { by: { role: command.actor.role, id: '' }, at: now, correlationId: command.correlationId })],
+        events: (updated) => [transferredAtMajority(updated, former, { by: { role: command.actor.role, id: actorId(command.actor) }, at: now, correlationId: command.correlationId })],
       };
     });
   }
