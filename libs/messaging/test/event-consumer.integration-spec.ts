@@ -314,4 +314,30 @@ describe(EventConsumer.name, () => {
       ['dmp-someone-else', sut.groupId].sort(),
     );
   });
+
+  it('shares the partitions between two instances of a service: every event applied once', async () => {
+    const groupId = `dmp-consumer-test-${randomUUID().slice(0, 8)}`;
+    const handledBy = [0, 0];
+    await consume(recordEffect, {
+      groupId,
+      onHandled: (info) => void (handledBy[0] += info.offsets.length),
+    });
+    await consume(recordEffect, {
+      groupId,
+      onHandled: (info) => void (handledBy[1] += info.offsets.length),
+    });
+    const events = Array.from({ length: 40 }, (_, i) => testEvent(i, `patient-${i % 8}`));
+
+    await publisher.publishEvents(events, topic);
+
+    await waitFor(async () => (await effectCount(dataSource)) === 40, {
+      timeoutMs: 30_000,
+      message: '40 effects',
+    });
+    expect(handledBy.every((n) => n > 0)).toBe(true);
+    const distinct: Array<{ n: string }> = await dataSource.query(
+      'SELECT count(DISTINCT event_id) AS n FROM test_effects',
+    );
+    expect(Number(distinct[0].n)).toBe(40);
+  });
 });
