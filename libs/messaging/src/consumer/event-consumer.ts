@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { EventEnvelope, parseEventSync } from '@dmp/contracts';
+import { EventEnvelope, isEventTopic, parseEventSync } from '@dmp/contracts';
 import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
@@ -109,7 +109,20 @@ export class EventConsumer {
   ) {
     this.groupId = options.groupId ?? `dmp-${options.serviceName}`;
     for (const handler of handlers) {
+      const schemaTopic = handler.schemaTopic ?? handler.topic;
+      // Fail at boot, not by dead-lettering every message: no definition, no validation.
+      if (!isEventTopic(schemaTopic)) {
+        throw new Error(
+          `${handler.name} handles "${handler.topic}", which has no event definition in @dmp/contracts ` +
+            '(pass { schemaTopic } naming the registered topic whose event it carries)',
+        );
+      }
       const list = this.byTopic.get(handler.topic) ?? [];
+      if (list.length > 0 && (list[0].schemaTopic ?? list[0].topic) !== schemaTopic) {
+        throw new Error(
+          `${handler.name} and ${list[0].name} validate "${handler.topic}" with different schemas`,
+        );
+      }
       list.push(handler);
       this.byTopic.set(handler.topic, list);
     }
