@@ -425,7 +425,11 @@ export class RequestHandlers {
           const log = partition.log;
           hw = log.logEndOffset;
           start = log.logStartOffset;
-          const limit = any ? Math.min(p.maxBytes, budget) : Math.max(1, p.maxBytes);
+          // The first batch of the response is always returned whole (else a consumer could
+          // never get past a batch larger than its limits); after it both limits hold.
+          const limit = any
+            ? Math.min(p.maxBytes, budget)
+            : Math.max(1, Math.min(p.maxBytes, budget));
           if (limit > 0 || !any) {
             const read = log.read(p.offset, Math.max(limit, 1));
             if (read.kind === 'out-of-range') error = ErrorCode.OFFSET_OUT_OF_RANGE;
