@@ -45,9 +45,11 @@ export class ParkedSweeper implements OnApplicationBootstrap, OnApplicationShutd
   async sweep(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const rows: Array<{ submission: ParkedSubmission }> = await manager.query(
-        `DELETE FROM parked_documents WHERE id IN (
-           SELECT id FROM parked_documents WHERE deadline <= now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
-         ) RETURNING submission`,
+        `WITH expired AS (
+           DELETE FROM parked_documents WHERE id IN (
+             SELECT id FROM parked_documents WHERE deadline <= now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
+           ) RETURNING id, submission
+         ) SELECT submission FROM expired ORDER BY id`,
       );
       if (rows.length > 0) {
         await this.pipeline.expire(manager, rows, this.config.DOCUMENTS_PARK_MAX_WAIT_MS);

@@ -54,7 +54,8 @@ export class RecordEventsHandler {
 
   private async releaseParked(manager: EntityManager, ins: string): Promise<void> {
     const rows: Array<{ sha256: string; submission: ParkedSubmission }> = await manager.query(
-      'DELETE FROM parked_documents WHERE ins = $1 RETURNING sha256, submission',
+      // Through a CTE: TypeORM returns [rows, count] for a bare DELETE ... RETURNING.
+      'WITH released AS (DELETE FROM parked_documents WHERE ins = $1 RETURNING id, sha256, submission) SELECT sha256, submission FROM released ORDER BY id',
       [ins],
     );
     if (rows.length > 0) await this.pipeline.release(manager, rows);

@@ -124,7 +124,6 @@ export class SubmissionPipeline {
     for (const rejection of rejections) this.reject(writes, rejection, now, inputs.find((i) => i.submissionId === rejection.submissionId)?.correlationId ?? randomUUID());
     await this.file(manager, writes, items, now, true);
     await this.flush(manager, writes);
-    for (const answer of answers) answer.results.sort((a, b) => a.index - b.index);
     return answers;
   }
 
@@ -403,6 +402,7 @@ export class SubmissionPipeline {
     }
     const processedAt = new Date().toISOString();
     for (const [submissionId, answer] of writes.results) {
+      answer.results.sort((a, b) => a.index - b.index);
       // The HTTP way answers in the response; released or expired parked documents (and the
       // Kafka way) answer on the results topic.
       if (answer.way !== 'kafka' || answer.results.length === 0) continue;
