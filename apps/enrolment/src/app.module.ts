@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@dmp/auth';
 import { PlatformModule } from '@dmp/platform';
 import { BulkModule } from './bulk/bulk.module';
 import { EnrolmentConfig } from './config';
@@ -21,7 +20,6 @@ export class AppModule {
           databasePoolSize: config.ENROLMENT_DB_POOL_SIZE,
           messaging: { relay: { pollIntervalMs: config.ENROLMENT_OUTBOX_POLL_MS, retentionMs: config.ENROLMENT_OUTBOX_RETENTION_MS } },
         }),
-        AuthModule.forRoot({ secret: config.AUTH_TOKEN_SECRET, devIssuer: config.AUTH_DEV_ISSUER }),
         RecordsModule,
         BulkModule,
       ],
