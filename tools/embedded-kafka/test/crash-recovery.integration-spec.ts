@@ -23,6 +23,17 @@ describe('embedded broker process after kill -9', () => {
   const dataDir = makeTempDir('crash');
   let broker: BrokerProcess | null = null;
 
+  // Clients left connected by a failed assertion would keep jest alive: stop them whatever happens.
+  const clients: { disconnect(): Promise<void> }[] = [];
+  const track = <T extends { disconnect(): Promise<void> }>(client: T): T => {
+    clients.push(client);
+    return client;
+  };
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => quietly(c.disconnect())));
+  });
+
   afterAll(async () => {
     if (broker && broker.exitCode() === null) await broker.kill('SIGKILL');
     dataDir.remove();
@@ -41,12 +52,12 @@ describe('embedded broker process after kill -9', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     await admin.disconnect();
 
-    const producer = producerKafka.producer();
+    const producer = track(producerKafka.producer());
     await producer.connect();
     const acknowledged = new Set<string>();
     const consumedBeforeCrash: { partition: number; offset: number; value: string }[] = [];
     const committedBeforeCrash = new Map<number, number>();
-    const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, heartbeatInterval: 300 });
+    const consumer: Consumer = track(kafka.consumer({ groupId, maxWaitTimeInMs: 200, heartbeatInterval: 300 }));
     consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
       for (const t of payload.topics) for (const p of t.partitions) committedBeforeCrash.set(Number(p.partition), Number(p.offset));
     });
@@ -100,7 +111,7 @@ describe('embedded broker process after kill -9', () => {
 
     // Everything acknowledged is readable from the beginning.
     const replayed = new Set<string>();
-    const reader = kafka.consumer({ groupId: uniqueName('g-replay'), maxWaitTimeInMs: 200 });
+    const reader = track(kafka.consumer({ groupId: uniqueName('g-replay'), maxWaitTimeInMs: 200 }));
     await reader.connect();
     await reader.subscribe({ topic, fromBeginning: true });
     await reader.run({ eachMessage: async ({ message }) => void replayed.add(message.value!.toString()) });
@@ -111,14 +122,14 @@ describe('embedded broker process after kill -9', () => {
     await quietly(reader.disconnect());
 
     // New records after the restart give every partition a backlog past the group's commits.
-    const more = kafka.producer();
+    const more = track(kafka.producer());
     await more.connect();
     await more.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `after-restart-${i}` })) });
     await quietly(more.disconnect());
 
     // The original group resumes exactly where its committed offsets say.
     const firstOffsetAfter = new Map<number, number>();
-    const resumed = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+    const resumed = track(kafka.consumer({ groupId, maxWaitTimeInMs: 200 }));
     await resumed.connect();
     await resumed.subscribe({ topic, fromBeginning: true });
     await resumed.run({
@@ -161,7 +172,7 @@ describe('embedded broker process after kill -9', () => {
       await setup.connect();
       await setup.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
       await setup.disconnect();
-      const producer = kafka.producer();
+      const producer = track(kafka.producer());
       await producer.connect();
       for (let i = 0; i < 5; i++) await producer.send({ topic, messages: Array.from({ length: 20 }, (_, j) => ({ value: `before-${i * 20 + j}` })) });
       await producer.disconnect();
@@ -180,14 +191,14 @@ describe('embedded broker process after kill -9', () => {
       const [end] = await admin.fetchTopicOffsets(topic);
       await admin.disconnect();
       expect(Number(end.high)).toBe(100);
-      const after = kafka.producer();
+      const after = track(kafka.producer());
       await after.connect();
       const [appended] = await after.send({ topic, messages: [{ value: 'after' }] });
       await after.disconnect();
       expect(appended.baseOffset).toBe('100');
 
       const values: string[] = [];
-      const consumer = kafka.consumer({ groupId: uniqueName('g-torn'), maxWaitTimeInMs: 200 });
+      const consumer = track(kafka.consumer({ groupId: uniqueName('g-torn'), maxWaitTimeInMs: 200 }));
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });

@@ -237,10 +237,13 @@ describe('embedded broker under fuzzed frames', () => {
     const values: string[] = [];
     const consumer = healthy.consumer({ groupId: uniqueName('after-fuzz'), maxWaitTimeInMs: 200 });
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
-    await waitFor(() => values.length >= 100, { timeoutMs: 20_000, message: `100 messages after fuzzing (seed ${SEED})` });
-    await consumer.disconnect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+      await waitFor(() => values.length >= 100, { timeoutMs: 20_000, message: `100 messages after fuzzing (seed ${SEED})` });
+    } finally {
+      await consumer.disconnect();
+    }
     // Keys spread the messages over the auto-created topic's partitions: order holds per partition only.
     expect(values.sort()).toEqual(Array.from({ length: 100 }, (_, i) => `v${i}`).sort());
     expect(broker.exitCode()).toBeNull();

@@ -174,10 +174,11 @@ describe(`${startBroker.name} with kcat (librdkafka)`, () => {
       const lateAtSurvivor = (): string[] => lines(members[0]).slice(linesBefore).map((line) => line.split(' ')[1]).filter((v) => v.startsWith('late'));
       await waitFor(() => lateAtSurvivor().length >= 12, { timeoutMs: 30_000, message: '12 late messages at the survivor' });
       expect(lateAtSurvivor().sort()).toEqual(Array.from({ length: 12 }, (_, i) => `late${i}`).sort());
+      await Promise.all(members.map((m) => m.stop()));
+      await waitFor(async () => (await admin.describeGroups([groupId])).groups[0].state === 'Empty', { timeoutMs: 20_000, message: 'group empty after both kcat members left' });
     } finally {
       await Promise.all(members.map((m) => m.stop()));
+      await admin.disconnect();
     }
-    await waitFor(async () => (await admin.describeGroups([groupId])).groups[0].state === 'Empty', { timeoutMs: 20_000, message: 'group empty after both kcat members left' });
-    await admin.disconnect();
   }, 120_000);
 });
