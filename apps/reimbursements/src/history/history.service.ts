@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -6,7 +7,7 @@ import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dm
 import { Actor } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
 import { AccessMode, AccessTargetKind, ActorRole, Ins, validateIsoDate } from '@dmp/domain';
-import { appendToOutbox } from '@dmp/messaging';
+import { eventHeaders, topicOf } from '@dmp/messaging';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
@@ -28,11 +29,32 @@ function yyyymmOfIso(date: string): number {
  * an access event in the outbox before anything is returned.
  */
 @Injectable()
-export class HistoryService {
+export class HistoryService implements OnApplicationShutdown {
+  /**
+   * Connections for access traces. Unless REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT is set, they
+   * do not wait for the WAL flush: a read changes nothing but its trace, and the flush would be
+   * most of the read's latency. A PostgreSQL crash (not an application crash: the commit is in
+   * PostgreSQL's memory) may then lose the traces of the last ~600 ms (3 x wal_writer_delay).
+   */
+  private readonly traces: Pool;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) private readonly config: ReimbursementsConfig,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: ReimbursementsConfig,
+  ) {
+    this.traces = new Pool({
+      connectionString: config.DATABASE_URL,
+      max: 4,
+      application_name: 'dmp-reimbursements-traces',
+      ...(config.REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT
+        ? {}
+        : { options: '-c synchronous_commit=off' }),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.traces.end();
+  }
 
   async read(
     ins: Ins,
@@ -143,20 +165,21 @@ export class HistoryService {
       ...(reason ? { emergencyReason: reason } : {}),
       at: at.toISOString(),
     };
-    await this.dataSource.transaction(async (manager) => {
-      if (!this.config.REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT) {
-        // A read changes nothing but the trace; waiting for the WAL flush would be most of the
-        // read's latency (several ms on this disk). Without it, a PostgreSQL crash (not an
-        // application crash: the commit is in PostgreSQL's memory) may lose the traces of the
-        // last ~600 ms (3 x wal_writer_delay). Set REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT=true
-        // where that window is not acceptable.
-        await manager.query('SET LOCAL synchronous_commit = off');
-      }
-      await appendToOutbox(
-        manager,
-        createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }),
-      );
-    });
+    const envelope = createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId });
+    // PLATFORM-GAP: appendToOutbox needs a TypeORM transaction (START, INSERT, COMMIT: three
+    // round trips, five with the synchronous_commit setting). A read's trace is one row, so it
+    // is written here as one autocommit statement in the outbox's own row format (topic, key,
+    // headers from @dmp/messaging's helpers): on a busy machine each round trip costs
+    // milliseconds. The relay publishes it like any outbox row.
+    await this.traces.query(
+      'INSERT INTO outbox_events (topic, key, headers, payload) VALUES ($1, $2, $3, $4)',
+      [
+        topicOf(envelope),
+        envelope.key,
+        JSON.stringify(eventHeaders(envelope)),
+        JSON.stringify(envelope),
+      ],
+    );
   }
 }
 
