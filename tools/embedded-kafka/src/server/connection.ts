@@ -20,6 +20,12 @@ export interface RequestContext {
 export type HandlerResult = Buffer[] | null;
 export type RequestDispatcher = (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>;
 
+interface RequestMeta {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+}
+
 interface Slot {
   correlationId: number;
   ready: boolean;
@@ -143,22 +149,29 @@ export class Connection {
       this.paused = true;
       this.socket.pause();
     }
+    // Only these fields outlive the dispatch: keeping ctx (and so the frame) referenced
+    // while a produce waits for its fsync would hold every pipelined request in memory.
+    const meta: RequestMeta = {
+      apiKey: ctx.apiKey,
+      apiVersion: ctx.apiVersion,
+      correlationId: ctx.correlationId,
+    };
     let result: HandlerResult | Promise<HandlerResult>;
     try {
       result = this.dispatch(ctx);
     } catch (error) {
-      this.fail(ctx, error);
+      this.fail(meta, error);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (chunks) => this.complete(slot, chunks),
-        (error: unknown) => this.fail(ctx, error),
+        (error: unknown) => this.fail(meta, error),
       );
     } else this.complete(slot, result);
   }
 
-  private fail(ctx: RequestContext, error: unknown): void {
+  private fail(ctx: RequestMeta, error: unknown): void {
     const malformed = error instanceof ProtocolError || error instanceof RangeError;
     this.abort(malformed ? 'malformed request' : 'request handler failed', {
       apiKey: ctx.apiKey,
