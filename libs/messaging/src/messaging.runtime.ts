@@ -71,14 +71,16 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   /** Graceful stop: consumer (in-flight batch finishes), relay (last flush), producer. */
   async stop(): Promise<void> {
-    if (!this.started) return;
+    const wasStarted = this.started;
     this.started = false;
     const consumer = this.consumer;
     this.consumer = null;
     await consumer?.stop();
     await this.relay.stop();
+    // Also when never started: a service may have published directly through KafkaPublisher.
     await this.publisher.disconnect();
-    this.logger.log({ msg: 'messaging stopped', service: this.options.serviceName });
+    if (wasStarted)
+      this.logger.log({ msg: 'messaging stopped', service: this.options.serviceName });
   }
 
   /** Every `@HandleEvent` method of every provider and controller of the app. */

@@ -135,11 +135,8 @@ export class OutboxRelay {
     await this.closeConnection();
   }
 
-  /**
-   * Publishes everything unpublished now, if this instance is the leader. Returns the number of
-   * rows published. Used by stop() and by tests.
-   */
-  async drain(): Promise<number> {
+  /** Publishes everything unpublished, batch after batch. Only from the loop or after it (stop). */
+  private async drain(): Promise<number> {
     let total = 0;
     for (;;) {
       const rows = await this.readBatch();
