@@ -38,10 +38,11 @@ export class DocumentsConfig extends BaseServiceConfig {
   @MinLength(1, { message: 'must be a directory path' })
   DOCUMENTS_BLOB_DIR = '.data/documents-blobs';
 
-  /** Submissions consumed per transaction from the submissions topic. */
-  @EnvNumber()
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be between 1 and 1000' })
-  @Max(1000, { message: 'must be between 1 and 1000' })
-  DOCUMENTS_CONSUMER_BATCH = 100;
+  /**
+   * Kafka consumer group; all instances of the service share the default. Tests give each
+   * in-process app its own so that parallel test files do not take each other's partitions.
+   */
+  @IsString()
+  @MinLength(1, { message: 'must be a consumer group id' })
+  DOCUMENTS_CONSUMER_GROUP = 'dmp-documents';
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { findSchemaDrift } from '@dmp/persistence';
 import { AccessedPayload, SubmissionOutcome, Topics } from '@dmp/contracts';
@@ -20,7 +21,7 @@ describe('documents reading', () => {
   const otherPhysician = aProfessional().build();
 
   beforeAll(async () => {
-    const config = await testConfig(DocumentsConfig, { DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0' });
+    const config = await testConfig(DocumentsConfig, { DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0', DOCUMENTS_CONSUMER_GROUP: `dmp-documents-test-${randomUUID()}` });
     sut = await startTestApp(AppModule.forRoot(config), config);
     db = sut.app.get(DataSource);
     producer = await EventProducer.connect();

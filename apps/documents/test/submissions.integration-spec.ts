@@ -21,7 +21,7 @@ describe('documents submissions', () => {
   const author = (({ rpps, profession }) => ({ rpps, profession }))(aProfessional().build());
 
   beforeAll(async () => {
-    const config = await testConfig(DocumentsConfig, { DOCUMENTS_MAX_INLINE_BYTES: String(INLINE_LIMIT), DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0' });
+    const config = await testConfig(DocumentsConfig, { DOCUMENTS_MAX_INLINE_BYTES: String(INLINE_LIMIT), DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0', DOCUMENTS_CONSUMER_GROUP: `dmp-documents-test-${randomUUID()}` });
     sut = await startTestApp(AppModule.forRoot(config), config, { bodyLimit: '2mb' });
     db = sut.app.get(DataSource);
     producer = await EventProducer.connect();
