@@ -105,7 +105,10 @@ describe(EventConsumer.name, () => {
 
     await publisher.publishEvents(events, topic);
 
-    await waitFor(async () => (await effectCount(dataSource)) === 3, { message: '3 effects' });
+    await waitFor(async () => (await effectCount(dataSource)) === 3, {
+      timeoutMs: 20_000,
+      message: '3 effects',
+    });
     const inbox: Array<{ event_id: string; topic: string }> = await dataSource.query(
       'SELECT event_id, topic FROM inbox_events ORDER BY "offset"',
     );
@@ -120,10 +123,14 @@ describe(EventConsumer.name, () => {
     await publisher.publishEvents([event, event, testEvent(2)], topic);
     await publisher.publishEvents(event, topic);
 
-    await waitFor(async () => (await effectCount(dataSource)) === 2, { message: '2 effects' });
+    await waitFor(async () => (await effectCount(dataSource)) === 2, {
+      timeoutMs: 20_000,
+      message: '2 effects',
+    });
     const marker = testEvent(3);
     await publisher.publishEvents(marker, topic);
     await waitFor(async () => (await effectCount(dataSource)) === 3, {
+      timeoutMs: 20_000,
       message: 'the marker after the duplicates',
     });
     const rows: Array<{ n: string }> = await dataSource.query(
@@ -147,10 +154,16 @@ describe(EventConsumer.name, () => {
       timeoutMs: 20_000,
       message: 'redelivered after the failure',
     });
-    await waitFor(async () => (await effectCount(dataSource)) === 2, { message: 'both applied' });
+    await waitFor(async () => (await effectCount(dataSource)) === 2, {
+      timeoutMs: 20_000,
+      message: 'both applied',
+    });
     const marker = testEvent(3);
     await publisher.publishEvents(marker, topic);
-    await waitFor(async () => (await effectCount(dataSource)) === 3, { message: 'marker applied' });
+    await waitFor(async () => (await effectCount(dataSource)) === 3, {
+      timeoutMs: 20_000,
+      message: 'marker applied',
+    });
   });
 
   it('dead-letters invalid JSON and a failed validation with the reason, and keeps consuming', async () => {
@@ -165,9 +178,13 @@ describe(EventConsumer.name, () => {
     await publisher.publishEvents(testEvent(3), topic);
 
     await waitFor(async () => (await effectCount(dataSource)) === 1, {
+      timeoutMs: 20_000,
       message: 'the good event after the poison ones',
     });
-    await waitFor(() => deadLettersFrom(topic).length === 2, { message: '2 dead letters' });
+    await waitFor(() => deadLettersFrom(topic).length === 2, {
+      timeoutMs: 20_000,
+      message: '2 dead letters',
+    });
     const [badJson, badPayload] = deadLettersFrom(topic);
     expect(badJson.value).toBe('{not json');
     expect(badJson.key).toBe('patient-1');
@@ -195,6 +212,7 @@ describe(EventConsumer.name, () => {
     await publisher.publishEvents(testEvent(1), topic);
 
     await waitFor(async () => (await effectCount(dataSource)) === 1, {
+      timeoutMs: 20_000,
       message: 'applied after retries',
     });
     expect(calls).toBe(3);
@@ -211,9 +229,13 @@ describe(EventConsumer.name, () => {
     await publisher.publishEvents([poison, testEvent(2)], topic);
 
     await waitFor(async () => (await effectCount(dataSource)) === 1, {
+      timeoutMs: 20_000,
       message: 'next event applied',
     });
-    await waitFor(() => deadLettersFrom(topic).length === 1, { message: 'poison dead-lettered' });
+    await waitFor(() => deadLettersFrom(topic).length === 1, {
+      timeoutMs: 20_000,
+      message: 'poison dead-lettered',
+    });
     expect(deadLettersFrom(topic)[0].headers['dlq-reason']).toBe(
       'handler failed 3 times: always fails',
     );
@@ -233,7 +255,10 @@ describe(EventConsumer.name, () => {
 
     await publisher.publishEvents(testEvent(1), topic);
 
-    await waitFor(() => deadLettersFrom(topic).length === 1, { message: 'dead-lettered' });
+    await waitFor(() => deadLettersFrom(topic).length === 1, {
+      timeoutMs: 20_000,
+      message: 'dead-lettered',
+    });
     expect(calls).toBe(1);
     expect(deadLettersFrom(topic)[0].headers['dlq-reason']).toBe(
       'rejected by handler: record is closed',
@@ -258,8 +283,14 @@ describe(EventConsumer.name, () => {
       sizes,
     );
 
-    await waitFor(async () => (await effectCount(dataSource)) === 39, { message: '39 effects' });
-    await waitFor(() => deadLettersFrom(topic).length === 1, { message: 'poison dead-lettered' });
+    await waitFor(async () => (await effectCount(dataSource)) === 39, {
+      timeoutMs: 20_000,
+      message: '39 effects',
+    });
+    await waitFor(() => deadLettersFrom(topic).length === 1, {
+      timeoutMs: 20_000,
+      message: 'poison dead-lettered',
+    });
     expect(Math.max(...sizes)).toBeGreaterThan(1);
     const seqs: Array<{ key: string; seq: number }> = await dataSource.query(
       'SELECT key, seq FROM test_effects ORDER BY id',
@@ -278,7 +309,10 @@ describe(EventConsumer.name, () => {
     });
     const event = testEvent(1);
     await publisher.publishEvents(event, topic);
-    await waitFor(() => deadLettersFrom(topic).length === 1, { message: 'dead-lettered' });
+    await waitFor(() => deadLettersFrom(topic).length === 1, {
+      timeoutMs: 20_000,
+      message: 'dead-lettered',
+    });
 
     refuse = false;
     const letters = (await readDeadLetters(kafka)).filter((l) => l.originalTopic === topic);
@@ -290,6 +324,7 @@ describe(EventConsumer.name, () => {
     await replayDeadLetter(publisher, letters[0]);
 
     await waitFor(async () => (await effectCount(dataSource)) === 1, {
+      timeoutMs: 20_000,
       message: 'replayed event applied',
     });
   });

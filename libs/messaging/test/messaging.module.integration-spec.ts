@@ -103,6 +103,7 @@ describe(MessagingModule.name, () => {
       message: '3 effects',
     });
     await waitFor(async () => (await findOutboxBacklog(dataSource)) === 0, {
+      timeoutMs: 20_000,
       message: 'outbox marked',
     });
     const rows: Array<{ seq: number }> = await dataSource.query(
@@ -122,7 +123,7 @@ describe(MessagingModule.name, () => {
         );
         return mine.length > 0 && mine.every((v) => v.value === 0);
       },
-      { timeoutMs: 10_000, message: 'lag gauge at 0 for every partition' },
+      { timeoutMs: 20_000, message: 'lag gauge at 0 for every partition' },
     );
     const backlog = await messagingMetrics.outboxBacklog.get();
     expect(backlog.values.some((v) => String(v.labels['service']).startsWith('module-test-'))).toBe(

@@ -110,6 +110,7 @@ describe(OutboxRelay.name, () => {
       'event-id': events[0].eventId,
     });
     await waitFor(async () => (await findOutboxBacklog(dataSource)) === 0, {
+      timeoutMs: 20_000,
       message: 'outbox marked published',
     });
   });
@@ -119,15 +120,15 @@ describe(OutboxRelay.name, () => {
     await createTopics(kafka, [topic], 1);
     const sut = relay({ pollIntervalMs: 60_000 });
     sut.start();
-    await waitFor(() => sut.isLeader, { message: 'relay leader' });
+    await waitFor(() => sut.isLeader, { timeoutMs: 20_000, message: 'relay leader' });
     const messages = await read(topic);
     // Let the relay reach its idle wait (it drains the empty outbox first).
-    await waitFor(async () => (await findOutboxBacklog(dataSource)) === 0);
+    await waitFor(async () => (await findOutboxBacklog(dataSource)) === 0, { timeoutMs: 20_000 });
 
     await dataSource.transaction((manager) => outbox.append(manager, testEvent(1), topic));
 
     await waitFor(() => messages.length === 1, {
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       message: 'published on NOTIFY',
     });
   });
@@ -137,7 +138,7 @@ describe(OutboxRelay.name, () => {
     await createTopics(kafka, [topic], 1);
     const first = relay();
     first.start();
-    await waitFor(() => first.isLeader, { message: 'first relay leads' });
+    await waitFor(() => first.isLeader, { timeoutMs: 20_000, message: 'first relay leads' });
     const second = relay();
     second.start();
     const messages = await read(topic);
@@ -145,21 +146,27 @@ describe(OutboxRelay.name, () => {
     await dataSource.transaction((manager) =>
       outbox.append(manager, [testEvent(1), testEvent(2)], topic),
     );
-    await waitFor(() => messages.length === 2, { message: 'published by the leader' });
+    await waitFor(() => messages.length === 2, {
+      timeoutMs: 20_000,
+      message: 'published by the leader',
+    });
     expect(second.isLeader).toBe(false);
 
     await first.stop();
     await waitFor(() => second.isLeader, { timeoutMs: 5_000, message: 'standby takes over' });
     await dataSource.transaction((manager) => outbox.append(manager, testEvent(3), topic));
 
-    await waitFor(() => messages.length === 3, { message: 'published by the new leader' });
+    await waitFor(() => messages.length === 3, {
+      timeoutMs: 20_000,
+      message: 'published by the new leader',
+    });
     expect(sequencesByKey(messages).get('patient-1')).toEqual([1, 2, 3]);
   });
 
   it('loses leadership when its connection dies, and the standby takes over', async () => {
-    const first = relay({ errorBackoffMs: 3_000 });
+    const first = relay({ errorBackoffMs: 10_000 });
     first.start();
-    await waitFor(() => first.isLeader, { message: 'first relay leads' });
+    await waitFor(() => first.isLeader, { timeoutMs: 20_000, message: 'first relay leads' });
     const second = relay();
     second.start();
 
@@ -170,7 +177,7 @@ describe(OutboxRelay.name, () => {
           (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`,
     );
 
-    await waitFor(() => second.isLeader, { timeoutMs: 2_500, message: 'the standby leads' });
+    await waitFor(() => second.isLeader, { timeoutMs: 8_000, message: 'the standby leads' });
     expect(first.isLeader).toBe(false);
   });
 
@@ -189,6 +196,7 @@ describe(OutboxRelay.name, () => {
       message: 'both events published twice',
     });
     await waitFor(async () => (await findOutboxBacklog(dataSource)) === 0, {
+      timeoutMs: 20_000,
       message: 'marked on the second round',
     });
     expect(sut.failures).toBe(1);
@@ -216,7 +224,7 @@ describe(OutboxRelay.name, () => {
     await createTopics(kafka, [topic], 1);
     const sut = relay({ pollIntervalMs: 60_000 });
     sut.start();
-    await waitFor(() => sut.isLeader);
+    await waitFor(() => sut.isLeader, { timeoutMs: 20_000 });
     const messages = await read(topic);
     // Written without the trigger's NOTIFY reaching the relay in time is not guaranteed; stop()
     // must publish it either way.
@@ -224,7 +232,7 @@ describe(OutboxRelay.name, () => {
     await sut.stop();
 
     expect(await findOutboxBacklog(dataSource)).toBe(0);
-    await waitFor(() => messages.length === 1, { message: 'flushed message' });
+    await waitFor(() => messages.length === 1, { timeoutMs: 20_000, message: 'flushed message' });
   });
 
   it('keeps the rows while Kafka is unreachable, says why, and still stops promptly', async () => {
@@ -245,7 +253,7 @@ describe(OutboxRelay.name, () => {
     );
     sut.start();
 
-    await waitFor(() => sut.lastError, { message: 'a failed round' });
+    await waitFor(() => sut.lastError, { timeoutMs: 20_000, message: 'a failed round' });
     expect(await findOutboxBacklog(dataSource)).toBe(2);
     const stopping = Date.now();
     await sut.stop();
