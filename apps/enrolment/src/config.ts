@@ -11,6 +11,13 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @Max(20000, { message: 'must be between 1 and 20000' })
   ENROLMENT_BULK_BATCH_SIZE = 2000;
 
+  /** Bulk batches in flight at once (their transactions overlap; 1 = strictly one after the other). */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 8' })
+  @Max(8, { message: 'must be between 1 and 8' })
+  ENROLMENT_BULK_PARALLEL_BATCHES = 2;
+
   /** PostgreSQL connections per instance: enough concurrent transactions for commits to group. */
   @EnvNumber()
   @IsInt({ message: 'must be an integer' })

@@ -108,6 +108,17 @@ describe('Bulk openings (mass campaigns)', () => {
     expect((await sut.db.query(`SELECT count(*)::int AS n FROM outbox_events`)).rows[0].n).toBe(before);
   });
 
+  it('settles a person listed twice in batches that run at the same time on one record and one event', async () => {
+    const rows = Array.from({ length: 1200 }, () => csvRow(newIns()));
+    rows[610] = rows[10]; // batches of 500: lines 12 and 612 fall in the first two batches, which overlap
+    const { upload, lines } = await runJob('csv', [HEADER, ...rows].join('\n'));
+    expect(upload.body).toMatchObject({ status: 'completed', rowsProcessed: 1200, opened: 1199, alreadyOpened: 1 });
+    const first = lines.find((l) => l.line === 12)!;
+    expect(lines.find((l) => l.line === 612)).toEqual({ line: 612, ins: first.ins, outcome: 'already-opened', recordId: first.recordId });
+    expect(await sut.outbox(Topics.RECORD_OPENED, first.ins!)).toHaveLength(1);
+    expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 2));
+  });
+
   it('accepts NDJSON rows, the same body as POST /records', async () => {
     const ins = newIns();
     const file = [JSON.stringify(anOpening({ ins })), '{"ins": "oops"', JSON.stringify(anOpening({ cpamCode: '7' }))].join('\n') + '\n';

@@ -47,15 +47,20 @@ export class BulkOpeningService {
     const correlationId = `bulk-${job.id}`;
     let seq = 0;
     let batch: Pending[] = [];
-    let inflight: Promise<void> = Promise.resolve();
+    // Up to ENROLMENT_BULK_PARALLEL_BATCHES transactions at once, so one batch's commit (fsync)
+    // overlaps the next one's insert. Safe: rows are inserted in INS order (no deadlock between
+    // batches), a duplicate INS in a later batch waits for the earlier batch's commit and then
+    // reads as already-opened, and result chunks are numbered in file order.
+    const inflight: Promise<void>[] = [];
+    const settleAll = () => Promise.allSettled(inflight);
     const flush = async (): Promise<void> => {
       const rows = batch;
       batch = [];
-      await inflight;
-      const mySeq = seq++;
-      inflight = this.processBatch(job.id, mySeq, rows, opener, correlationId);
+      while (inflight.length >= this.config.ENROLMENT_BULK_PARALLEL_BATCHES) await inflight.shift();
+      const running = this.processBatch(job.id, seq++, rows, opener, correlationId);
       // Surface a failure at the next await rather than as an unhandled rejection.
-      inflight.catch(() => undefined);
+      running.catch(() => undefined);
+      inflight.push(running);
     };
     try {
       const now = new Date();
@@ -66,10 +71,10 @@ export class BulkOpeningService {
         }
       }
       if (batch.length > 0) await flush();
-      await inflight;
+      while (inflight.length > 0) await inflight.shift();
       await this.dataSource.query(`UPDATE bulk_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`, [job.id]);
     } catch (error) {
-      await inflight.catch(() => undefined);
+      await settleAll();
       const message = error instanceof BulkFileError ? error.message : `the upload stopped: ${(error as Error).message}`;
       if (!(error instanceof BulkFileError)) this.logger.warn(`bulk job ${job.id} failed: ${(error as Error).message}`);
       await this.dataSource.query(`UPDATE bulk_jobs SET status = 'failed', failure = $2, finished_at = now(), updated_at = now() WHERE id = $1`, [job.id, message]);
