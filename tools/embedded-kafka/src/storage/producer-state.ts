@@ -5,6 +5,7 @@ import { ErrorCode } from '../protocol/error-codes';
 
 const MAX_SEQUENCE = 2147483647;
 const REMEMBERED_BATCHES = 5;
+const MAX_PRODUCERS = 10_000;
 
 interface RememberedBatch {
   firstSeq: number;
@@ -63,6 +64,10 @@ export class PartitionProducerState {
     if (!e || epoch > e.epoch) {
       e = { epoch, lastSeq, batches: [] };
       this.producers.set(producerId, e);
+      // Every producer instance gets a new id: forget the longest-known ones past a bound so a
+      // long-running broker's memory does not grow with restarts of its clients.
+      if (this.producers.size > MAX_PRODUCERS)
+        this.producers.delete(this.producers.keys().next().value as number);
     }
     e.lastSeq = lastSeq;
     e.batches.push({ firstSeq, lastSeq, baseOffset });
