@@ -1,6 +1,9 @@
+import { Logger } from '@nestjs/common';
+import { logLevel } from 'kafkajs';
 import {
   KafkaConfigError,
   kafkaConfigFromEnv,
+  kafkaLogCreator,
   parseBrokers,
   toKafkaJsConfig,
 } from './kafka-config';
@@ -40,5 +43,60 @@ describe(toKafkaJsConfig.name, () => {
 
     expect(sut.retry).toMatchObject({ retries: 8, initialRetryTime: 300 });
     expect(typeof sut.logCreator).toBe('function');
+  });
+});
+
+describe(kafkaLogCreator.name, () => {
+  const lines: Array<{ level: string; message: unknown }> = [];
+  const capture = (level: string) => (message: unknown) => void lines.push({ level, message });
+
+  beforeEach(() => {
+    lines.length = 0;
+    Logger.overrideLogger({
+      log: capture('log'),
+      error: capture('error'),
+      warn: capture('warn'),
+      debug: capture('debug'),
+      verbose: capture('verbose'),
+    });
+  });
+
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  it('hands kafkajs entries to the Nest logger as structured objects', () => {
+    const sut = kafkaLogCreator()(logLevel.ERROR);
+
+    sut({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { message: 'Connection error', timestamp: 't', logger: 'kafkajs', broker: 'b:1' },
+    });
+
+    expect(lines).toEqual([
+      {
+        level: 'error',
+        message: { msg: 'Connection: Connection error', namespace: 'Connection', broker: 'b:1' },
+      },
+    ]);
+  });
+
+  it('keeps routine kafkajs info at debug level, group changes at info', () => {
+    const sut = kafkaLogCreator()(logLevel.INFO);
+
+    sut({
+      namespace: 'Consumer',
+      level: logLevel.INFO,
+      label: 'INFO',
+      log: { message: 'Starting', timestamp: 't', logger: 'kafkajs' },
+    });
+    sut({
+      namespace: 'ConsumerGroup',
+      level: logLevel.INFO,
+      label: 'INFO',
+      log: { message: 'Consumer has joined the group', timestamp: 't', logger: 'kafkajs' },
+    });
+
+    expect(lines.map((l) => l.level)).toEqual(['debug', 'log']);
   });
 });
