@@ -4,7 +4,7 @@
  *   npm run dlq -- replay <partition> <offset> [topic]   sends one back to its original topic
  * Reads KAFKA_BROKERS (default the embedded broker of `npm start`).
  */
-import { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { readDeadLetters, replayDeadLetter } from '../consumer/dead-letter-replay';
 import { kafkaConfigFromEnv, toKafkaJsConfig } from '../kafka/kafka-config';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, partition, offset, toTopic] = argv;
   const kafka = new Kafka({
     ...toKafkaJsConfig(kafkaConfigFromEnv(process.env, 'dlq-tool')),
-    logLevel: 1,
+    logLevel: logLevel.NOTHING,
   });
   const letters = await readDeadLetters(kafka);
   if (command === 'list') {

@@ -51,6 +51,8 @@ export async function readDeadLetters(
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
+    // No topic yet means nothing was ever dead-lettered (and metadata for it would be retried).
+    if (!(await admin.listTopics()).includes(DEAD_LETTER_TOPIC)) return [];
     const offsets = await admin.fetchTopicOffsets(DEAD_LETTER_TOPIC);
     ends = new Map(
       offsets.filter((o) => o.high !== o.low).map((o) => [o.partition, BigInt(o.high)]),
