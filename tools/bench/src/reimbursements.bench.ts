@@ -33,7 +33,6 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { emptyConsentState } from '@dmp/access-rules';
 import { issueDevToken } from '@dmp/auth';
 import { ActorRole, Ins } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
 import { startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
@@ -148,6 +147,39 @@ function get(agent: Agent, url: string, token: string): Promise<number> {
   });
 }
 
+/**
+ * The broker in its own process: in this one it would share the event loop with the HTTP
+ * clients whose latency is measured (the service's outbox relay publishes every access event).
+ */
+async function startBrokerProcess(
+  dataDir: string,
+): Promise<{ child: ChildProcess; bootstrap: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'dist/tools/embedded-kafka/src/cli.js'), '--port', '0', '--data-dir', dataDir],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  return new Promise((resolveStart, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error('the broker did not start in 30 s')), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /broker ready (\S+:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolveStart({ child, bootstrap: match[1] });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the broker exited with ${code}`)));
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -178,7 +210,7 @@ async function main(): Promise<void> {
   });
   await pg.stop();
   pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: pgPort });
-  const broker = await startBroker({ port: 0, logLevel: 'warn' });
+  const broker = await startBrokerProcess(join(work, 'kafka'));
 
   try {
     let t = Date.now();
@@ -388,8 +420,9 @@ async function main(): Promise<void> {
     log(
       `history read, 8 readers: ${round(readsPerSecond).toLocaleString('en')} reads/s, p50 ${round(percentile(concurrent, 50), 2)} ms, p99 ${round(percentile(concurrent, 99), 2)} ms (dataset ${importedRows.toLocaleString('en')} lines)`,
     );
-    service.child.kill('SIGTERM');
     agent.destroy();
+    service.child.kill('SIGTERM');
+    await new Promise((r) => service.child.once('exit', r));
 
     const result = {
       bench: 'reimbursements',
@@ -421,7 +454,7 @@ async function main(): Promise<void> {
     writeFileSync(join(work, 'result.json'), JSON.stringify(result));
     console.log(JSON.stringify(result));
   } finally {
-    await broker.stop();
+    broker.child.kill('SIGTERM');
     await pg.stop();
     if (!values['keep-data']) rmSync(work, { recursive: true, force: true });
   }

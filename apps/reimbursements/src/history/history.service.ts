@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,7 @@ function yyyymmOfIso(date: string): number {
  */
 @Injectable()
 export class HistoryService implements OnApplicationShutdown {
+  private readonly logger = new Logger(HistoryService.name);
   /**
    * Connections for access traces. Unless REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT is set, they
    * do not wait for the WAL flush: a read changes nothing but its trace, and the flush would be
