@@ -202,7 +202,8 @@ export class OutboxRelay {
         }
         if (!this.leader) {
           if (!(await this.tryBecomeLeader())) {
-            await this.refreshBacklog();
+            // Only the leader reports the backlog: dashboards sum the gauge over instances.
+            messagingMetrics.outboxBacklog.set({ service: this.options.serviceName }, 0);
             await this.sleep(this.leaderRetryMs);
             continue;
           }
@@ -224,6 +225,8 @@ export class OutboxRelay {
           leader: this.leader,
         });
         if (!this.client) this.setLeader(false);
+        // Kafka down is exactly when the backlog gauge must keep moving.
+        if (this.leader) await this.refreshBacklog().catch(() => undefined);
         await this.sleep(this.errorBackoffMs);
       }
     }
