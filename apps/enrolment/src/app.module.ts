@@ -18,7 +18,13 @@ export class AppModule {
           entities: enrolmentEntities,
           migrations: enrolmentMigrations,
           databasePoolSize: config.ENROLMENT_DB_POOL_SIZE,
-          messaging: { relay: { pollIntervalMs: config.ENROLMENT_OUTBOX_POLL_MS, retentionMs: config.ENROLMENT_OUTBOX_RETENTION_MS } },
+          messaging: {
+            relay: {
+              pollIntervalMs: config.ENROLMENT_OUTBOX_POLL_MS,
+              retentionMs: config.ENROLMENT_OUTBOX_RETENTION_MS,
+              batchSize: config.ENROLMENT_OUTBOX_BATCH_SIZE,
+            },
+          },
         }),
         RecordsModule,
         BulkModule,

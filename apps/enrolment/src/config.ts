@@ -41,4 +41,11 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @IsInt({ message: 'must be an integer (milliseconds)' })
   @Min(0, { message: 'must be 0 or more' })
   ENROLMENT_OUTBOX_RETENTION_MS = 0;
+
+  /** Outbox rows the relay publishes per round: campaigns append thousands of events at a time. */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 10000' })
+  @Max(10000, { message: 'must be between 1 and 10000' })
+  ENROLMENT_OUTBOX_BATCH_SIZE = 2000;
 }
