@@ -95,6 +95,8 @@ export class EventConsumer {
   private lagTimer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private joined = false;
+  // Partitions this instance owns; it reports the lag of those only (dashboards sum instances).
+  private assignment: Record<string, number[]> = {};
   private readonly joinWaiters: Array<() => void> = [];
   private readonly attempts: number;
   private readonly initialDelayMs: number;
@@ -157,6 +159,7 @@ export class EventConsumer {
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
+      this.assignment = event.payload.memberAssignment;
       this.logger.log({
         msg: 'joined consumer group',
         group: this.groupId,
@@ -526,13 +529,15 @@ export class EventConsumer {
         for (const { topic, partitions } of committed) {
           const ends = await admin.fetchTopicOffsets(topic);
           for (const end of ends) {
+            const labels = { group: this.groupId, topic, partition: String(end.partition) };
+            if (!(this.assignment[topic] ?? []).includes(end.partition)) {
+              messagingMetrics.consumerLag.remove(labels);
+              continue;
+            }
             const mine = partitions.find((p) => p.partition === end.partition);
             const at = mine && mine.offset !== '-1' ? BigInt(mine.offset) : BigInt(end.low);
             const lag = BigInt(end.high) - at;
-            messagingMetrics.consumerLag.set(
-              { group: this.groupId, topic, partition: String(end.partition) },
-              Number(lag < 0n ? 0n : lag),
-            );
+            messagingMetrics.consumerLag.set(labels, Number(lag < 0n ? 0n : lag));
           }
         }
       } catch (error) {
