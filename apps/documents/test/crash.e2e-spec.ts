@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Topics } from '@dmp/contracts';
 import { Ins } from '@dmp/domain';
-import { ServiceProcess, aProfessional, anEstablishment, anIns, createTestDatabase, startServiceProcess, waitFor } from '@dmp/testing';
+import { ServiceProcess, aProfessional, anEstablishment, anIns, createTestDatabase, startServiceProcess, waitFor, reseedBuilders } from '@dmp/testing';
 import { EventProducer, aDocument, aSubmission, recordOpened, submissionEvent } from './documents-test-kit';
 
 const DOCUMENTS = 10_000;
 const PATIENTS = 200;
+
+// Every test app consumes every event of the shared broker (own consumer group): identifiers
+// from a seed of this file only, so that another file's events never touch this file's patients.
+reseedBuilders(404);
 
 describe('documents service killed with SIGKILL in the middle of a stream', () => {
   let service: ServiceProcess | undefined;

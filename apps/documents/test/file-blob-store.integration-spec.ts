@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SubmissionOutcome, Topics } from '@dmp/contracts';
-import { TestApp, aPatient, aProfessional, anEstablishment, anIns, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
+import { TestApp, aPatient, aProfessional, anEstablishment, anIns, startTestApp, testConfig, tokenFor, waitFor, reseedBuilders } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { DocumentsConfig } from '../src/config';
 import { SubmissionAnswer } from '../src/submissions/submission-pipeline.service';
 import { EventProducer, aDocument, aSubmission, http, recordOpened, recordStatus } from './documents-test-kit';
+
+// Every test app consumes every event of the shared broker (own consumer group): identifiers
+// from a seed of this file only, so that another file's events never touch this file's patients.
+reseedBuilders(303);
 
 describe('documents with the local files blob store', () => {
   let sut: TestApp;

@@ -3,12 +3,16 @@ import { DataSource } from 'typeorm';
 import { findSchemaDrift } from '@dmp/persistence';
 import { AccessedPayload, SubmissionOutcome, Topics } from '@dmp/contracts';
 import { DocumentType, EstablishmentCategory, Ins, Profession } from '@dmp/domain';
-import { TestApp, aLegalRepresentative, aPatient, aProfessional, anEstablishment, anIns, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
+import { TestApp, aLegalRepresentative, aPatient, aProfessional, anEstablishment, anIns, startTestApp, testConfig, tokenFor, waitFor, reseedBuilders } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { DocumentsConfig } from '../src/config';
 import { SubmissionAnswer } from '../src/submissions/submission-pipeline.service';
 import { ListPage } from '../src/reading/reading.service';
 import { EventProducer, Establishment, aDocument, aSubmission, http, outboxEvents, professionalAuthorised, recordOpened } from './documents-test-kit';
+
+// Every test app consumes every event of the shared broker (own consumer group): identifiers
+// from a seed of this file only, so that another file's events never touch this file's patients.
+reseedBuilders(202);
 
 describe('documents reading', () => {
   let sut: TestApp;

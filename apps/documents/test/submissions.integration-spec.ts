@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DocumentSubmissionResultsPayload, SubmissionOutcome, Topics } from '@dmp/contracts';
 import { DocumentFormat, DocumentType, EstablishmentCategory, EstablishmentKind, Ins } from '@dmp/domain';
-import { TestApp, aProfessional, anEstablishment, anIns, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
+import { TestApp, aProfessional, anEstablishment, anIns, startTestApp, testConfig, tokenFor, waitFor, reseedBuilders } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { DocumentsConfig } from '../src/config';
 import { ParkedSweeper } from '../src/records/parked-sweeper.service';
@@ -10,6 +10,10 @@ import { SubmissionAnswer } from '../src/submissions/submission-pipeline.service
 import { EventProducer, Establishment, aDocument, aSubmission, http, outboxEvents, recordClosed, recordOpened, recordStatus, sha256 } from './documents-test-kit';
 
 const INLINE_LIMIT = 64 * 1024;
+
+// Every test app consumes every event of the shared broker (own consumer group): identifiers
+// from a seed of this file only, so that another file's events never touch this file's patients.
+reseedBuilders(101);
 
 describe('documents submissions', () => {
   let sut: TestApp;

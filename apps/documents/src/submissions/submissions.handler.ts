@@ -14,7 +14,7 @@ import { SubmissionPipeline } from './submission-pipeline.service';
 export class SubmissionsHandler {
   constructor(private readonly pipeline: SubmissionPipeline) {}
 
-  @HandleEvent(Topics.DOCUMENT_SUBMISSIONS, { batch: true, maxBatchSize: 100 })
+  @HandleEvent(Topics.DOCUMENT_SUBMISSIONS, { batch: true, maxBatchSize: 500 })
   async submissions(envelopes: EventEnvelope<DocumentSubmissionPayload>[], manager: EntityManager): Promise<void> {
     await this.pipeline.submit(
       manager,
