@@ -35,14 +35,14 @@ export class PostgresBlobStore implements BlobStore {
 
   async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
     const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
-    // Chunks keep a statement's parameters well under the protocol's limits with large bodies.
-    for (let start = 0; start < unique.length; start += 200) {
-      const chunk = unique.slice(start, start + 200);
+    // One VALUES row per body with the Buffer as its own parameter: node-postgres sends Buffer
+    // parameters in binary, whereas a bytea[] array parameter would be hex-escaped text (3x slower).
+    for (let start = 0; start < unique.length; start += 100) {
+      const chunk = unique.slice(start, start + 100);
+      const rows = chunk.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}, now())`).join(', ');
       await manager.query(
-        `INSERT INTO document_blobs (sha256, body, created_at)
-         SELECT * FROM unnest($1::varchar[], $2::bytea[], array_fill(now(), ARRAY[$3::int]))
-         ON CONFLICT (sha256) DO NOTHING`,
-        [chunk.map((b) => b.sha256), chunk.map((b) => b.body), chunk.length],
+        `INSERT INTO document_blobs (sha256, body, created_at) VALUES ${rows} ON CONFLICT (sha256) DO NOTHING`,
+        chunk.flatMap((b) => [b.sha256, b.body]),
       );
     }
   }
