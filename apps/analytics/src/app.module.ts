@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@dmp/platform';
+import { AnalyticsConfig } from './config';
+import { analyticsEntities } from './database/entities';
+import { analyticsMigrations } from './database/migrations';
+import { FiguresController } from './figures/figures.controller';
+import { CPAM_OFFICES, FiguresService } from './figures/figures.service';
+import { loadCpamReference } from './reference/cpam-reference';
+import { EnrolmentEventsHandler } from './records/enrolment-events.handler';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AnalyticsConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forService({ serviceName: 'analytics', config, entities: analyticsEntities, migrations: analyticsMigrations }),
+      ],
+      controllers: [FiguresController],
+      providers: [
+        FiguresService,
+        EnrolmentEventsHandler,
+        // Loaded once at boot: a bad reference file stops the boot with the line at fault.
+        { provide: CPAM_OFFICES, useValue: loadCpamReference(config.ANALYTICS_CPAM_REFERENCE_FILE) },
+      ],
+    };
+  }
+}

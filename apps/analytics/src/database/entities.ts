@@ -1,0 +1,3 @@
+import { RecordFactEntity } from '../records/record-fact.entity';
+
+export const analyticsEntities = [RecordFactEntity];
