@@ -66,6 +66,11 @@ export interface EventConsumerOptions {
   /** Longest a fetch waits for data; bounds how long a graceful stop waits. Default 1000 ms. */
   maxWaitTimeMs?: number;
   /**
+   * Bytes fetched per partition per request (kafkajs default 1 MiB). Raise it for topics of large
+   * messages (document bodies) so that a batch handler gets more than a few messages at a time.
+   */
+  maxBytesPerPartition?: number;
+  /**
    * Called after the transaction of a message (or batch) committed and BEFORE its offset is
    * resolved. Instrumentation; the end-to-end tests inject a crash here.
    */
@@ -155,6 +160,7 @@ export class EventConsumer {
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
+      ...(this.options.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: this.options.maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, this.options.maxBytesPerPartition * 4) }),
       allowAutoTopicCreation: true,
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
