@@ -18,7 +18,7 @@ export class AppModule {
           entities: documentsEntities,
           migrations: documentsMigrations,
           // Submissions are keyed by establishment: several partitions filed at once.
-          messaging: { consumer: { partitionsConsumedConcurrently: 3, groupId: config.DOCUMENTS_CONSUMER_GROUP } },
+          messaging: { consumer: { partitionsConsumedConcurrently: 3, groupId: config.DOCUMENTS_CONSUMER_GROUP, maxBytesPerPartition: 16 * 1024 * 1024 } },
         }),
         SubmissionsModule,
         ReadingModule,

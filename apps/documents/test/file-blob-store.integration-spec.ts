@@ -14,6 +14,9 @@ import { EventProducer, aDocument, aSubmission, http, recordOpened, recordStatus
 // from a seed of this file only, so that another file's events never touch this file's patients.
 reseedBuilders(303);
 
+// The crash test's 10,000 submissions run at the same time and every test app consumes them too.
+jest.setTimeout(180_000);
+
 describe('documents with the local files blob store', () => {
   let sut: TestApp;
   let producer: EventProducer;
@@ -38,7 +41,7 @@ describe('documents with the local files blob store', () => {
   it('keeps bodies as files addressed by their hash, serves them verified and refuses a tampered one', async () => {
     const ins = anIns();
     await producer.publish(Topics.RECORD_OPENED, [recordOpened(ins)]);
-    await waitFor(async () => (await recordStatus(db, ins)) === 'open', { timeoutMs: 20_000, message: 'record open' });
+    await waitFor(async () => (await recordStatus(db, ins)) === 'open', { timeoutMs: 90_000, message: 'record open' });
     const document = aDocument(ins, author);
     const answer = await http<SubmissionAnswer>('POST', `${sut.url}/submissions`, tokenFor(establishment), aSubmission({ finess: establishment.finess, kind: establishment.kind, category: establishment.category }, [document]));
     expect(answer.body.results[0].outcome).toBe(SubmissionOutcome.ACCEPTED);

@@ -14,6 +14,9 @@ import { EventProducer, Establishment, aDocument, aSubmission, http, outboxEvent
 // from a seed of this file only, so that another file's events never touch this file's patients.
 reseedBuilders(202);
 
+// The crash test's 10,000 submissions run at the same time and every test app consumes them too.
+jest.setTimeout(180_000);
+
 describe('documents reading', () => {
   let sut: TestApp;
   let producer: EventProducer;
@@ -44,7 +47,7 @@ describe('documents reading', () => {
         const rows: Array<{ ok: boolean }> = await db.query(`SELECT record_status = 'open' AND consent_state->'professionals' ? $2 AS ok FROM document_patients WHERE ins = $1`, [ins, otherPhysician.rpps]);
         return rows[0]?.ok === true;
       },
-      { timeoutMs: 20_000, message: `record ${ins} open with an authorised professional` },
+      { timeoutMs: 90_000, message: `record ${ins} open with an authorised professional` },
     );
     const answer = await http<SubmissionAnswer>('POST', `${sut.url}/submissions`, tokenFor(establishmentActor), aSubmission(establishment, documents));
     expect(answer.body.results.every((r) => r.outcome === SubmissionOutcome.ACCEPTED)).toBe(true);

@@ -15,6 +15,9 @@ const INLINE_LIMIT = 64 * 1024;
 // from a seed of this file only, so that another file's events never touch this file's patients.
 reseedBuilders(101);
 
+// The crash test's 10,000 submissions run at the same time and every test app consumes them too.
+jest.setTimeout(180_000);
+
 describe('documents submissions', () => {
   let sut: TestApp;
   let producer: EventProducer;
@@ -38,7 +41,7 @@ describe('documents submissions', () => {
 
   async function openRecord(ins: Ins): Promise<void> {
     await producer.publish(Topics.RECORD_OPENED, [recordOpened(ins)]);
-    await waitFor(async () => (await recordStatus(db, ins)) === 'open', { timeoutMs: 20_000, message: `record ${ins} open` });
+    await waitFor(async () => (await recordStatus(db, ins)) === 'open', { timeoutMs: 90_000, message: `record ${ins} open` });
   }
 
   async function submitHttp(documents: unknown[], target = establishment): Promise<{ status: number; body: SubmissionAnswer }> {
@@ -52,7 +55,7 @@ describe('documents submissions', () => {
         const mine = events.filter((e) => e.payload.payload.submissionId === submissionId).map((e) => e.payload.payload);
         return mine.length >= count ? mine : undefined;
       },
-      { timeoutMs: 20_000, message: `results of ${submissionId}` },
+      { timeoutMs: 90_000, message: `results of ${submissionId}` },
     );
   }
 
@@ -296,7 +299,7 @@ describe('documents submissions', () => {
       const ins = anIns();
       await openRecord(ins);
       await producer.publish(Topics.RECORD_CLOSED, [recordClosed(ins)]);
-      await waitFor(async () => (await recordStatus(db, ins)) === 'closed', { timeoutMs: 20_000, message: 'record closed' });
+      await waitFor(async () => (await recordStatus(db, ins)) === 'closed', { timeoutMs: 90_000, message: 'record closed' });
       const response = await submitHttp([aDocument(ins, author)]);
       expect(response.body.results[0]).toMatchObject({ outcome: SubmissionOutcome.REJECTED, reasons: ["ins: the patient's DMP is closed"] });
     });
