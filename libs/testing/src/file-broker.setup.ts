@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from '@dmp/embedded-kafka';
+import type { BrokerHandle } from '@dmp/embedded-kafka';
 
 /**
  * Jest setup file of the `integration` project: each test file gets a broker of its own,
@@ -12,12 +12,13 @@ import { startBroker } from '@dmp/embedded-kafka';
  * database per file. TEST_SHARED_BROKER=1 keeps the run's shared broker instead.
  */
 if (process.env['TEST_SHARED_BROKER'] !== '1') {
-  let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
+  let broker: BrokerHandle | undefined;
   let dataDir: string | undefined;
   const shared = process.env['TEST_KAFKA_BROKERS'];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dmp-file-broker-'));
+    const { startBroker } = await import('@dmp/embedded-kafka');
     broker = await startBroker({ host: '127.0.0.1', port: 0, dataDir, autoCreateTopics: true, durability: 'os', quiet: true });
     process.env['TEST_KAFKA_BROKERS'] = broker.bootstrap;
   });
