@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@dmp/contracts';
 import { ReadinessService } from '@dmp/observability';
 import { anOperator, authHeader, startTestApp, testConfig, testKafkaBrokers, waitFor, type TestApp } from '@dmp/testing';
@@ -7,13 +7,15 @@ import { ReferenceConfig } from './support/reference.config';
 
 describe('heartbeat and readiness', () => {
   let sut: TestApp;
-  const kafka = new Kafka({ clientId: 'heartbeat-test', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `heartbeat-test-${Date.now()}` });
+  let consumer: Consumer;
   const heartbeats: Array<{ key: string; envelope: Record<string, unknown> }> = [];
 
   beforeAll(async () => {
     const config = await testConfig(ReferenceConfig, { HEARTBEAT_INTERVAL_MS: '200' });
     sut = await startTestApp(ReferenceAppModule.forRoot(config), config);
+    // Built here, not at collection time: the file's broker address is known only from beforeAll on.
+    const kafka = new Kafka({ clientId: 'heartbeat-test', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
+    consumer = kafka.consumer({ groupId: `heartbeat-test-${Date.now()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: Topics.HEARTBEAT, fromBeginning: true });
     await consumer.run({
@@ -24,7 +26,7 @@ describe('heartbeat and readiness', () => {
   });
 
   afterAll(async () => {
-    await consumer.disconnect();
+    await consumer?.disconnect();
     await sut?.stop();
   });
 
