@@ -1,0 +1,330 @@
+import { compareCount, compareItems, isClean, Tally, type InvariantResult, type KeyOutcome } from './compare';
+import type { Expectations } from './expectations';
+import { forEachLimited, type SuiteClient } from './suite-client';
+
+export interface InvariantReport {
+  holds: boolean;
+  /** Sums over the invariants. */
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  results: InvariantResult[];
+  /** From the first observation until every invariant held (or the checks gave up). */
+  convergenceMs: number;
+  /** True when every invariant held before the deadline. */
+  converged: boolean;
+  /** HTTP requests the checks made. */
+  requests: number;
+}
+
+export interface CheckInvariantsOptions {
+  /** Give up waiting for convergence after this long (default 5 minutes). */
+  deadlineMs?: number;
+  /** Give up earlier when no observation changed for this long while something is still off (default 90 s). */
+  quietMs?: number;
+  /** Parallel HTTP requests (default 8). */
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+/** One invariant, observed key by key (a patient, a figure) so that only what is still off is polled again. */
+interface KeyedCheck {
+  name: string;
+  description: string;
+  keys: string[];
+  /** Called once per polling round before `observe` (fetch shared figures once). */
+  beginRound?: () => Promise<void>;
+  observe(key: string): Promise<KeyOutcome>;
+}
+
+interface TraceEntry {
+  accessId: string;
+  accessor: { role: string; id: string };
+  target: { kind: string; id: string | null };
+  granted: boolean;
+}
+
+interface NotificationRow {
+  trigger: string;
+  dedupKey: string;
+  channel: string;
+}
+
+interface DocumentsPage {
+  items: Array<{ documentId: string; sha256: string }>;
+  refused: number;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function patientsOf(expectations: Expectations): string[] {
+  const all = new Set<string>();
+  for (const o of expectations.openings) all.add(o.ins);
+  for (const d of expectations.documents) all.add(d.ins);
+  for (const r of expectations.reimbursements) all.add(r.ins);
+  for (const a of expectations.accesses) all.add(a.ins);
+  return [...all].sort();
+}
+
+function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedCheck {
+  const operator = client.operator();
+  const certain = expectations.openings.filter((o) => o.certain);
+  const uncertain = expectations.openings.filter((o) => !o.certain);
+  const expected = new Map<string, { certain: number; uncertain: number }>();
+  const bump = (key: string, isCertain: boolean): void => {
+    const entry = expected.get(key) ?? { certain: 0, uncertain: 0 };
+    if (isCertain) entry.certain++;
+    else entry.uncertain++;
+    expected.set(key, entry);
+  };
+  for (const opening of [...certain, ...uncertain]) {
+    const sure = opening.certain;
+    bump('records opened', sure);
+    bump(`openings channel=${opening.channel}`, sure);
+    bump(`open records cpam=${opening.cpamCode}`, sure);
+    if (opening.pharmacyFiness) bump(`pharmacy openings finess=${opening.pharmacyFiness}`, sure);
+  }
+  let figures = new Map<string, number>();
+  return {
+    name: 'analytics figures equal what the simulator did',
+    description: 'DMPs opened, openings per channel, open records per CPAM and openings per pharmacy (GET /figures/*) equal the openings the simulator was answered',
+    keys: [...expected.keys()],
+    beginRound: async () => {
+      const next = new Map<string, number>();
+      const records = await client.get<{ opened: number }>('analytics', '/figures/records', operator);
+      next.set('records opened', records.opened);
+      const openings = await client.get<Array<{ channel: string; opened: number }>>('analytics', '/figures/openings?period=month', operator);
+      for (const row of openings) next.set(`openings channel=${row.channel}`, (next.get(`openings channel=${row.channel}`) ?? 0) + row.opened);
+      const coverage = await client.get<Array<{ cpamCode: string; openRecords: number }>>('analytics', '/figures/coverage', operator);
+      for (const row of coverage) if (row.cpamCode !== 'TOTAL') next.set(`open records cpam=${row.cpamCode}`, row.openRecords);
+      const pharmacies = await client.get<Array<{ finess: string; opened: number }>>('analytics', '/figures/pharmacy-openings', operator);
+      for (const row of pharmacies) next.set(`pharmacy openings finess=${row.finess}`, row.opened);
+      figures = next;
+    },
+    observe: async (key) => {
+      const want = expected.get(key) ?? { certain: 0, uncertain: 0 };
+      return compareCount(want.certain, want.uncertain, figures.get(key) ?? 0, key);
+    },
+  };
+}
+
+function traceCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+  const byPatient = new Map(expectations.accesses.map((a) => [a.ins, a]));
+  return {
+    name: 'a trace entry per access',
+    description: "every read the simulator made (granted or refused) appears once in the patient's access trace (GET consent /patients/:ins/access-trace)",
+    keys: patients,
+    observe: async (ins) => {
+      const operator = client.operator();
+      const ids = new Map<string, number>();
+      let cursor: string | undefined;
+      do {
+        const page = await client.get<{ items: TraceEntry[]; nextCursor: string | null }>(
+          'consent',
+          `/patients/${ins}/access-trace?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          operator,
+        );
+        for (const item of page.items) ids.set(item.accessId, (ids.get(item.accessId) ?? 0) + 1);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      const want = byPatient.get(ins);
+      const total = [...ids.values()].reduce((a, b) => a + b, 0);
+      const outcome = compareCount(want?.traceEntries ?? 0, want?.uncertainTraceEntries ?? 0, total, 'trace entries');
+      // The access id is the trace's primary key: the same id twice would be a paging bug.
+      for (const [id, count] of ids) {
+        if (count > 1) {
+          outcome.duplicated += count - 1;
+          outcome.details.push(`access ${id} listed ${count} times`);
+        }
+      }
+      return outcome;
+    },
+  };
+}
+
+function notificationsCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+  const byPatient = new Map(expectations.accesses.map((a) => [a.ins, a]));
+  return {
+    name: 'exactly one notification per first access',
+    description: "each professional's first granted access to a record notifies the patient once per channel (GET consent /patients/:ins/notifications, trigger first-access)",
+    keys: patients,
+    observe: async (ins) => {
+      const rows = await client.get<NotificationRow[]>('consent', `/patients/${ins}/notifications?limit=500`, client.operator());
+      const firsts = rows.filter((r) => r.trigger === 'first-access');
+      // dedupKey = first-access:<ins>:<rpps>; one row per channel is one notification.
+      const observed = new Map<string, number>();
+      for (const [key, group] of groupBy(firsts, (r) => r.dedupKey)) {
+        const perChannel = Math.max(...[...groupBy(group, (r) => r.channel).values()].map((g) => g.length));
+        observed.set(key.slice(key.lastIndexOf(':') + 1), perChannel);
+      }
+      const want = byPatient.get(ins);
+      return compareItems(new Set(want?.firstAccessBy ?? []), new Set(want?.uncertainFirstAccessBy ?? []), observed);
+    },
+  };
+}
+
+function documentsCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+  const byPatient = groupBy(expectations.documents, (d) => d.ins);
+  return {
+    name: 'every accepted document stored exactly once in the right record',
+    description: "each document the suite accepted is listed once in its patient's record with its hash (GET documents /patients/:ins/documents), and nothing else is",
+    keys: patients,
+    observe: async (ins) => {
+      const patient = client.patient(ins);
+      const counts = new Map<string, number>();
+      const hashes = new Map<string, string>();
+      let refused = 0;
+      for (let offset = 0; ; offset += 100) {
+        const page = await client.get<DocumentsPage>('documents', `/patients/${ins}/documents?limit=100&offset=${offset}`, patient);
+        for (const item of page.items) {
+          counts.set(item.documentId, (counts.get(item.documentId) ?? 0) + 1);
+          hashes.set(item.documentId, item.sha256);
+        }
+        refused += page.refused;
+        if (page.items.length + page.refused < 100) break;
+      }
+      const mine = byPatient.get(ins) ?? [];
+      const visible = mine.filter((d) => !d.hiddenFromPatient);
+      const expectedHash = new Map(mine.map((d) => [d.documentId, d.sha256]));
+      const outcome = compareItems(
+        new Set(visible.filter((d) => d.certain).map((d) => d.documentId)),
+        new Set(visible.filter((d) => !d.certain).map((d) => d.documentId)),
+        counts,
+        (id) => (hashes.get(id) === expectedHash.get(id) ? undefined : `stored with sha256 ${hashes.get(id)}, sent ${expectedHash.get(id)}`),
+      );
+      // Documents invisible to the patient until explained are counted as refused in the list.
+      const hidden = mine.filter((d) => d.hiddenFromPatient);
+      const hiddenOutcome = compareCount(hidden.filter((d) => d.certain).length, hidden.filter((d) => !d.certain).length, refused, 'documents hidden from the patient');
+      return {
+        expected: outcome.expected + hiddenOutcome.expected,
+        observed: outcome.observed + hiddenOutcome.observed,
+        lost: outcome.lost + hiddenOutcome.lost,
+        duplicated: outcome.duplicated + hiddenOutcome.duplicated,
+        unexpected: outcome.unexpected,
+        uncertain: outcome.uncertain + hiddenOutcome.uncertain,
+        details: [...outcome.details, ...hiddenOutcome.details],
+      };
+    },
+  };
+}
+
+function reimbursementsCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+  const byPatient = new Map(expectations.reimbursements.map((r) => [r.ins, r]));
+  return {
+    name: 'every reimbursement line stored once',
+    description: "each patient's history total (GET reimbursements /patients/:ins/reimbursements) equals the lines the insurer's files carried for them",
+    keys: patients,
+    observe: async (ins) => {
+      const page = await client.get<{ total: number }>('reimbursements', `/patients/${ins}/reimbursements?pageSize=1`, client.patient(ins));
+      const want = byPatient.get(ins);
+      return compareCount(want?.lines ?? 0, want?.uncertainLines ?? 0, page.total, 'reimbursement lines');
+    },
+  };
+}
+
+/**
+ * Polls a group of checks until every key is clean, the deadline passes, or nothing changed for
+ * `quietMs`. Keys already clean are not polled again: at the end of a large run only the
+ * stragglers are re-read.
+ */
+async function converge(checks: KeyedCheck[], options: Required<Omit<CheckInvariantsOptions, 'log'>> & { log: (line: string) => void }, deadline: number): Promise<Map<KeyedCheck, Map<string, KeyOutcome>>> {
+  const state = new Map(checks.map((c) => [c, new Map<string, KeyOutcome>()]));
+  let lastChange = Date.now();
+  for (let round = 1; ; round++) {
+    let changed = false;
+    let pending = 0;
+    for (const check of checks) {
+      const seen = state.get(check) as Map<string, KeyOutcome>;
+      const todo = check.keys.filter((key) => {
+        const outcome = seen.get(key);
+        return !outcome || !isClean(outcome);
+      });
+      if (todo.length === 0) continue;
+      await check.beginRound?.();
+      await forEachLimited(todo, options.concurrency, async (key) => {
+        const outcome = await check.observe(key);
+        const before = seen.get(key);
+        if (!before || before.observed !== outcome.observed || before.lost !== outcome.lost || before.duplicated !== outcome.duplicated) changed = true;
+        seen.set(key, outcome);
+      });
+      const off = check.keys.filter((key) => !isClean(seen.get(key) as KeyOutcome)).length;
+      pending += off;
+      if (off > 0) options.log(`  round ${round}: ${check.name}: ${off}/${check.keys.length} not (yet) right`);
+    }
+    if (changed) lastChange = Date.now();
+    if (pending === 0) return state;
+    const now = Date.now();
+    if (now >= deadline || now - lastChange >= options.quietMs) return state;
+    // The poll interval of an eventually consistent read, not a synchronisation.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+function tallied(check: KeyedCheck, outcomes: Map<string, KeyOutcome>): InvariantResult {
+  const tally = new Tally(check.name, check.description);
+  for (const key of check.keys) {
+    const outcome = outcomes.get(key);
+    if (outcome) tally.add(outcome, key);
+  }
+  return tally.result();
+}
+
+/**
+ * Checks the invariants of a run through the public APIs, waiting for eventual consistency.
+ * Order matters: the trace, notifications and analytics are observed first, because the
+ * documents and reimbursements checks read as the patient, and those reads are traced too.
+ */
+export async function checkInvariants(client: SuiteClient, expectations: Expectations, options: CheckInvariantsOptions = {}): Promise<InvariantReport> {
+  const settings = {
+    deadlineMs: options.deadlineMs ?? 5 * 60_000,
+    quietMs: options.quietMs ?? 90_000,
+    concurrency: options.concurrency ?? 8,
+    log: options.log ?? (() => undefined),
+  };
+  const began = Date.now();
+  const deadline = began + settings.deadlineMs;
+  const before = client.requests;
+  const patients = patientsOf(expectations);
+  settings.log(`checking invariants over ${patients.length} patients`);
+  const first = [analyticsCheck(client, expectations), traceCheck(client, expectations, patients), notificationsCheck(client, expectations, patients)];
+  const firstState = await converge(first, settings, deadline);
+  const second = [documentsCheck(client, expectations, patients), reimbursementsCheck(client, expectations, patients)];
+  const secondState = await converge(second, settings, Math.max(deadline, Date.now() + 60_000));
+  const results = [
+    ...second.map((check) => tallied(check, secondState.get(check) as Map<string, KeyOutcome>)),
+    ...first.map((check) => tallied(check, firstState.get(check) as Map<string, KeyOutcome>)),
+  ];
+  const sum = (pick: (r: InvariantResult) => number): number => results.reduce((total, r) => total + pick(r), 0);
+  const holds = results.every((r) => r.holds);
+  return {
+    holds,
+    lost: sum((r) => r.lost),
+    duplicated: sum((r) => r.duplicated),
+    unexpected: sum((r) => r.unexpected),
+    results,
+    convergenceMs: Date.now() - began,
+    converged: holds,
+    requests: client.requests - before,
+  };
+}
+
+/** The report as lines for a terminal. */
+export function formatReport(report: InvariantReport): string[] {
+  const lines = [`invariants ${report.holds ? 'HOLD' : 'BROKEN'} (checked in ${(report.convergenceMs / 1000).toFixed(1)} s, ${report.requests} requests)`];
+  for (const r of report.results) {
+    lines.push(
+      `  [${r.holds ? 'ok' : 'FAIL'}] ${r.name}: expected ${r.expected}${r.uncertain ? ` (+${r.uncertain} uncertain)` : ''}, observed ${r.observed}, lost ${r.lost}, duplicated ${r.duplicated}, unexpected ${r.unexpected}`,
+    );
+    for (const example of r.examples) lines.push(`         ${example}`);
+  }
+  return lines;
+}
