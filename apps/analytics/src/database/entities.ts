@@ -1,3 +1,4 @@
+import { activityEntities } from '../activity/activity-entities';
 import { RecordFactEntity } from '../records/record-fact.entity';
 
-export const analyticsEntities = [RecordFactEntity];
+export const analyticsEntities = [RecordFactEntity, ...activityEntities];
