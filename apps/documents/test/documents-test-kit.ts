@@ -7,11 +7,12 @@ import {
   RecordClosedEvent,
   RecordOpenedEvent,
   ProfessionalAuthorisedEvent,
+  RepresentativeChangedEvent,
   createEvent,
   serializeEvent,
   Topics,
 } from '@dmp/contracts';
-import { ActorRole, ClosureReason, CpamCode, DocumentFormat, DocumentType, EstablishmentCategory, EstablishmentKind, Finess, Ins, OpeningChannel, Profession, Rpps } from '@dmp/domain';
+import { ActorRole, ClosureReason, CpamCode, DocumentFormat, DocumentType, EstablishmentCategory, EstablishmentKind, Finess, Ins, LegalRepresentativeRelationship, OpeningChannel, Profession, Rpps } from '@dmp/domain';
 import { testKafkaBrokers } from '@dmp/testing';
 
 export const kafka = (): Kafka => new Kafka({ clientId: `documents-test-${randomUUID().slice(0, 8)}`, brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
@@ -88,7 +89,8 @@ export function submissionEvent(submission: ReturnType<typeof aSubmission>): Eve
   return createEvent(DocumentSubmissionEvent, submission as never, { producer: `establishment-${submission.establishment.finess}`, correlationId: randomUUID() }) as EventEnvelope<unknown>;
 }
 
-export function recordOpened(ins: Ins, openedAt = new Date()): EventEnvelope<unknown> {
+/** A record opening; with representatives, the record of a minor they represent. */
+export function recordOpened(ins: Ins, openedAt = new Date(), representatives: Ins[] = []): EventEnvelope<unknown> {
   const at = openedAt.toISOString();
   return createEvent(
     RecordOpenedEvent,
@@ -101,10 +103,24 @@ export function recordOpened(ins: Ins, openedAt = new Date()): EventEnvelope<unk
       consent: { by: { role: ActorRole.PATIENT, id: ins }, where: 'CPAM Paris counter', at },
       emergency: { emergencyAccess: true, samuRegulationAccess: true },
       contacts: { email: `${ins}@patients.example` },
-      isMinor: false,
-      legalRepresentatives: [],
+      isMinor: representatives.length > 0,
+      legalRepresentatives: representatives.map((r) => ({ ins: r, relationship: LegalRepresentativeRelationship.PARENT })),
     },
     { producer: 'enrolment', correlationId: randomUUID(), occurredAt: at },
+  ) as EventEnvelope<unknown>;
+}
+
+/** Enrolment's full list of a dependant's representatives after a change. */
+export function representativeChanged(ins: Ins, representatives: Ins[], changedAt = new Date()): EventEnvelope<unknown> {
+  return createEvent(
+    RepresentativeChangedEvent,
+    {
+      ins,
+      legalRepresentatives: representatives.map((r) => ({ ins: r, relationship: LegalRepresentativeRelationship.PARENT })),
+      by: { role: ActorRole.CPAM_AGENT, id: 'agent-1' },
+      changedAt: changedAt.toISOString(),
+    },
+    { producer: 'enrolment', correlationId: randomUUID(), occurredAt: changedAt },
   ) as EventEnvelope<unknown>;
 }
 

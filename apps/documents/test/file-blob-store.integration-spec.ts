@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -57,5 +57,20 @@ describe('documents with the local files blob store', () => {
     const tampered = await http<{ code: string }>('GET', url, patient);
     expect(tampered.status).toBe(500);
     expect(tampered.body.code).toBe('BLOB_INTEGRITY_ERROR');
+  });
+
+  it('deletes the file of a deleted document, and keeps the metadata', async () => {
+    const ins = anIns();
+    await producer.publish(Topics.RECORD_OPENED, [recordOpened(ins)]);
+    await waitFor(async () => (await recordStatus(db, ins)) === 'open', { timeoutMs: 90_000, message: 'record open' });
+    const document = aDocument(ins, author);
+    await http<SubmissionAnswer>('POST', `${sut.url}/submissions`, tokenFor(establishment), aSubmission({ finess: establishment.finess, kind: establishment.kind, category: establishment.category }, [document]));
+    const hash = String(document['sha256']);
+    const path = join(dir, hash.slice(0, 2), hash.slice(2, 4), hash);
+    expect(existsSync(path)).toBe(true);
+    const url = `${sut.url}/patients/${ins}/documents/${String(document['documentId'])}`;
+    expect((await http('DELETE', url, tokenFor(aPatient().withIns(ins)))).status).toBe(200);
+    expect(existsSync(path)).toBe(false);
+    expect(await db.query('SELECT status FROM documents WHERE document_id = $1', [document['documentId']])).toEqual([{ status: 'deleted' }]);
   });
 });

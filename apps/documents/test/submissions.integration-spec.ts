@@ -278,6 +278,38 @@ describe('documents submissions', () => {
       expect(await storedVersions(String(second['documentId']))).toEqual([{ version: 2, status: 'active', current_id: second['documentId'], sha256: second['sha256'] }]);
     });
 
+    it('refuses a replacement from another author of another establishment, with the reason, and keeps the document', async () => {
+      const ins = anIns();
+      await openRecord(ins);
+      const first = aDocument(ins, author);
+      await submitHttp([first]);
+      const otherActor = anEstablishment().withCategory(EstablishmentCategory.CHU).build();
+      const other: Establishment = { finess: otherActor.finess, kind: otherActor.kind, category: otherActor.category };
+      const stranger = (({ rpps, profession }) => ({ rpps, profession }))(aProfessional().build());
+      const response = await http<SubmissionAnswer>('POST', `${sut.url}/submissions`, tokenFor(otherActor), aSubmission(other, [aDocument(ins, stranger, { replaces: first['documentId'] })]));
+      expect(response.body.results[0].outcome).toBe(SubmissionOutcome.REJECTED);
+      expect(response.body.results[0].reasons.join()).toContain(
+        `replaces: document ${String(first['documentId'])} was filed by another author (RPPS ${author.rpps}) and another establishment (FINESS ${establishment.finess})`,
+      );
+      expect(await storedVersions(String(first['documentId']))).toEqual([{ version: 1, status: 'active', current_id: first['documentId'], sha256: first['sha256'] }]);
+    });
+
+    it('accepts a replacement by the same establishment for another of its professionals, and by the same author from another establishment', async () => {
+      const ins = anIns();
+      await openRecord(ins);
+      const first = aDocument(ins, author);
+      await submitHttp([first]);
+      const colleague = (({ rpps, profession }) => ({ rpps, profession }))(aProfessional().build());
+      const second = aDocument(ins, colleague, { replaces: first['documentId'] });
+      expect((await submitHttp([second])).body.results[0].outcome).toBe(SubmissionOutcome.ACCEPTED);
+      const otherActor = anEstablishment().withCategory(EstablishmentCategory.CHU).build();
+      const other: Establishment = { finess: otherActor.finess, kind: otherActor.kind, category: otherActor.category };
+      const third = aDocument(ins, colleague, { replaces: second['documentId'] });
+      const response = await http<SubmissionAnswer>('POST', `${sut.url}/submissions`, tokenFor(otherActor), aSubmission(other, [third]));
+      expect(response.body.results[0].outcome).toBe(SubmissionOutcome.ACCEPTED);
+      expect(await storedVersions(String(third['documentId']))).toEqual([{ version: 3, status: 'active', current_id: third['documentId'], sha256: third['sha256'] }]);
+    });
+
     it('refuses a replacement of a document that does not exist', async () => {
       const ins = anIns();
       await openRecord(ins);

@@ -2,10 +2,11 @@
 // (metadata + body in PostgreSQL) and their document-added events published by the outbox relay,
 // for 10 KB and 200 KB bodies; baseline: raw produce-and-consume of the same messages (same
 // bytes) through the same broker, measured in the same run.
-// Run: npm run bench:documents   (BENCH_DOCS_10K=4000, BENCH_DOCS_200K=1500 to change sizes)
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Run: npm run bench:documents   (BENCH_DOCS_10K=4000, BENCH_DOCS_200K=1500 to change sizes;
+// BENCH_DOCS_BODY=pdf for incompressible PDF bodies instead of compressible text)
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Producer, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -17,11 +18,53 @@ import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
 
 const DOCS_10K = Number(process.env.BENCH_DOCS_10K ?? 4_000);
 const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 1_500);
+const BODY_KIND = process.env.BENCH_DOCS_BODY === 'pdf' ? 'pdf' : 'text';
 const PATIENTS = 500;
 const ESTABLISHMENTS = 24;
 const PARTITIONS = 6;
 
 type Message = { key: string; value: string; headers: Record<string, string> };
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) used so far by a process and its live descendants, from /proc. */
+function treeCpuSeconds(rootPid: number): number {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) in parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  for (const [pid, t] of ticks) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === rootPid) {
+        total += t;
+        break;
+      }
+    }
+  }
+  return total / CLOCK_TICKS;
+}
+
+function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+interface CpuSnapshot {
+  service: number;
+  postgres: number;
+  /** This process: the in-process broker, the producer and the bench's polling. */
+  brokerAndProducer: number;
+}
 
 function round(value: number, digits = 0): number {
   const f = 10 ** digits;
@@ -37,9 +80,11 @@ function submissions(count: number, bodyBytes: number, patients: Ins[], run: str
   });
   let messageBytes = 0;
   const messages = Array.from({ length: count }, (_, i) => {
-    // Distinct bodies (the store keeps one copy per hash): a header line then filler text.
-    const head = `Compte rendu ${run} ${i}\n`;
-    const body = Buffer.concat([Buffer.from(head), Buffer.alloc(bodyBytes - head.length, 'a')]);
+    // Distinct bodies (the store keeps one copy per hash): a header line then filler text, or
+    // with BENCH_DOCS_BODY=pdf a PDF header then random bytes (incompressible, as real PDFs are).
+    const head = BODY_KIND === 'pdf' ? `%PDF-1.7 ${run} ${i}\n` : `Compte rendu ${run} ${i}\n`;
+    const filler = BODY_KIND === 'pdf' ? randomBytes(bodyBytes - head.length) : Buffer.alloc(bodyBytes - head.length, 'a');
+    const body = Buffer.concat([Buffer.from(head), filler]);
     const message = serializeEvent(
       createEvent(
         DocumentSubmissionEvent,
@@ -52,7 +97,7 @@ function submissions(count: number, bodyBytes: number, patients: Ins[], run: str
               documentId: `bench-${run}-${i}`,
               ins: patients[i % patients.length],
               type: DocumentType.HOSPITAL_REPORT,
-              format: DocumentFormat.TEXT,
+              format: BODY_KIND === 'pdf' ? DocumentFormat.PDF : DocumentFormat.TEXT,
               title: 'Compte rendu hospitalisation',
               author: { rpps, profession: Profession.PHYSICIAN },
               authoredAt: '2026-11-20T10:00:00.000Z',
@@ -114,17 +159,30 @@ interface SizeResult {
   bodyMBPerSecond: number;
   rawDocsPerSecond: number;
   ratio: number;
+  /** CPU milliseconds per document, end to end, by process. */
+  cpuMsPerDoc: { service: number; postgres: number; brokerAndProducer: number };
+  rawCpuMsPerDoc: number;
 }
 
 async function main(): Promise<void> {
-  console.log(`documents bench: ${DOCS_10K} x 10 KB then ${DOCS_200K} x 200 KB submissions, end to end, against raw produce-and-consume`);
+  console.log(`documents bench: ${DOCS_10K} x 10 KB then ${DOCS_200K} x 200 KB ${BODY_KIND} submissions, end to end, against raw produce-and-consume`);
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-documents-'));
   const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort(), unsafeFast: false });
   const broker = await startBroker({ port: 0, dataDir: join(workDir, 'kafka'), defaultPartitions: PARTITIONS, logger: createJsonLogger('warn') });
   const url = withDatabase(pg.url, 'dmp_documents_bench');
   await ensureDatabase(url);
   process.env.TEST_KAFKA_BROKERS = broker.bootstrap;
-  const service = await startServiceProcess('documents', { DATABASE_URL: url, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000', DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0' }, { readyTimeoutMs: 60_000 });
+  // BENCH_DOCS_SERVICE_ENV='{"NODE_OPTIONS":"--require ./profiler.js"}': extra environment of the
+  // service (profiling it: node 20 refuses --cpu-prof in NODE_OPTIONS, a --require'd inspector does not).
+  const profile = JSON.parse(process.env.BENCH_DOCS_SERVICE_ENV ?? '{}') as Record<string, string>;
+  const service = await startServiceProcess(
+    'documents',
+    { DATABASE_URL: url, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000', DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0', ...profile },
+    { readyTimeoutMs: 60_000 },
+  );
+  const pgPid = postmasterPid(join(workDir, 'pg'));
+  const cpu = (): CpuSnapshot => ({ service: treeCpuSeconds(service.pid), postgres: treeCpuSeconds(pgPid), brokerAndProducer: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
+  const loadAtStart = loadavg()[0];
   const db = new Client({ connectionString: url });
   await db.connect();
   const kafka = new Kafka({ clientId: 'bench-documents', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
@@ -166,6 +224,7 @@ async function main(): Promise<void> {
 
       const run = `${size}-${randomUUID().slice(0, 6)}`;
       const load = submissions(documents, size, patients, run);
+      const cpuBefore = cpu();
       const start = process.hrtime.bigint();
       await send(producer, Topics.DOCUMENT_SUBMISSIONS, load.messages, perRequest);
       await waitFor(
@@ -174,9 +233,12 @@ async function main(): Promise<void> {
         { timeoutMs: 900_000, intervalMs: 50, message: `all ${label} documents stored and their events published` },
       );
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const cpuAfter = cpu();
       const stored = await count(db, `SELECT count(*) AS n FROM documents WHERE document_id LIKE $1`, [`bench-${run}-%`]);
       if (stored !== documents) throw new Error(`${label}: ${stored} stored, expected ${documents}`);
+      const rawCpuBefore = process.cpuUsage();
       const rawSeconds = await rawProduceConsume(kafka, producer, load.messages, perRequest);
+      const rawCpu = process.cpuUsage(rawCpuBefore);
       const result: SizeResult = {
         label,
         documents,
@@ -184,11 +246,20 @@ async function main(): Promise<void> {
         bodyMBPerSecond: load.bodyBytes / 1e6 / seconds,
         rawDocsPerSecond: documents / rawSeconds,
         ratio: rawSeconds / seconds,
+        cpuMsPerDoc: {
+          service: round(((cpuAfter.service - cpuBefore.service) * 1000) / documents, 3),
+          postgres: round(((cpuAfter.postgres - cpuBefore.postgres) * 1000) / documents, 3),
+          brokerAndProducer: round(((cpuAfter.brokerAndProducer - cpuBefore.brokerAndProducer) * 1000) / documents, 3),
+        },
+        rawCpuMsPerDoc: round((rawCpu.user + rawCpu.system) / 1000 / documents, 3),
       };
       results.push(result);
       console.log(
         `${label}: ${round(result.docsPerSecond)} documents/s, ${round(result.bodyMBPerSecond, 1)} MB/s of bodies (${round(load.messageBytes / 1e6 / seconds, 1)} MB/s on the wire) end to end in ${round(seconds, 2)} s; ` +
           `raw produce-and-consume of the same ${round(load.messageBytes / 1e6)} MB: ${round(result.rawDocsPerSecond)} messages/s (${round(load.messageBytes / 1e6 / rawSeconds, 1)} MB/s); ratio ${round(result.ratio, 3)}`,
+      );
+      console.log(
+        `${label}: CPU ms per document end to end: service ${result.cpuMsPerDoc.service}, PostgreSQL ${result.cpuMsPerDoc.postgres}, broker+producer ${result.cpuMsPerDoc.brokerAndProducer}; raw produce-and-consume (broker+clients) ${result.rawCpuMsPerDoc}`,
       );
     }
   } finally {
@@ -199,21 +270,28 @@ async function main(): Promise<void> {
     await pg.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
+  const loadAtEnd = loadavg()[0];
+  console.log(`load average (1 min): ${round(loadAtStart, 2)} at start, ${round(loadAtEnd, 2)} at the end (2 cores)`);
   const big = results.find((r) => r.label === '200 KB');
   const small = results.find((r) => r.label === '10 KB');
   console.log(
     JSON.stringify({
       bench: 'documents',
+      body: BODY_KIND,
       docs10k: small?.documents,
       docsPerSecond10k: small && round(small.docsPerSecond),
       mbPerSecond10k: small && round(small.bodyMBPerSecond, 2),
       rawMessagesPerSecond10k: small && round(small.rawDocsPerSecond),
       ratio10k: small && round(small.ratio, 4),
+      cpuMsPerDoc10k: small?.cpuMsPerDoc,
       docs200k: big?.documents,
       docsPerSecond200k: big && round(big.docsPerSecond),
       mbPerSecond200k: big && round(big.bodyMBPerSecond, 2),
       rawMessagesPerSecond200k: big && round(big.rawDocsPerSecond),
       ratio200k: big && round(big.ratio, 4),
+      cpuMsPerDoc200k: big?.cpuMsPerDoc,
+      rawCpuMsPerDoc200k: big?.rawCpuMsPerDoc,
+      loadAverage: [round(loadAtStart, 2), round(loadAtEnd, 2)],
       target200k: 500,
       targetMet: (big?.docsPerSecond ?? 0) >= 500,
     }),

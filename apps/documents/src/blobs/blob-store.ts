@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EntityManager } from 'typeorm';
 
@@ -19,7 +19,13 @@ export interface Blob {
  */
 export interface BlobStore {
   readonly kind: string;
+  /** Stores bodies (a body already there is left as it is); takes the bodies' locks shared. */
   put(manager: EntityManager, blobs: Blob[]): Promise<void>;
+  /**
+   * Deletes bodies nobody uses any more. The caller holds their locks exclusively
+   * (lockBodies) and checked, after taking them, that no document or parked document uses them.
+   */
+  remove(manager: EntityManager, sha256s: string[]): Promise<void>;
   /** The stored bytes as they are (not verified: see readVerified). */
   get(manager: EntityManager, sha256: string): Promise<Buffer | undefined>;
 }
@@ -30,11 +36,34 @@ export function sha256Hex(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/** Advisory lock namespace of the body locks (any constant of this service). */
+const BODY_LOCKS = 0x646f6373;
+
+/**
+ * Transaction-scoped advisory locks over the bodies, in 256 buckets of hashes (first byte), taken
+ * in bucket order: shared by every filing that stores a body, exclusive by a deletion. Without
+ * them a deletion could check that no document uses a body, while a filing of the same body
+ * under another id, not committed yet, finds the body there, does not store it again, and then
+ * commits a document whose body the deletion removes. Buckets bound the locks one transaction
+ * takes (PostgreSQL's lock table is finite); a collision only makes a deletion wait a batch.
+ */
+export async function lockBodies(manager: EntityManager, sha256s: string[], mode: 'shared' | 'exclusive'): Promise<void> {
+  if (sha256s.length === 0) return;
+  const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await manager.query(
+    `SELECT count(${lock}(${BODY_LOCKS}, bucket)) AS n FROM (
+       SELECT DISTINCT ('x' || substr(h, 1, 2))::bit(8)::int AS bucket FROM unnest($1::varchar[]) AS h ORDER BY bucket
+     ) AS buckets`,
+    [sha256s],
+  );
+}
+
 export class PostgresBlobStore implements BlobStore {
   readonly kind = 'postgres';
 
   async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
     const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
+    await lockBodies(manager, unique.map((b) => b.sha256), 'shared');
     // One VALUES row per body with the Buffer as its own parameter: node-postgres sends Buffer
     // parameters in binary, whereas a bytea[] array parameter would be hex-escaped text (3x slower).
     for (let start = 0; start < unique.length; start += 100) {
@@ -45,6 +74,10 @@ export class PostgresBlobStore implements BlobStore {
         chunk.flatMap((b) => [b.sha256, b.body]),
       );
     }
+  }
+
+  async remove(manager: EntityManager, sha256s: string[]): Promise<void> {
+    if (sha256s.length > 0) await manager.query('DELETE FROM document_blobs WHERE sha256 = ANY($1)', [sha256s]);
   }
 
   async get(manager: EntityManager, sha256: string): Promise<Buffer | undefined> {
@@ -62,7 +95,8 @@ export class FileBlobStore implements BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(_manager: EntityManager, blobs: Blob[]): Promise<void> {
+  async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
+    await lockBodies(manager, blobs.map((b) => b.sha256), 'shared');
     for (const blob of blobs) {
       const path = this.pathOf(blob.sha256);
       await mkdir(dirname(path), { recursive: true });
@@ -70,6 +104,22 @@ export class FileBlobStore implements BlobStore {
       const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
       await writeFile(temporary, blob.body);
       await rename(temporary, path);
+    }
+  }
+
+  /**
+   * Unlinks inside the deleting transaction, under the exclusive body locks, just before its
+   * commit: after the commit a concurrent filing of the same body could have put it back. A
+   * commit that fails after this leaves a document whose body is gone: refused on read as an
+   * integrity error, never served wrong.
+   */
+  async remove(_manager: EntityManager, sha256s: string[]): Promise<void> {
+    for (const sha256 of sha256s) {
+      try {
+        await unlink(this.pathOf(sha256));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
   }
 

@@ -11,6 +11,8 @@ export enum DocumentStatus {
 /** One version of a document's metadata; the body lives in the blob store, addressed by its hash. */
 @Entity({ name: 'documents' })
 @Index('IX_documents_ins_authored_at', ['ins', 'authoredAt'])
+// For the deletion of a body: is it still used by another document?
+@Index('IX_documents_sha256', ['sha256'])
 export class DocumentEntity {
   @PrimaryColumn({ name: 'document_id', type: 'varchar', length: 128, primaryKeyConstraintName: 'PK_documents' })
   documentId!: string;
@@ -103,4 +105,8 @@ export class DocumentEntity {
 
   @Column({ name: 'changed_at', type: 'timestamptz' })
   changedAt!: Date;
+
+  /** Set on every version of a deleted document's chain: its body is gone and is never served. */
+  @Column({ name: 'body_deleted_at', type: 'timestamptz', nullable: true })
+  bodyDeletedAt!: Date | null;
 }

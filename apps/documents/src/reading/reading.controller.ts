@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Role, Roles } from '@dmp/auth';
 import { Ins, validateIns } from '@dmp/domain';
 import { DomainException } from '@dmp/platform';
 import { DocumentStatus } from '../documents/document.entity';
-import { FetchDocumentQuery, ListDocumentsQuery } from './reading.dto';
+import { ChangeVisibilityBody, FetchDocumentQuery, ListDocumentsQuery } from './reading.dto';
 import { DocumentView, ListPage, ReadingService } from './reading.service';
 
 type Request = { headers: Record<string, string | string[] | undefined> };
@@ -50,6 +50,14 @@ export class ReadingController {
     return this.reading.changeStatus(actor, insOf(ins), documentId, DocumentStatus.ARCHIVED, correlationIdOf(request));
   }
 
+  /** Masks or unmasks, keeps from the patient until explained, keeps from legal representatives. */
+  @Patch(':documentId/visibility')
+  @Roles(Role.PROFESSIONAL, Role.PATIENT, Role.ESTABLISHMENT)
+  changeVisibility(@Param('ins') ins: string, @Param('documentId') documentId: string, @Body() body: ChangeVisibilityBody, @CurrentActor() actor: Actor, @Req() request: Request): Promise<DocumentView> {
+    return this.reading.changeVisibility(actor, insOf(ins), documentId, body, correlationIdOf(request));
+  }
+
+  /** Deletes the document's bodies (all its versions); its metadata stays as a tombstone. */
   @Delete(':documentId')
   @Roles(Role.PROFESSIONAL, Role.PATIENT, Role.ESTABLISHMENT)
   remove(@Param('ins') ins: string, @Param('documentId') documentId: string, @CurrentActor() actor: Actor, @Req() request: Request): Promise<DocumentView> {

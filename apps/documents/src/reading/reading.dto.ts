@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { AccessMode, DocumentType } from '@dmp/domain';
 
 export class AccessQuery {
@@ -71,4 +71,25 @@ export class FetchDocumentQuery extends AccessQuery {
   @IsInt({ message: 'version must be an integer' })
   @Min(1, { message: 'version must be 1 or more' })
   version?: number;
+}
+
+/** The flags to change (at least one); the others stay as they are. */
+export class ChangeVisibilityBody {
+  /** The patient's choice: only the author and the treating physician still see it. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'maskedFromProfessionals must be true or false' })
+  maskedFromProfessionals?: boolean;
+
+  /** The author's choice: the patient sees it once it has been explained in person. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'invisibleToPatientUntilExplained must be true or false' })
+  invisibleToPatientUntilExplained?: boolean;
+
+  /** The author's or the patient's choice. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'invisibleToLegalRepresentatives must be true or false' })
+  invisibleToLegalRepresentatives?: boolean;
 }

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AccessDecision, AccessRequester, decideAccess } from '@dmp/access-rules';
-import { AccessedEvent, DocumentArchivedEvent, DocumentDeletedEvent, EventEnvelope, createEvent } from '@dmp/contracts';
+import { AccessedEvent, DocumentArchivedEvent, DocumentDeletedEvent, DocumentVisibilityChangedEvent, EventEnvelope, createEvent } from '@dmp/contracts';
 import { AccessMode, AccessTargetKind, ActorRole, DocumentType, Ins, SourceCategory } from '@dmp/domain';
 import { Actor, Role } from '@dmp/auth';
 import { OutboxService } from '@dmp/messaging';
 import { DomainException } from '@dmp/platform';
-import { BLOB_STORE, BlobStore, sha256Hex } from '../blobs/blob-store';
+import { BLOB_STORE, BlobStore, lockBodies, sha256Hex } from '../blobs/blob-store';
 import { DocumentEntity, DocumentStatus } from '../documents/document.entity';
-import { PatientsStore } from '../records/patients.store';
-import { FetchDocumentQuery, ListDocumentsQuery } from './reading.dto';
+import { PatientView, PatientsStore } from '../records/patients.store';
+import { ChangeVisibilityBody, FetchDocumentQuery, ListDocumentsQuery } from './reading.dto';
 
 export interface DocumentView {
   documentId: string;
@@ -54,12 +54,19 @@ export function toView(d: DocumentEntity): DocumentView {
   };
 }
 
-function requesterOf(actor: Actor): AccessRequester {
+/**
+ * The requester the access rules see. A legal representative's token lists whom they represent
+ * as of its issue; enrolment's events say who represents the patient now: both must agree
+ * (a representative removed by representative-changed loses access at once).
+ */
+function requesterOf(actor: Actor, patient?: PatientView): AccessRequester {
   switch (actor.role) {
     case Role.PATIENT:
       return { role: 'patient', ins: actor.ins };
-    case Role.LEGAL_REPRESENTATIVE:
-      return { role: 'legal-representative', ins: actor.ins, represents: actor.represents };
+    case Role.LEGAL_REPRESENTATIVE: {
+      const current = patient?.legalRepresentatives.includes(actor.ins) === true;
+      return { role: 'legal-representative', ins: actor.ins, represents: actor.represents.filter((ins) => ins !== patient?.ins || current) };
+    }
     case Role.PROFESSIONAL:
       return { role: 'professional', rpps: actor.rpps, profession: actor.profession, finess: actor.finess ?? null };
     case Role.ESTABLISHMENT:
@@ -82,6 +89,26 @@ function accessorOf(actor: Actor): { role: ActorRole; id: string; profession?: n
     default:
       return { role: actor.role, id: 'unknown' };
   }
+}
+
+/**
+ * The ids of a document's replacement chain: itself and, through replaces_document_id, every
+ * document it replaced (a new version under a new id keeps its predecessor in the history).
+ * $1 is the current document's id.
+ */
+const CHAIN_IDS = `WITH RECURSIVE chain(id) AS (
+    SELECT $1::varchar
+    UNION
+    SELECT d.replaces_document_id FROM documents d JOIN chain c ON d.document_id = c.id WHERE d.replaces_document_id IS NOT NULL
+  ) SELECT id FROM chain`;
+
+/** The document's author: its professional, or the establishment that filed it. */
+function isAuthor(actor: Actor, document: DocumentEntity): boolean {
+  return (actor.role === Role.PROFESSIONAL && actor.rpps === document.authorRpps) || (actor.role === Role.ESTABLISHMENT && actor.finess === document.establishmentFiness);
+}
+
+function isPatient(actor: Actor, ins: Ins): boolean {
+  return actor.role === Role.PATIENT && actor.ins === ins;
 }
 
 export interface ListPage {
@@ -129,13 +156,13 @@ export class ReadingService {
       const items: DocumentView[] = [];
       const at = new Date();
       for (const document of documents) {
-        const decision = this.decide(actor, patient?.consentState, document, mode, query.reason, at);
+        const decision = this.decide(actor, patient, document, mode, query.reason, at);
         events.push(this.accessEvent(actor, ins, document.documentId, document.type as DocumentType, decision, query.reason, at, correlationId));
         if (decision.granted) items.push(toView(document));
       }
       if (documents.length === 0) {
         // An empty page is still a look at the record: traced with the decision for the record itself.
-        const decision = decideAccess({ requester: requesterOf(actor), mode, reason: query.reason ?? null, at, target: { kind: 'document', type: DocumentType.CONSULT_NOTE, flags: { maskedFromProfessionals: false, invisibleToPatientUntilExplained: false, invisibleToLegalRepresentatives: false } } }, patient?.consentState);
+        const decision = decideAccess({ requester: requesterOf(actor, patient), mode, reason: query.reason ?? null, at, target: { kind: 'document', type: DocumentType.CONSULT_NOTE, flags: { maskedFromProfessionals: false, invisibleToPatientUntilExplained: false, invisibleToLegalRepresentatives: false } } }, patient?.consentState);
         events.push(this.accessEvent(actor, ins, 'list', undefined, decision, query.reason, at, correlationId));
       }
       await this.outbox.append(manager, events);
@@ -149,7 +176,7 @@ export class ReadingService {
       const document = await this.findDocument(manager, ins, documentId, query.version);
       const patient = await this.patients.find(manager, ins);
       const at = new Date();
-      const decision = this.decide(actor, patient?.consentState, document, mode, query.reason, at);
+      const decision = this.decide(actor, patient, document, mode, query.reason, at);
       await this.outbox.append(manager, this.accessEvent(actor, ins, documentId, document.type as DocumentType, decision, query.reason, at, correlationId));
       return { document, decision };
     });
@@ -164,18 +191,16 @@ export class ReadingService {
   async changeStatus(actor: Actor, ins: Ins, documentId: string, status: DocumentStatus.ARCHIVED | DocumentStatus.DELETED, correlationId: string): Promise<DocumentView> {
     return this.dataSource.transaction(async (manager) => {
       const document = await this.findDocument(manager, ins, documentId, undefined, true);
-      const mayChange =
-        (actor.role === Role.PATIENT && actor.ins === ins) ||
-        (actor.role === Role.PROFESSIONAL && actor.rpps === document.authorRpps) ||
-        (actor.role === Role.ESTABLISHMENT && actor.finess === document.establishmentFiness);
-      if (!mayChange) throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment or the patient may archive or delete a document', 403);
-      if (document.status === DocumentStatus.DELETED) throw new DomainException('DOCUMENT_DELETED', `document ${documentId} is deleted`, 409);
+      if (!isAuthor(actor, document) && !isPatient(actor, ins)) {
+        throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment or the patient may archive or delete a document', 403);
+      }
       if (document.status === status) return toView(document);
       const now = new Date();
       await manager.query(
         `UPDATE documents SET status = $3, changed_at = $4${status === DocumentStatus.DELETED ? ', current_id = NULL' : ''} WHERE document_id = $1 AND version = $2`,
         [document.documentId, document.version, status, now],
       );
+      if (status === DocumentStatus.DELETED) await this.deleteBodies(manager, document.documentId, now);
       const by = accessorOf(actor);
       const base = { ins, documentId, type: document.type as DocumentType, sourceCategory: document.sourceCategory as SourceCategory, by: { role: by.role, id: by.id } };
       const options = { producer: 'documents', correlationId, key: ins, occurredAt: now };
@@ -189,22 +214,122 @@ export class ReadingService {
     });
   }
 
+  /**
+   * Changes a document's visibility flags, each by whom the domain gives it to: masking from
+   * professionals is the patient's choice; keeping it from the patient until explained is its
+   * author's (professional or establishment); keeping it from the legal representatives is
+   * either's (the author's judgement, or a minor's wish to keep their care to themselves).
+   * Applies to every version of the document (the history must not show what the current
+   * version hides); reads see the new flags as soon as this commits. A change to nothing
+   * changes nothing and emits nothing (a retried request is harmless).
+   */
+  async changeVisibility(actor: Actor, ins: Ins, documentId: string, change: ChangeVisibilityBody, correlationId: string): Promise<DocumentView> {
+    const requested = {
+      maskedFromProfessionals: change.maskedFromProfessionals,
+      invisibleToPatientUntilExplained: change.invisibleToPatientUntilExplained,
+      invisibleToLegalRepresentatives: change.invisibleToLegalRepresentatives,
+    };
+    const fields = (Object.keys(requested) as Array<keyof typeof requested>).filter((k) => requested[k] !== undefined);
+    if (fields.length === 0) {
+      throw new DomainException('INVALID_VISIBILITY_CHANGE', 'give at least one of maskedFromProfessionals, invisibleToPatientUntilExplained, invisibleToLegalRepresentatives', 400, [
+        { field: 'visibility', reason: 'at least one flag is required' },
+      ]);
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const document = await this.findDocument(manager, ins, documentId, undefined, true);
+      const author = isAuthor(actor, document);
+      const patient = isPatient(actor, ins);
+      if (!author && !patient) {
+        throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment or the patient may change the visibility of a document', 403);
+      }
+      const mayChange: Record<keyof typeof requested, boolean> = { maskedFromProfessionals: patient, invisibleToPatientUntilExplained: author, invisibleToLegalRepresentatives: author || patient };
+      const why: Record<keyof typeof requested, string> = {
+        maskedFromProfessionals: 'only the patient may mask a document from professionals or unmask it',
+        invisibleToPatientUntilExplained: 'only the author may keep a document from the patient until it is explained, or release it',
+        invisibleToLegalRepresentatives: 'only the author or the patient may keep a document from the legal representatives',
+      };
+      const refused = fields.filter((f) => !mayChange[f]);
+      if (refused.length > 0) {
+        throw new DomainException('VISIBILITY_CHANGE_NOT_ALLOWED', refused.map((f) => `${f}: ${why[f]}`).join('; '), 403, refused.map((f) => ({ field: f, reason: why[f] })));
+      }
+      // The patient cannot act on a document they may not see yet (nor learn what it is).
+      if (patient && !author && document.invisibleToPatient) {
+        throw new DomainException('ACCESS_REFUSED', 'the document is invisible to the patient until it has been explained', 403, [{ field: 'documentId', reason: 'invisible to the patient until explained' }]);
+      }
+      const before = toView(document).visibility;
+      const after = {
+        maskedFromProfessionals: requested.maskedFromProfessionals ?? before.maskedFromProfessionals,
+        invisibleToPatientUntilExplained: requested.invisibleToPatientUntilExplained ?? before.invisibleToPatientUntilExplained,
+        invisibleToLegalRepresentatives: requested.invisibleToLegalRepresentatives ?? before.invisibleToLegalRepresentatives,
+      };
+      if (fields.every((f) => after[f] === before[f])) return toView(document);
+      const now = new Date();
+      await manager.query(
+        `UPDATE documents SET masked_from_professionals = $2, invisible_to_patient = $3, invisible_to_legal_representatives = $4, changed_at = $5
+         WHERE document_id IN (${CHAIN_IDS})`,
+        [document.documentId, after.maskedFromProfessionals, after.invisibleToPatientUntilExplained, after.invisibleToLegalRepresentatives, now],
+      );
+      const by = accessorOf(actor);
+      await this.outbox.append(
+        manager,
+        createEvent(
+          DocumentVisibilityChangedEvent,
+          { ins, documentId: document.documentId, visibility: after, by: { role: by.role, id: by.id }, changedAt: now.toISOString() },
+          { producer: 'documents', correlationId, key: ins, occurredAt: now },
+        ) as EventEnvelope<unknown>,
+      );
+      return toView({ ...document, maskedFromProfessionals: after.maskedFromProfessionals, invisibleToPatient: after.invisibleToPatientUntilExplained, invisibleToLegalRepresentatives: after.invisibleToLegalRepresentatives, changedAt: now });
+    });
+  }
+
+  /**
+   * A deleted document's bodies go, for every version of its chain (the metadata stays as
+   * tombstone and history, marked body_deleted_at); a body another document (or a parked one)
+   * still uses stays. Under the exclusive body locks, so that a filing of the same body in flight
+   * either commits first (and is seen using it) or waits and stores it again.
+   */
+  private async deleteBodies(manager: EntityManager, documentId: string, now: Date): Promise<void> {
+    const versions: Array<{ sha256: string }> = await manager.query(
+      // Through a CTE: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
+      `WITH marked AS (UPDATE documents SET body_deleted_at = $2 WHERE document_id IN (${CHAIN_IDS}) AND body_deleted_at IS NULL RETURNING sha256) SELECT sha256 FROM marked`,
+      [documentId, now],
+    );
+    const hashes = [...new Set(versions.map((v) => v.sha256))].sort();
+    if (hashes.length === 0) return;
+    await lockBodies(manager, hashes, 'exclusive');
+    const unused: Array<{ sha256: string }> = await manager.query(
+      `SELECT h AS sha256 FROM unnest($1::varchar[]) AS h
+       WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.sha256 = h AND d.body_deleted_at IS NULL)
+         AND NOT EXISTS (SELECT 1 FROM parked_documents p WHERE p.sha256 = h)`,
+      [hashes],
+    );
+    await this.blobs.remove(
+      manager,
+      unused.map((u) => u.sha256),
+    );
+  }
+
   private async findDocument(manager: EntityManager, ins: Ins, documentId: string, version?: number, lock = false): Promise<DocumentEntity> {
     const qb = manager.getRepository(DocumentEntity).createQueryBuilder('d').where('d.ins = :ins AND d.document_id = :documentId', { ins, documentId });
     if (version !== undefined) qb.andWhere('d.version = :version', { version });
-    else qb.andWhere('d.current_id IS NOT NULL');
+    // The current version, or the tombstone of a deleted document (its last version, current_id cleared).
+    else qb.andWhere('(d.current_id IS NOT NULL OR d.status = :deleted)', { deleted: DocumentStatus.DELETED });
     if (lock) qb.setLock('pessimistic_write');
     const document = await qb.getOne();
-    if (!document || (document.status === DocumentStatus.DELETED && version === undefined)) {
+    if (!document) {
       throw new DomainException('DOCUMENT_NOT_FOUND', `no document ${documentId}${version ? ` version ${version}` : ''} for this patient`, 404, [{ field: 'documentId', reason: 'not found' }]);
+    }
+    // A deleted document (any version of it) is a tombstone: never served, never changed.
+    if (document.status === DocumentStatus.DELETED || document.bodyDeletedAt !== null) {
+      throw new DomainException('DOCUMENT_DELETED', `document ${documentId}${version ? ` version ${version}` : ''} was deleted`, 404, [{ field: 'documentId', reason: 'deleted' }]);
     }
     return document;
   }
 
-  private decide(actor: Actor, state: Parameters<typeof decideAccess>[1], document: DocumentEntity, mode: AccessMode, reason: string | undefined, at: Date): AccessDecision {
+  private decide(actor: Actor, patient: PatientView | undefined, document: DocumentEntity, mode: AccessMode, reason: string | undefined, at: Date): AccessDecision {
     return decideAccess(
       {
-        requester: requesterOf(actor),
+        requester: requesterOf(actor, patient),
         mode,
         reason: reason ?? null,
         at,
@@ -216,7 +341,7 @@ export class ReadingService {
           flags: { maskedFromProfessionals: document.maskedFromProfessionals, invisibleToPatientUntilExplained: document.invisibleToPatient, invisibleToLegalRepresentatives: document.invisibleToLegalRepresentatives },
         },
       },
-      state,
+      patient?.consentState,
     );
   }
 

@@ -21,6 +21,10 @@ export class PatientEntity {
   @Column({ name: 'legal_representatives', type: 'jsonb', default: () => "'[]'" })
   legalRepresentatives!: string[];
 
+  /** When the list above was last set (last writer wins: a late older event changes nothing). */
+  @Column({ name: 'legal_representatives_changed_at', type: 'timestamptz', nullable: true })
+  legalRepresentativesChangedAt!: Date | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventEnvelope, RecordOpenedPayload, Topics } from '@dmp/contracts';
+import { DependantAttachedPayload, EventEnvelope, RecordOpenedPayload, RecordTransferredAtMajorityPayload, RepresentativeChangedPayload, Topics } from '@dmp/contracts';
 import { HandleEvent } from '@dmp/messaging';
 import { ParkedSubmission } from '../submissions/filing';
 import { SubmissionPipeline } from '../submissions/submission-pipeline.service';
@@ -24,8 +24,28 @@ export class RecordEventsHandler {
 
   @HandleEvent(Topics.RECORD_OPENED)
   async recordOpened(envelope: EventEnvelope<RecordOpenedPayload>, manager: EntityManager): Promise<void> {
-    const view = await this.patients.apply(manager, envelope, envelope.payload.ins, envelope.payload.legalRepresentatives.map((r) => r.ins));
+    const { ins, legalRepresentatives, openedAt } = envelope.payload;
+    const view = await this.patients.apply(manager, envelope, ins, { change: 'set', list: legalRepresentatives.map((r) => r.ins), at: openedAt });
     if (view.recordStatus !== 'unknown') await this.releaseParked(manager, view.ins);
+  }
+
+  // The legal-representative checks on reads use the representatives enrolment says are current.
+  @HandleEvent(Topics.REPRESENTATIVE_CHANGED)
+  async representativeChanged(envelope: EventEnvelope<RepresentativeChangedPayload>, manager: EntityManager): Promise<void> {
+    const { ins, legalRepresentatives, changedAt } = envelope.payload;
+    await this.patients.apply(manager, envelope, ins, { change: 'set', list: legalRepresentatives.map((r) => r.ins), at: changedAt });
+  }
+
+  @HandleEvent(Topics.DEPENDANT_ATTACHED)
+  async dependantAttached(envelope: EventEnvelope<DependantAttachedPayload>, manager: EntityManager): Promise<void> {
+    const { ins, representative, attachedAt } = envelope.payload;
+    await this.patients.apply(manager, envelope, ins, { change: 'add', list: [representative.ins], at: attachedAt });
+  }
+
+  /** Of age: the former representatives lose their rights on the record. */
+  @HandleEvent(Topics.RECORD_TRANSFERRED_AT_MAJORITY)
+  async transferredAtMajority(envelope: EventEnvelope<RecordTransferredAtMajorityPayload>, manager: EntityManager): Promise<void> {
+    await this.patients.apply(manager, envelope, envelope.payload.ins, { change: 'set', list: [], at: envelope.payload.transferredAt });
   }
 
   @HandleEvent(Topics.RECORD_CLOSED)

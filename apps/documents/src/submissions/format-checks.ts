@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DocumentFormat } from '@dmp/domain';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -8,7 +9,8 @@ export function checkFormat(format: DocumentFormat, body: Buffer): string | unde
     case DocumentFormat.PDF:
       return body.subarray(0, 5).toString('latin1') === '%PDF-' ? undefined : 'body is not a PDF (it does not start with %PDF-)';
     case DocumentFormat.TEXT:
-      return decodeUtf8(body) === undefined ? 'body is not valid UTF-8 text' : undefined;
+      // isUtf8 validates without building the string (a fatal TextDecoder did both).
+      return isUtf8(body) ? undefined : 'body is not valid UTF-8 text';
     case DocumentFormat.CDA_R2: {
       const text = decodeUtf8(body);
       if (text === undefined) return 'body is not valid UTF-8 XML';

@@ -51,6 +51,8 @@ interface StoredVersion {
   current: boolean;
   status: string;
   type: string;
+  authorRpps: string | null;
+  establishmentFiness: string | null;
 }
 
 interface Rejection {
@@ -175,16 +177,26 @@ export class SubmissionPipeline {
     const patients = await this.patients.lockShared(manager, insList);
     const [stored, parked] = await Promise.all([
       manager.query(
-        'SELECT document_id, version, ins, sha256, current_id IS NOT NULL AS current, status, type FROM documents WHERE document_id = ANY($1)',
+        'SELECT document_id, version, ins, sha256, current_id IS NOT NULL AS current, status, type, author_rpps, establishment_finess FROM documents WHERE document_id = ANY($1)',
         [ids],
-      ) as Promise<Array<{ document_id: string; version: number; ins: string; sha256: string; current: boolean; status: string; type: string }>>,
+      ) as Promise<Array<{ document_id: string; version: number; ins: string; sha256: string; current: boolean; status: string; type: string; author_rpps: string | null; establishment_finess: string | null }>>,
       manager.query('SELECT document_id, sha256 FROM parked_documents WHERE document_id = ANY($1)', [ids]) as Promise<Array<{ document_id: string; sha256: string }>>,
     ]);
     const status = patients;
     const versions = new Map<string, StoredVersion[]>();
     for (const row of stored) {
       const list = versions.get(row.document_id) ?? [];
-      list.push({ documentId: row.document_id, version: row.version, ins: row.ins, sha256: row.sha256, current: row.current, status: row.status, type: row.type });
+      list.push({
+        documentId: row.document_id,
+        version: row.version,
+        ins: row.ins,
+        sha256: row.sha256,
+        current: row.current,
+        status: row.status,
+        type: row.type,
+        authorRpps: row.author_rpps,
+        establishmentFiness: row.establishment_finess,
+      });
       versions.set(row.document_id, list);
     }
     const parkedHash = new Map(parked.map((p) => [p.document_id, p.sha256]));
@@ -197,6 +209,11 @@ export class SubmissionPipeline {
       const rejectItem = (reason: string): void =>
         this.reject(writes, { submissionId: item.submissionId, establishment: item.establishment, index: item.index, documentId: metadata.documentId, ins: metadata.ins, type: metadata.type, reasons: [reason] }, now, item.correlationId);
       const own = versions.get(metadata.documentId) ?? [];
+      // A deleted document's id stays taken by its tombstone (its versions are the history).
+      if (own.some((v) => v.status === DocumentStatus.DELETED)) {
+        rejectItem(`documentId: ${metadata.documentId} was deleted; a deleted document's id is not used again`);
+        continue;
+      }
       const same = own.find((v) => v.sha256 === item.sha256);
       if (same !== undefined) {
         if (same.ins !== metadata.ins) rejectItem(`documentId: ${metadata.documentId} is already used for another patient`);
@@ -232,6 +249,14 @@ export class SubmissionPipeline {
           rejectItem(`replaces: document ${metadata.replaces} was deleted`);
           continue;
         }
+        // Only whoever filed a document may file its new version: its author (wherever they now
+        // work) or its establishment (for another of its professionals).
+        if (replaced.authorRpps !== metadata.author.rpps && replaced.establishmentFiness !== item.establishment.finess) {
+          rejectItem(
+            `replaces: document ${metadata.replaces} was filed by another author (RPPS ${replaced.authorRpps ?? 'none'}) and another establishment (FINESS ${replaced.establishmentFiness ?? 'none'}); only its author or its establishment may replace it`,
+          );
+          continue;
+        }
       }
       const recordStatus = status.get(metadata.ins) ?? 'unknown';
       if (recordStatus === 'closed') {
@@ -257,7 +282,17 @@ export class SubmissionPipeline {
         replaced.status = DocumentStatus.DEPRECATED;
         writes.deprecations.push({ documentId: replaced.documentId, version: replaced.version });
       }
-      const stored: StoredVersion = { documentId: metadata.documentId, version, ins: metadata.ins, sha256: item.sha256, current: true, status: DocumentStatus.ACTIVE, type: metadata.type };
+      const stored: StoredVersion = {
+        documentId: metadata.documentId,
+        version,
+        ins: metadata.ins,
+        sha256: item.sha256,
+        current: true,
+        status: DocumentStatus.ACTIVE,
+        type: metadata.type,
+        authorRpps: metadata.author.rpps,
+        establishmentFiness: item.establishment.finess,
+      };
       versions.set(metadata.documentId, [...(versions.get(metadata.documentId) ?? []), stored]);
       this.addDocument(writes, item, version, replaced, now);
       result(SubmissionOutcome.ACCEPTED, replaced === undefined ? [] : [`replaces ${replaced.documentId} version ${replaced.version}, now deprecated`]);
@@ -377,7 +412,9 @@ export class SubmissionPipeline {
   }
 
   private async flush(manager: EntityManager, writes: BatchWrites): Promise<void> {
-    if (writes.blobs.size > 0) await this.blobs.put(manager, [...writes.blobs].map(([sha256, body]) => ({ sha256, body })));
+    // Deprecations (row locks on replaced versions) before the bodies (their advisory locks): a
+    // deletion takes the document's row lock then the body locks, so the same order here means
+    // the two wait for each other instead of deadlocking.
     if (writes.deprecations.length > 0) {
       await manager.query(
         `UPDATE documents d SET current_id = NULL, status = '${DocumentStatus.DEPRECATED}', changed_at = now()
@@ -386,6 +423,7 @@ export class SubmissionPipeline {
         [writes.deprecations.map((d) => d.documentId), writes.deprecations.map((d) => d.version)],
       );
     }
+    if (writes.blobs.size > 0) await this.blobs.put(manager, [...writes.blobs].map(([sha256, body]) => ({ sha256, body })));
     for (let start = 0; start < writes.documents.length; start += 500) {
       await manager.query(
         `INSERT INTO documents SELECT * FROM jsonb_populate_recordset(NULL::documents, $1::jsonb)`,

@@ -1,7 +1,8 @@
-import { DocumentMetadata, SubmittedDocument, validateAs } from '@dmp/contracts';
+import { DocumentMetadata, validateAs } from '@dmp/contracts';
 import { DocumentType } from '@dmp/domain';
 import { sha256Hex } from '../blobs/blob-store';
 import { checkFormat } from './format-checks';
+import { decodeStrictBase64 } from './strict-base64';
 import { SubmissionLimits } from './submission-limits';
 
 /** Authored more than this in the future is refused (clocks of establishments drift a little). */
@@ -25,18 +26,28 @@ function stringField(item: unknown, name: string, max: number): string | undefin
 export function validateDocument(item: unknown, index: number, limits: SubmissionLimits, now: Date, body?: Buffer): DocumentCheck {
   const prefix = `documents.${index}`;
   const identity = { documentId: stringField(item, 'documentId', 128), ins: stringField(item, 'ins', 64), type: stringField(item, 'type', 64) };
-  const result = body === undefined ? validateAs(SubmittedDocument, item, prefix) : validateAs(DocumentMetadata, item, prefix);
-  if (!result.ok) return { ok: false, reasons: result.errors.map((e) => `${e.field}: ${e.reason}`), ...identity };
+  // The metadata through the contract class; bodyBase64 (the contract's SubmittedDocument adds it
+  // with IsBase64) is checked here by decoding it once, strictly: no regular expression over
+  // hundreds of kilobytes, and the decoded bytes are the ones hashed.
+  const result = validateAs(DocumentMetadata, item, prefix);
+  const base64 = body === undefined && typeof item === 'object' && item !== null ? (item as Record<string, unknown>)['bodyBase64'] : undefined;
+  const base64Problem =
+    body !== undefined ? undefined : typeof base64 !== 'string' ? 'bodyBase64 must be the body encoded in base64' : undefined;
+  if (!result.ok || base64Problem !== undefined) {
+    return { ok: false, reasons: [...(result.ok ? [] : result.errors.map((e) => `${e.field}: ${e.reason}`)), ...(base64Problem ? [`${prefix}.bodyBase64: ${base64Problem}`] : [])], ...identity };
+  }
   const metadata = result.value;
   const reasons: string[] = [];
   let content = body;
   if (content === undefined) {
-    const base64 = (metadata as SubmittedDocument).bodyBase64;
+    const text = base64 as string;
     // Checked before decoding: a body over the limit is refused without allocating it.
-    if (Math.floor((base64.length * 3) / 4) - 2 > limits.maxInlineBytes) {
+    if (Math.floor((text.length * 3) / 4) - 2 > limits.maxInlineBytes) {
       return { ok: false, reasons: [`${prefix}.bodyBase64: body exceeds the inline limit of ${limits.maxInlineBytes} bytes (send it as a multipart upload)`], ...identity };
     }
-    content = Buffer.from(base64, 'base64');
+    const decoded = decodeStrictBase64(text);
+    if (decoded === undefined) return { ok: false, reasons: [`${prefix}.bodyBase64: bodyBase64 must be the body encoded in base64`], ...identity };
+    content = decoded;
     if (content.length > limits.maxInlineBytes) reasons.push(`${prefix}.bodyBase64: body of ${content.length} bytes exceeds the inline limit of ${limits.maxInlineBytes} bytes`);
   } else if (content.length > limits.maxDocumentBytes) {
     reasons.push(`${prefix}: body of ${content.length} bytes exceeds the limit of ${limits.maxDocumentBytes} bytes`);
