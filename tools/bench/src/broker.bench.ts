@@ -5,6 +5,8 @@
 //
 // The broker runs as a child process so its CPU and memory are its own (/proc/<pid>).
 // Run: npm run bench:broker   (BENCH_MESSAGES=50000 for a shorter run)
+//      BENCH_MESSAGE_BYTES=204800 npm run bench:broker   (large messages, documents-sized: the
+//      message count then defaults to ~200 MB per phase and each send carries ~1 MiB)
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, createWriteStream, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { Server, Socket, connect, createServer } from 'node:net';
@@ -12,9 +14,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
-const MESSAGE_BYTES = 1024;
-const SEND_BATCH = 1_000;
+const MESSAGE_BYTES = Number(process.env.BENCH_MESSAGE_BYTES ?? 1024);
+// ~200 MB per phase whatever the size (200,000 messages of 1 KB, 1,000 of 200 KB).
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? Math.max(100, Math.round(200_000 * (1024 / MESSAGE_BYTES))));
+// Messages per producer.send(): 1,000 of 1 KB; for large messages about 1 MiB per send, the
+// size librdkafka batches by default (batch.size), so both clients send comparable requests.
+const SEND_BATCH = Number(process.env.BENCH_SEND_BATCH ?? Math.max(1, Math.min(1_000, Math.floor((1024 * 1024) / MESSAGE_BYTES))));
 const SENDS_IN_FLIGHT = 4;
 const PARTITIONS = 6;
 const IDLE_WINDOW_MS = 5_000;
