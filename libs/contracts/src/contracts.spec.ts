@@ -194,6 +194,41 @@ describe(parseEvent.name, () => {
   });
 });
 
+describe('HeartbeatPayload', () => {
+  const extras = {
+    httpRequests: 120,
+    http4xx: 3,
+    http5xx: 1,
+    eventsHandled: 4000,
+    eventsFailed: 2,
+    outboxBacklog: 17,
+    imports: [{ fileId: 'f-1', linesDone: 500, totalLines: 2000, linesPerSecond: 250.5, etaSeconds: 6 }],
+  };
+
+  it('reads a heartbeat without the optional operational fields (older producers)', () => {
+    const sut = parseEventSync(Topics.HEARTBEAT, JSON.stringify(envelopeFor(Topics.HEARTBEAT)));
+
+    expect(sut.ok).toBe(true);
+  });
+
+  it('reads a heartbeat carrying counters, outbox backlog and running imports', () => {
+    const sut = parseEventSync(Topics.HEARTBEAT, JSON.stringify(envelopeFor(Topics.HEARTBEAT, (p) => Object.assign(p, extras))));
+
+    expect(sut.ok && sut.envelope.payload).toMatchObject(extras);
+  });
+
+  it.each([
+    ['a negative 5xx count', (p: Record<string, unknown>) => (p.http5xx = -1), 'http5xx'],
+    ['a fractional events count', (p: Record<string, unknown>) => (p.eventsHandled = 1.5), 'eventsHandled'],
+    ['an import without a file id', (p: Record<string, unknown>) => (p.imports = [{ linesDone: 1, totalLines: 2, linesPerSecond: 1 }]), 'fileId'],
+  ])('rejects %s', (_name, mutate, field) => {
+    const sut = parseEventSync(Topics.HEARTBEAT, JSON.stringify(envelopeFor(Topics.HEARTBEAT, mutate)));
+
+    expect(sut.ok).toBe(false);
+    expect(sut.ok ? '' : sut.reason).toContain(field);
+  });
+});
+
 describe(validateAs.name, () => {
   const document = {
     documentId: 'doc-1',

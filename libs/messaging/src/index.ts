@@ -26,6 +26,8 @@ export { OutboxEntity } from './outbox/outbox-event.entity';
 export { InboxEntity } from './inbox/inbox-event.entity';
 export { CreateOutboxAndInbox1700000000000 } from './migrations/1700000000000-create-outbox-and-inbox';
 export { OutboxService, appendToOutbox, findOutboxBacklog } from './outbox/outbox.service';
+export { MessagingHeartbeatContributor } from './outbox/outbox-heartbeat';
+export type { MessagingHeartbeatFields } from './outbox/outbox-heartbeat';
 export { OutboxRelay, pgClientConfig } from './outbox/outbox-relay';
 export type { OutboxRelayOptions, OutboxRow } from './outbox/outbox-relay';
 export {

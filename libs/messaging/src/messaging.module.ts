@@ -6,6 +6,7 @@ import { toKafkaJsConfig } from './kafka/kafka-config';
 import { KafkaPublisher } from './kafka/kafka-publisher';
 import { KAFKA_CLIENT, MESSAGING_OPTIONS, MessagingModuleOptions } from './messaging.options';
 import { MessagingRuntime } from './messaging.runtime';
+import { MessagingHeartbeatContributor } from './outbox/outbox-heartbeat';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { OutboxService } from './outbox/outbox.service';
 
@@ -51,6 +52,7 @@ export class MessagingModule {
         },
         OutboxService,
         MessagingRuntime,
+        MessagingHeartbeatContributor,
       ],
       exports: [
         MESSAGING_OPTIONS,

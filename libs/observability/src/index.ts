@@ -11,3 +11,5 @@ export { MetricsService } from './metrics/metrics.service';
 export { MetricsController } from './metrics/metrics.controller';
 export { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 export { HeartbeatService } from './heartbeat/heartbeat.service';
+export { HeartbeatContributors, mergeHeartbeatFields } from './heartbeat/heartbeat-contributors';
+export type { HeartbeatContributor } from './heartbeat/heartbeat-contributors';

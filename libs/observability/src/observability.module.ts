@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
 import { KafkaHealthIndicator } from './health/kafka.health';
 import { ReadinessService } from './health/readiness.service';
+import { HeartbeatContributors } from './heartbeat/heartbeat-contributors';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
@@ -29,9 +30,10 @@ export class ObservabilityModule implements NestModule {
         ReadinessService,
         KafkaHealthIndicator,
         HeartbeatService,
+        HeartbeatContributors,
         HttpMetricsMiddleware,
       ],
-      exports: [OBSERVABILITY_OPTIONS, MetricsService, ReadinessService, HeartbeatService],
+      exports: [OBSERVABILITY_OPTIONS, MetricsService, ReadinessService, HeartbeatService, HeartbeatContributors],
     };
   }
 

@@ -43,6 +43,29 @@ describe('heartbeat and readiness', () => {
     });
   });
 
+  it('adds the HTTP counts, the events handled and failed and the outbox backlog to its heartbeats', async () => {
+    const refused = await fetch(`${sut.url}/widgets/00000000-0000-4000-8000-000000000000`);
+    const sentAfter = Date.now();
+
+    const mine = await waitFor(
+      () =>
+        heartbeats.find((h) => {
+          const p = h.envelope['payload'] as Record<string, unknown>;
+          return p['instance'] === sut.config.INSTANCE_ID && Date.parse(String(h.envelope['occurredAt'])) > sentAfter && Number(p['http4xx']) >= 1;
+        }),
+      { timeoutMs: 20_000, message: 'a heartbeat counting the refused request' },
+    );
+
+    expect(refused.status).toBe(401);
+    expect(mine.envelope['payload']).toMatchObject({
+      httpRequests: expect.any(Number),
+      http5xx: 0,
+      eventsHandled: expect.any(Number),
+      eventsFailed: 0,
+      outboxBacklog: expect.any(Number),
+    });
+  });
+
   it('reports an indicator a service registers, and turns not ready when it fails', async () => {
     let cacheWarm = true;
     sut.app.get(ReadinessService).register('cache', () => ({ up: cacheWarm, details: { warm: cacheWarm } }));

@@ -4,6 +4,7 @@ import { createEvent, HeartbeatEvent, serializeEvent, Topics } from '@dmp/contra
 import { OBSERVABILITY_OPTIONS, ObservabilityModuleOptions } from '../observability.options';
 import { ReadinessService } from '../health/readiness.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { HeartbeatContributors } from './heartbeat-contributors';
 
 /**
  * Publishes a heartbeat on `dmp.ops.heartbeat.v1` every HEARTBEAT_INTERVAL_MS. Heartbeats are
@@ -25,6 +26,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ObservabilityModuleOptions,
     private readonly readiness: ReadinessService,
     private readonly metrics: MetricsService,
+    private readonly contributors: HeartbeatContributors,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -32,6 +34,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     const brokers = this.options.kafkaBrokers ?? [];
     const instance = this.instance;
     this.metrics.buildInfo.set({ service: this.options.serviceName, instance, version: this.options.version }, 1);
+    this.contributors.add('http', () => this.httpCounts());
     if (interval <= 0 || brokers.length === 0) return;
     this.producer = new Kafka({
       clientId: `${this.options.kafkaClientId ?? `dmp-${this.options.serviceName}`}-heartbeat`,
@@ -62,6 +65,18 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     return this.options.instanceId ?? `unknown-${process.pid}`;
   }
 
+  /** HTTP requests answered by this process since it started, and how many were 4xx and 5xx. */
+  private async httpCounts(): Promise<{ httpRequests: number; http4xx: number; http5xx: number }> {
+    const counts = { httpRequests: 0, http4xx: 0, http5xx: 0 };
+    for (const { value, labels } of (await this.metrics.httpRequests.get()).values) {
+      counts.httpRequests += value;
+      const status = String(labels['status'] ?? '');
+      if (status.startsWith('4')) counts.http4xx += value;
+      else if (status.startsWith('5')) counts.http5xx += value;
+    }
+    return counts;
+  }
+
   /** Sends one heartbeat now; never throws. */
   async beat(): Promise<void> {
     const producer = this.producer;
@@ -83,6 +98,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
           startedAt: this.startedAt,
           ready,
           uptimeSeconds: Math.round(process.uptime()),
+          ...(await this.contributors.collect(Math.max(200, Math.min(2_000, (this.options.heartbeatIntervalMs ?? 5_000) / 2)))),
         },
         { producer: this.options.serviceName, correlationId: `heartbeat-${this.instance}` },
       );
