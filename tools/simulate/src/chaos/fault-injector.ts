@@ -66,11 +66,22 @@ export class FaultInjector {
     return { ...this.summary, faults: [...this.summary.faults] };
   }
 
-  /** No new fault; finishes the repair under way, restarts whatever is down, waits for readiness. */
-  async stop(): Promise<FaultSummary> {
+  /**
+   * No new fault; finishes the repair under way, restarts whatever is down, waits for readiness.
+   * With `atLeast`, a run that ended before that many kills first plays the rest of the plan
+   * with short gaps until it has them (a small simulation may end before the first fault).
+   */
+  async stop(options: { atLeast?: number } = {}): Promise<FaultSummary> {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    while (this.summary.kills < (options.atLeast ?? 0) && this.cursor < this.plan.length) {
+      const fault = this.plan[this.cursor++] as PlannedFault;
+      const target = this.targetNamed(fault.target);
+      if (!target || !target.running) continue;
+      await pause(Math.min(fault.gapMs, 2_000));
+      await this.inflict(fault, target);
+    }
     if (this.watcher) clearInterval(this.watcher);
     await this.restartCrashed();
     await this.suite.waitAllReady(this.readyTimeoutMs);
@@ -93,10 +104,14 @@ export class FaultInjector {
     return this.suite.targets.find((t) => t.name === name);
   }
 
+  private cursor = 0;
+
   private async play(): Promise<void> {
-    for (const fault of this.plan) {
+    while (this.cursor < this.plan.length) {
+      const fault = this.plan[this.cursor] as PlannedFault;
       await this.quiet(fault.gapMs);
       if (this.stopping) return;
+      this.cursor++;
       const target = this.targetNamed(fault.target);
       if (!target || !target.running) continue;
       await this.inflict(fault, target);

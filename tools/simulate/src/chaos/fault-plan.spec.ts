@@ -1,4 +1,4 @@
-import { planFaults, seededRandom } from './fault-plan';
+import { planFaults } from './fault-plan';
 
 const options = {
   seed: 42,
@@ -44,16 +44,5 @@ describe(planFaults.name, () => {
       expect(fault.downMs).toBeLessThanOrEqual(2_000);
       expect(['broker', ...options.instances]).toContain(fault.target);
     }
-  });
-});
-
-describe(seededRandom.name, () => {
-  it('draws numbers in [0, 1) that depend on the seed only', () => {
-    const sut = seededRandom(7);
-    const again = seededRandom(7);
-    const draws = Array.from({ length: 1000 }, () => sut());
-
-    expect(draws.every((x) => x >= 0 && x < 1)).toBe(true);
-    expect(Array.from({ length: 1000 }, () => again())).toEqual(draws);
   });
 });
