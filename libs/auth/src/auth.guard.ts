@@ -7,6 +7,11 @@ import { TokenError, TokenVerifier } from './token';
 
 const BEARER = /^Bearer +([A-Za-z0-9._-]+) *$/i;
 
+interface RouteAccess {
+  isPublic: boolean;
+  roles: ActorRole[] | undefined;
+}
+
 /**
  * Registered globally by AuthModule: every HTTP route needs a valid bearer token unless it is
  * @Public(), and @Roles(...) restricts who may call. Kafka handlers of the hybrid app go
@@ -14,6 +19,9 @@ const BEARER = /^Bearer +([A-Za-z0-9._-]+) *$/i;
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  // Decorator metadata is fixed once the app is built: read it once per route, not per request.
+  private readonly access = new WeakMap<object, WeakMap<object, RouteAccess>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
@@ -21,8 +29,8 @@ export class AuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets)) return true;
+    const { isPublic, roles } = this.routeAccess(context.getHandler(), context.getClass());
+    if (isPublic) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     try {
@@ -32,11 +40,25 @@ export class AuthGuard implements CanActivate {
       http.getResponse<{ setHeader?: (name: string, value: string) => void }>().setHeader?.('WWW-Authenticate', 'Bearer realm="dmp"');
       throw error;
     }
-    const roles = this.reflector.getAllAndOverride<ActorRole[] | undefined>(ROLES_KEY, targets);
     if (roles && roles.length > 0 && !roles.includes(request.actor.role)) {
       throw forbidden(`role ${request.actor.role} may not call this route (allowed: ${roles.join(', ')})`);
     }
     return true;
+  }
+
+  private routeAccess(handler: object, controller: object): RouteAccess {
+    let byClass = this.access.get(handler);
+    if (!byClass) this.access.set(handler, (byClass = new WeakMap()));
+    let access = byClass.get(controller);
+    if (!access) {
+      const targets = [handler as () => unknown, controller as () => unknown];
+      access = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
+        roles: this.reflector.getAllAndOverride<ActorRole[] | undefined>(ROLES_KEY, targets),
+      };
+      byClass.set(controller, access);
+    }
+    return access;
   }
 
   private authenticate(header: string | string[] | undefined) {

@@ -108,6 +108,36 @@ describe(TokenVerifier.name, () => {
     expect(sut.verify(token, new Date(NOW.getTime() + 100_000)).actor).toEqual(patient);
   });
 
+  it('gives the remembered verdict for a token it verified, and still refuses it once expired or before its nbf', () => {
+    const cachingSut = new TokenVerifier(SECRET);
+    const { token } = signer.sign(patient, { now: NOW, ttlSeconds: 60, notBefore: new Date(NOW.getTime() + 10_000) });
+
+    const first = cachingSut.verify(token, new Date(NOW.getTime() + 10_000));
+
+    expect(cachingSut.verify(token, new Date(NOW.getTime() + 20_000))).toBe(first);
+    expect(errorCodeOf(() => cachingSut.verify(token, new Date(NOW.getTime() - 60_000)))).toBe(TokenErrorCode.NOT_YET_VALID);
+    expect(errorCodeOf(() => cachingSut.verify(token, new Date(NOW.getTime() + 91_000)))).toBe(TokenErrorCode.EXPIRED);
+  });
+
+  it('never lets a token altered after a verified one match the remembered verdict', () => {
+    const cachingSut = new TokenVerifier(SECRET);
+    const { token } = signer.sign(patient, { now: NOW });
+    cachingSut.verify(token, NOW);
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+
+    expect(errorCodeOf(() => cachingSut.verify(forged, NOW))).toBe(TokenErrorCode.BAD_SIGNATURE);
+  });
+
+  it('keeps at most cacheSize verified tokens and verifies evicted ones again', () => {
+    const cachingSut = new TokenVerifier(SECRET, { cacheSize: 2 });
+    const tokens = [1, 2, 3].map(() => signer.sign(patient, { now: NOW }).token);
+    const verdicts = tokens.map((t) => cachingSut.verify(t, NOW));
+
+    expect(cachingSut.verify(tokens[0], NOW)).not.toBe(verdicts[0]);
+    expect(cachingSut.verify(tokens[2], NOW)).toBe(verdicts[2]);
+  });
+
   it('refuses a token issued in the future', () => {
     expect(errorCodeOf(() => sut.verify(craft({ alg: 'HS256' }, validClaims({ iat: NOW_S + 3600, exp: NOW_S + 7200 })), NOW))).toBe(TokenErrorCode.NOT_YET_VALID);
   });

@@ -121,6 +121,12 @@ export interface TokenVerifierOptions {
   clockSkewSeconds?: number;
   /** Tokens longer than this are refused before any parsing. */
   maxTokenLength?: number;
+  /**
+   * Verified tokens remembered (default 10,000; 0 disables). A client sends the same token with
+   * every request until it expires: the HMAC, two base64url/JSON decodes and the actor
+   * validation then run once per token instead of once per request.
+   */
+  cacheSize?: number;
 }
 
 function decodeJson(part: string, what: string): Record<string, unknown> {
@@ -144,6 +150,10 @@ export class TokenVerifier {
   private readonly audience: string;
   private readonly skew: number;
   private readonly maxTokenLength: number;
+  private readonly cacheSize: number;
+  // Keyed by the whole token string (signature included): only a token that passed every check
+  // is stored, so a forged or altered token never matches an entry. Insertion order = age.
+  private readonly cache = new Map<string, VerifiedToken>();
 
   constructor(secretOrAlgorithms: string | Buffer | SignatureAlgorithm[], options: TokenVerifierOptions = {}) {
     const algorithms = typeof secretOrAlgorithms === 'string' || Buffer.isBuffer(secretOrAlgorithms) ? [new Hs256Algorithm(secretOrAlgorithms)] : secretOrAlgorithms;
@@ -152,10 +162,29 @@ export class TokenVerifier {
     this.audience = options.audience ?? DEFAULT_AUDIENCE;
     this.skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     this.maxTokenLength = options.maxTokenLength ?? 8192;
+    this.cacheSize = options.cacheSize ?? 10_000;
   }
 
   /** Verifies signature, algorithm, times, issuer, audience and the actor claim; throws TokenError. */
   verify(token: string, now: Date = new Date()): VerifiedToken {
+    const cached = this.cache.get(token);
+    if (cached) {
+      // Only the clock can change the verdict on a token already verified: within its validity
+      // window it is the same answer; outside it, the full check gives the precise error.
+      const nowSeconds = now.getTime() / 1000;
+      const { exp, iat, nbf } = cached.claims;
+      if (nowSeconds <= exp + this.skew && nowSeconds + this.skew >= Math.max(iat, nbf ?? iat)) return cached;
+      if (nowSeconds > exp + this.skew) this.cache.delete(token);
+    }
+    const verified = this.verifyUncached(token, now);
+    if (this.cacheSize > 0) {
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(token, verified);
+    }
+    return verified;
+  }
+
+  private verifyUncached(token: string, now: Date): VerifiedToken {
     if (typeof token !== 'string' || token.length === 0) throw new TokenError(TokenErrorCode.MALFORMED, 'token is empty');
     if (token.length > this.maxTokenLength) throw new TokenError(TokenErrorCode.MALFORMED, `token is longer than ${this.maxTokenLength} characters`);
     const parts = token.split('.');

@@ -29,10 +29,15 @@ export class HealthController {
     @Optional() private readonly database?: TypeOrmHealthIndicator,
   ) {}
 
+  /**
+   * The body Terminus would give for one `process` indicator that is up, built directly: a
+   * liveness probe can come every second from every orchestrator and load balancer, and the
+   * HealthCheckService (async indicator runs, result merging) cost more than the rest of the request.
+   */
   @Get('live')
-  @HealthCheck()
   live() {
-    return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
+    const process_ = { status: 'up' as const, uptimeSeconds: Math.round(process.uptime()) };
+    return { status: 'ok' as const, info: { process: process_ }, error: {}, details: { process: process_ } };
   }
 
   @Get('ready')

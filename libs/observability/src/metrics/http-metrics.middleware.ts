@@ -1,5 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { Counter, Histogram } from 'prom-client';
 import { MetricsService } from './metrics.service';
 
 /**
@@ -9,17 +10,24 @@ import { MetricsService } from './metrics.service';
  */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: MetricsService) {}
+  // Looked up once: MetricsService's getters search the registry on every access.
+  private readonly requests: Counter<string>;
+  private readonly duration: Histogram<string>;
+
+  constructor(metrics: MetricsService) {
+    this.requests = metrics.httpRequests;
+    this.duration = metrics.httpDuration;
+  }
 
   use(request: Request, response: Response, next: NextFunction): void {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     response.once('finish', () => {
       const routePath = (request.route as { path?: string } | undefined)?.path;
       const route = routePath ? `${request.baseUrl ?? ''}${routePath}` : 'unmatched';
       if (route === '/metrics') return;
       const labels = { method: request.method, route, status: String(response.statusCode) };
-      this.metrics.httpRequests.inc(labels);
-      this.metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      this.requests.inc(labels);
+      this.duration.observe(labels, (performance.now() - started) / 1e3);
     });
     next();
   }

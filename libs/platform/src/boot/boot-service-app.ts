@@ -61,6 +61,9 @@ export async function bootServiceApp(options: BootServiceOptions): Promise<INest
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new PlatformExceptionFilter());
     app.disable('x-powered-by');
+    // No ETag on API responses: Express hashes every JSON body (SHA-1) to compute it, and our
+    // clients never revalidate (JSON answers are read once; documents set their own headers).
+    app.set('etag', false);
     setUpOpenApi(app, options, bootLog);
 
     const dataSource = app.get(DataSource);

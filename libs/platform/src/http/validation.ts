@@ -31,6 +31,23 @@ export function validationException(errors: ValidationError[]): BadRequestExcept
 
 const primitives = new Set<unknown>([String, Boolean, Number, Array, Object, Buffer]);
 
+/**
+ * Optional static method of a body DTO class: a shortcut for well-formed input on a hot route.
+ * It answers either the value to hand to the controller (certainly valid, shaped like the DTO)
+ * or null ("not sure"), and then class-transformer and class-validator run as usual and produce
+ * the error messages. class-validator's metadata walk costs far more than the checks themselves
+ * (about a tenth of a millisecond per body), which a route taking a thousand requests a second
+ * notices. The DTO's own spec must show the shortcut never accepts what the decorators refuse.
+ */
+export interface FastBodyValidation<T> {
+  fastValidate(raw: Record<string, unknown>): T | null;
+}
+
+function fastValidatorOf(metatype: unknown): FastBodyValidation<unknown> | null {
+  const candidate = metatype as Partial<FastBodyValidation<unknown>> | undefined;
+  return typeof candidate?.fastValidate === 'function' ? (candidate as FastBodyValidation<unknown>) : null;
+}
+
 /** Refuses a body that is not a JSON object (an array, a string) for a DTO, in one clear line. */
 class PlatformValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -43,6 +60,11 @@ class PlatformValidationPipe extends ValidationPipe {
         errors: [{ field: 'body', reason: `must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` }],
       };
       throw new BadRequestException(body);
+    }
+    const fast = metadata.type === 'body' && isDto ? fastValidatorOf(metadata.metatype) : null;
+    if (fast) {
+      const checked = fast.fastValidate(value as Record<string, unknown>);
+      if (checked !== null) return checked;
     }
     return super.transform(value, metadata);
   }

@@ -1,7 +1,7 @@
 import { isBoolean, isEmail, isEnum, isISO8601, isNotEmpty, isString, maxLength } from 'class-validator';
 import { LegalRepresentativeRelationship, validateCpamCode, validateIns, validateIsoDate } from '@dmp/domain';
 import { validateMobile } from './domain-validators';
-import { OpenRecordDto } from './open-record.dto';
+import type { OpenRecordDto } from './open-record.dto';
 
 const OPENING_KEYS = new Set(['ins', 'familyName', 'givenNames', 'birthDate', 'cpamCode', 'email', 'mobile', 'emergencyAccess', 'samuAccess', 'legalRepresentatives', 'consent']);
 const CONSENT_KEYS = new Set(['at', 'givenBy', 'place']);

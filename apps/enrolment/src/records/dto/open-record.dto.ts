@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { LegalRepresentativeRelationship } from '@dmp/domain';
 import { IsCpamCode, IsIns, IsIsoDate, IsMobile } from './domain-validators';
+import { fastOpeningCheck } from './fast-opening-check';
 
 export class ConsentDto {
   @ApiProperty({ description: 'When the consent was given (ISO-8601 instant, not in the future).', example: '2026-11-23T10:15:00Z' })
@@ -111,4 +112,13 @@ export class OpenRecordDto {
   @ValidateNested()
   @Type(() => ConsentDto)
   consent!: ConsentDto;
+
+  /**
+   * The global validation pipe's shortcut (FastBodyValidation of @dmp/platform): a well-formed
+   * body is accepted by the same predicates without the class-validator pass; anything else
+   * (null) goes through the decorators above, which name the faulty fields.
+   */
+  static fastValidate(raw: Record<string, unknown>): OpenRecordDto | null {
+    return fastOpeningCheck(raw);
+  }
 }
