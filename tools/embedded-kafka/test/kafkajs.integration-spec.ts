@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AssignerProtocol, CompressionTypes, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { startBroker } from '@dmp/embedded-kafka';
 import { RecordedFrame, recordingSocketFactory } from './support/recording-socket';
@@ -257,6 +258,24 @@ describe(`${startBroker.name} with kafkajs`, () => {
     await waitFor(() => received.length === 51, { timeoutMs: 20_000, message: '51 messages' });
     expect(received.slice(1).map((r) => r.value)).toEqual(values);
     expect(received.map((r) => r.offset)).toEqual(Array.from({ length: 51 }, (_, i) => String(i)));
+  });
+
+  it('stores 200 KB messages from pipelined produce requests intact, every request split across many socket reads', async () => {
+    // Produce frames are assembled in a buffer the connection reuses: four sends in flight on
+    // one connection, each far larger than a socket read, must not overwrite one another.
+    const topic = await createTopic(3);
+    const producer = await connectedProducer();
+    const values = Array.from({ length: 24 }, () => randomBytes(150 * 1024).toString('base64'));
+    await Promise.all(
+      [0, 1, 2, 3].map((lane) =>
+        producer.send({ topic, acks: -1, messages: values.filter((_, i) => i % 4 === lane).map((value, i) => ({ key: `k${lane}-${i}`, value })) }),
+      ),
+    );
+    const received: Received[] = [];
+    const consumer = await consume(uniqueName('g-large'), topic, received);
+    await waitFor(() => received.length >= values.length, { timeoutMs: 30_000, message: `${values.length} large messages (got ${received.length})` });
+    await consumer.disconnect();
+    expect(received.map((r) => r.value).sort()).toEqual([...values].sort());
   });
 
   it('answers a retried idempotent batch with its original offset, stores it once and refuses a sequence gap', async () => {
