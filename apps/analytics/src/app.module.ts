@@ -7,6 +7,9 @@ import { FiguresController } from './figures/figures.controller';
 import { CPAM_OFFICES, FiguresService } from './figures/figures.service';
 import { loadCpamReference } from './reference/cpam-reference';
 import { EnrolmentEventsHandler } from './records/enrolment-events.handler';
+import { ActivityEventsHandler } from './activity/activity-events.handler';
+import { ActivityFiguresController } from './figures/activity-figures.controller';
+import { ActivityFiguresService } from './figures/activity-figures.service';
 
 @Module({})
 export class AppModule {
@@ -14,12 +17,22 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forService({ serviceName: 'analytics', config, entities: analyticsEntities, migrations: analyticsMigrations }),
+        PlatformModule.forService({
+          serviceName: 'analytics',
+          config,
+          entities: analyticsEntities,
+          migrations: analyticsMigrations,
+          // Eleven topics of three partitions: more partitions in flight overlap one batch's
+          // database round trips with the next one's validation.
+          messaging: { consumer: { partitionsConsumedConcurrently: 4 } },
+        }),
       ],
-      controllers: [FiguresController],
+      controllers: [FiguresController, ActivityFiguresController],
       providers: [
         FiguresService,
         EnrolmentEventsHandler,
+        ActivityFiguresService,
+        ActivityEventsHandler,
         // Loaded once at boot: a bad reference file stops the boot with the line at fault.
         { provide: CPAM_OFFICES, useValue: loadCpamReference(config.ANALYTICS_CPAM_REFERENCE_FILE) },
       ],

@@ -2,41 +2,72 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventEnvelope, RecordClosedPayload, RecordOpenedPayload, RecordReactivatedPayload, Topics } from '@dmp/contracts';
 import { HandleEvent } from '@dmp/messaging';
+import { settleCpam } from '../activity/activity-store';
+import { ANALYTICS_BATCH_SIZE } from '../activity/activity-events.handler';
+import { lastByKey } from '../activity/tally';
+
+interface StatusChange {
+  ins: string;
+  closedAt: string | null;
+  at: string;
+}
 
 /**
- * Folds enrolment events into one fact row per record. The inbox makes a redelivery a no-op;
- * the upserts make a replay or an out-of-order arrival converge on the same row.
+ * Folds enrolment events into one fact row per record, a batch of events per transaction. The
+ * inbox makes a redelivery a no-op; the upserts make a replay or an out-of-order arrival
+ * converge on the same row.
  */
 @Injectable()
 export class EnrolmentEventsHandler {
-  @HandleEvent(Topics.RECORD_OPENED)
-  async recordOpened(envelope: EventEnvelope<RecordOpenedPayload>, manager: EntityManager): Promise<void> {
-    const p = envelope.payload;
+  @HandleEvent(Topics.RECORD_OPENED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  async recordsOpened(envelopes: EventEnvelope<RecordOpenedPayload>[], manager: EntityManager): Promise<void> {
+    // One person has one DMP: a batch carrying an INS twice is a replay, the last copy wins.
+    const openings = lastByKey(envelopes.map((e) => e.payload), (p) => p.ins).sort((a, b) => (a.ins < b.ins ? -1 : 1));
+    if (openings.length === 0) return;
+    // Sorted by INS: the same lock order as the documents and notifications handlers.
     await manager.query(
       `INSERT INTO record_facts (ins, channel, cpam_code, opener_role, opener_id, opened_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
        ON CONFLICT (ins) DO UPDATE SET channel = EXCLUDED.channel, cpam_code = EXCLUDED.cpam_code,
          opener_role = EXCLUDED.opener_role, opener_id = EXCLUDED.opener_id, opened_at = EXCLUDED.opened_at`,
-      [p.ins, p.channel, p.cpamCode, p.openingActor.role, p.openingActor.id, p.openedAt],
+      [
+        openings.map((p) => p.ins),
+        openings.map((p) => p.channel),
+        openings.map((p) => p.cpamCode),
+        openings.map((p) => p.openingActor.role),
+        openings.map((p) => p.openingActor.id),
+        openings.map((p) => p.openedAt),
+      ],
     );
+    // Documents and notifications of these patients may have arrived first: give them their CPAM.
+    await settleCpam(manager, new Map(openings.map((p) => [p.ins, p.cpamCode])));
   }
 
-  @HandleEvent(Topics.RECORD_CLOSED)
-  async recordClosed(envelope: EventEnvelope<RecordClosedPayload>, manager: EntityManager): Promise<void> {
-    await this.changeStatus(manager, envelope.payload.ins, envelope.payload.closedAt, envelope.payload.closedAt);
+  @HandleEvent(Topics.RECORD_CLOSED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  async recordsClosed(envelopes: EventEnvelope<RecordClosedPayload>[], manager: EntityManager): Promise<void> {
+    await this.changeStatus(manager, envelopes.map((e) => ({ ins: e.payload.ins, closedAt: e.payload.closedAt, at: e.payload.closedAt })));
   }
 
-  @HandleEvent(Topics.RECORD_REACTIVATED)
-  async recordReactivated(envelope: EventEnvelope<RecordReactivatedPayload>, manager: EntityManager): Promise<void> {
-    await this.changeStatus(manager, envelope.payload.ins, null, envelope.payload.reactivatedAt);
+  @HandleEvent(Topics.RECORD_REACTIVATED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  async recordsReactivated(envelopes: EventEnvelope<RecordReactivatedPayload>[], manager: EntityManager): Promise<void> {
+    await this.changeStatus(manager, envelopes.map((e) => ({ ins: e.payload.ins, closedAt: null, at: e.payload.reactivatedAt })));
   }
 
-  private async changeStatus(manager: EntityManager, ins: string, closedAt: string | null, at: string): Promise<void> {
+  /** The latest change by the events' own times wins, whatever the arrival order. */
+  private async changeStatus(manager: EntityManager, changes: StatusChange[]): Promise<void> {
+    const latest = new Map<string, StatusChange>();
+    for (const change of changes) {
+      const current = latest.get(change.ins);
+      if (!current || Date.parse(current.at) <= Date.parse(change.at)) latest.set(change.ins, change);
+    }
+    const rows = [...latest.values()].sort((a, b) => (a.ins < b.ins ? -1 : 1));
+    if (rows.length === 0) return;
     await manager.query(
-      `INSERT INTO record_facts (ins, closed_at, status_changed_at) VALUES ($1, $2, $3)
+      `INSERT INTO record_facts (ins, closed_at, status_changed_at)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
        ON CONFLICT (ins) DO UPDATE SET closed_at = EXCLUDED.closed_at, status_changed_at = EXCLUDED.status_changed_at
        WHERE record_facts.status_changed_at IS NULL OR record_facts.status_changed_at <= EXCLUDED.status_changed_at`,
-      [ins, closedAt, at],
+      [rows.map((r) => r.ins), rows.map((r) => r.closedAt), rows.map((r) => r.at)],
     );
   }
 }

@@ -1,0 +1,244 @@
+import { EntityManager } from 'typeorm';
+import { Granularity, periodsOfDay } from '../periods/paris-periods';
+import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
+import { lastByKey, sortedDistinct, Tally } from './tally';
+
+/**
+ * The SQL of the activity figures: every write is one multi-row statement per batch of events,
+ * and every counter moves only by the rows a statement actually inserted or changed, so the
+ * counters stay equal to what the facts say under replays, redeliveries and any arrival order.
+ */
+
+export interface DocumentFactRow {
+  documentId: string;
+  version: number;
+  ins: string;
+  cpamCode: string;
+  day: string;
+  sourceCategory: string;
+  type: string;
+  kind: 'added' | 'replaced';
+}
+
+export interface MemberRow {
+  figure: DistinctFigure;
+  day: string;
+  memberId: string;
+  grp: string;
+  cpamCode: string;
+}
+
+export interface NotificationFactRow {
+  notificationId: string;
+  ins: string;
+  cpamCode: string;
+  day: string;
+  trigger: string;
+  channel: string;
+}
+
+export interface ReimbursementFileRow {
+  fileId: string;
+  completedAt: string;
+  day: string;
+  kind: string;
+  status: string;
+  read: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  unknownPatient: number;
+  outOfWindow: number;
+}
+
+/**
+ * The CPAM of each patient's record, '' when its opening has not been seen yet. The upsert
+ * takes the row lock of each patient's record_facts row (creating an empty one if needed), the
+ * same lock the record-opened handler takes: a fact inserted here is either seen by the
+ * opening's resolution (which runs after this transaction commits) or inserted with the CPAM the
+ * opening committed. Sorted, so that concurrent batches lock in one order.
+ */
+export async function lockRecordsAndResolveCpam(manager: EntityManager, insList: Iterable<string>): Promise<Map<string, string>> {
+  const ins = sortedDistinct(insList);
+  if (ins.length === 0) return new Map();
+  const rows: Array<{ ins: string; cpam_code: string | null }> = await manager.query(
+    `INSERT INTO record_facts (ins) SELECT * FROM unnest($1::text[])
+     ON CONFLICT (ins) DO UPDATE SET ins = EXCLUDED.ins
+     RETURNING ins, cpam_code`,
+    [ins],
+  );
+  return new Map(rows.map((r) => [r.ins, r.cpam_code ?? UNRESOLVED_CPAM]));
+}
+
+export async function insertDocumentFacts(manager: EntityManager, facts: DocumentFactRow[]): Promise<void> {
+  const rows = lastByKey(facts, (f) => `${f.documentId}\u0000${f.version}`).sort((a, b) => (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.version - b.version));
+  if (rows.length === 0) return;
+  const inserted: Array<{ document_id: string; version: number }> = await manager.query(
+    `INSERT INTO document_facts (document_id, version, ins, cpam_code, day, source_category, type, kind)
+     SELECT * FROM unnest($1::varchar[], $2::int[], $3::char(15)[], $4::varchar[], $5::date[], $6::text[], $7::text[], $8::text[])
+     ON CONFLICT DO NOTHING
+     RETURNING document_id, version`,
+    [rows.map((r) => r.documentId), rows.map((r) => r.version), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.sourceCategory), rows.map((r) => r.type), rows.map((r) => r.kind)],
+  );
+  const fresh = new Set(inserted.map((r) => `${r.document_id}\u0000${r.version}`));
+  const tally = new Tally(2);
+  for (const r of rows) {
+    if (fresh.has(`${r.documentId}\u0000${r.version}`)) tally.add([r.day, r.cpamCode, r.sourceCategory, r.type], r.kind === 'added' ? 1 : 0, r.kind === 'replaced' ? 1 : 0);
+  }
+  await addDocumentCounts(manager, tally);
+}
+
+async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<void> {
+  const { keys, deltas } = tally.columns();
+  if (keys.length === 0 || keys[0].length === 0) return;
+  await manager.query(
+    `INSERT INTO document_counts (day, cpam_code, source_category, type, added, replaced)
+     SELECT * FROM unnest($1::date[], $2::varchar[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+     ON CONFLICT (day, cpam_code, source_category, type)
+     DO UPDATE SET added = document_counts.added + EXCLUDED.added, replaced = document_counts.replaced + EXCLUDED.replaced`,
+    [...keys, ...deltas],
+  );
+}
+
+/** Records members in every period of their day (day, week, month, ever) and counts the new ones. */
+export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
+  const rows = new Map<string, { figure: string; granularity: Granularity; period: string; memberId: string; grp: string; cpamCode: string }>();
+  for (const m of members) {
+    for (const { granularity, period } of periodsOfDay(m.day)) {
+      const id = `${m.figure}\u0000${granularity}\u0000${period}\u0000${m.memberId}`;
+      if (!rows.has(id)) rows.set(id, { figure: m.figure, granularity, period, memberId: m.memberId, grp: m.grp, cpamCode: m.cpamCode });
+    }
+  }
+  if (rows.size === 0) return;
+  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  const inserted: Array<{ figure: string; granularity: string; period: string; grp: string; cpam_code: string }> = await manager.query(
+    `INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
+     SELECT * FROM unnest($1::text[], $2::char(1)[], $3::date[], $4::text[], $5::text[], $6::varchar[])
+     ON CONFLICT DO NOTHING
+     RETURNING figure, granularity, period::text AS period, grp, cpam_code`,
+    [sorted.map((r) => r.figure), sorted.map((r) => r.granularity), sorted.map((r) => r.period), sorted.map((r) => r.memberId), sorted.map((r) => r.grp), sorted.map((r) => r.cpamCode)],
+  );
+  const tally = new Tally(1);
+  for (const r of inserted) tally.add([r.figure, r.granularity, r.period, r.grp, r.cpam_code], 1);
+  await addDistinctCounts(manager, tally);
+}
+
+async function addDistinctCounts(manager: EntityManager, tally: Tally): Promise<void> {
+  const { keys, deltas } = tally.columns();
+  if (keys.length === 0 || keys[0].length === 0) return;
+  await manager.query(
+    `INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, members)
+     SELECT * FROM unnest($1::text[], $2::char(1)[], $3::date[], $4::text[], $5::varchar[], $6::bigint[])
+     ON CONFLICT (figure, granularity, period, grp, cpam_code)
+     DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
+    [...keys, ...deltas],
+  );
+}
+
+export async function insertNotificationFacts(manager: EntityManager, facts: NotificationFactRow[]): Promise<void> {
+  const rows = lastByKey(facts, (f) => f.notificationId).sort((a, b) => (a.notificationId < b.notificationId ? -1 : 1));
+  if (rows.length === 0) return;
+  const inserted: Array<{ notification_id: string }> = await manager.query(
+    `INSERT INTO notification_facts (notification_id, ins, cpam_code, day, trigger, channel)
+     SELECT * FROM unnest($1::uuid[], $2::char(15)[], $3::varchar[], $4::date[], $5::text[], $6::text[])
+     ON CONFLICT DO NOTHING
+     RETURNING notification_id`,
+    [rows.map((r) => r.notificationId), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.trigger), rows.map((r) => r.channel)],
+  );
+  const fresh = new Set(inserted.map((r) => r.notification_id.toLowerCase()));
+  const tally = new Tally(1);
+  for (const r of rows) if (fresh.has(r.notificationId.toLowerCase())) tally.add([r.day, r.cpamCode, r.trigger, r.channel], 1);
+  await addNotificationCounts(manager, tally);
+}
+
+async function addNotificationCounts(manager: EntityManager, tally: Tally): Promise<void> {
+  const { keys, deltas } = tally.columns();
+  if (keys.length === 0 || keys[0].length === 0) return;
+  await manager.query(
+    `INSERT INTO notification_counts (day, cpam_code, trigger, channel, notifications)
+     SELECT * FROM unnest($1::date[], $2::varchar[], $3::text[], $4::text[], $5::bigint[])
+     ON CONFLICT (day, cpam_code, trigger, channel)
+     DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
+    [...keys, ...deltas],
+  );
+}
+
+export async function insertReimbursementFiles(manager: EntityManager, files: ReimbursementFileRow[]): Promise<void> {
+  const rows = lastByKey(files, (f) => `${f.fileId}\u0000${Date.parse(f.completedAt)}`);
+  if (rows.length === 0) return;
+  await manager.query(
+    `INSERT INTO reimbursement_file_facts (file_id, completed_at, day, kind, status, lines_read, lines_imported, lines_duplicate, lines_rejected, lines_unknown_patient, lines_out_of_window)
+     SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::date[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[])
+     ON CONFLICT DO NOTHING`,
+    [
+      rows.map((r) => r.fileId), rows.map((r) => r.completedAt), rows.map((r) => r.day), rows.map((r) => r.kind), rows.map((r) => r.status),
+      rows.map((r) => r.read), rows.map((r) => r.imported), rows.map((r) => r.duplicates), rows.map((r) => r.rejected), rows.map((r) => r.unknownPatient), rows.map((r) => r.outOfWindow),
+    ],
+  );
+}
+
+/**
+ * Gives the facts of patients whose record opening has just been seen their record's CPAM, and
+ * moves their counts from the unresolved CPAM to it. (The UPDATEs sit in a CTE because TypeORM
+ * returns [rows, count] for a bare UPDATE.) Runs in the record-opened transaction,
+ * after the record_facts rows were locked by the upsert (see lockRecordsAndResolveCpam).
+ */
+export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, string>): Promise<void> {
+  if (cpamByIns.size === 0) return;
+  const ins = [...cpamByIns.keys()].sort();
+  const cpam = ins.map((i) => cpamByIns.get(i) as string);
+
+  const documents: Array<{ day: string; cpam_code: string; source_category: string; type: string; kind: string }> = await manager.query(
+    `WITH moved AS (
+       UPDATE document_facts d SET cpam_code = u.cpam FROM unnest($1::char(15)[], $2::text[]) AS u(ins, cpam)
+        WHERE d.cpam_code = '' AND d.ins = u.ins
+        RETURNING d.day::text AS day, d.cpam_code, d.source_category, d.type, d.kind)
+     SELECT * FROM moved`,
+    [ins, cpam],
+  );
+  if (documents.length > 0) {
+    const tally = new Tally(2);
+    for (const d of documents) {
+      const added = d.kind === 'added' ? 1 : 0;
+      const replaced = d.kind === 'replaced' ? 1 : 0;
+      tally.add([d.day, UNRESOLVED_CPAM, d.source_category, d.type], -added, -replaced);
+      tally.add([d.day, d.cpam_code, d.source_category, d.type], added, replaced);
+    }
+    await addDocumentCounts(manager, tally);
+  }
+
+  const notifications: Array<{ day: string; cpam_code: string; trigger: string; channel: string }> = await manager.query(
+    `WITH moved AS (
+       UPDATE notification_facts n SET cpam_code = u.cpam FROM unnest($1::char(15)[], $2::text[]) AS u(ins, cpam)
+        WHERE n.cpam_code = '' AND n.ins = u.ins
+        RETURNING n.day::text AS day, n.cpam_code, n.trigger, n.channel)
+     SELECT * FROM moved`,
+    [ins, cpam],
+  );
+  if (notifications.length > 0) {
+    const tally = new Tally(1);
+    for (const n of notifications) {
+      tally.add([n.day, UNRESOLVED_CPAM, n.trigger, n.channel], -1);
+      tally.add([n.day, n.cpam_code, n.trigger, n.channel], 1);
+    }
+    await addNotificationCounts(manager, tally);
+  }
+
+  const members: Array<{ figure: string; granularity: string; period: string; grp: string; cpam_code: string }> = await manager.query(
+    `WITH moved AS (
+       UPDATE distinct_members m SET cpam_code = u.cpam FROM unnest($1::text[], $2::text[]) AS u(ins, cpam)
+        WHERE m.cpam_code = '' AND m.member_id = u.ins AND m.figure = $3
+        RETURNING m.figure, m.granularity, m.period::text AS period, m.grp, m.cpam_code)
+     SELECT * FROM moved`,
+    [ins, cpam, DistinctFigure.ADDING_PATIENTS],
+  );
+  if (members.length > 0) {
+    const tally = new Tally(1);
+    for (const m of members) {
+      tally.add([m.figure, m.granularity, m.period, m.grp, UNRESOLVED_CPAM], -1);
+      tally.add([m.figure, m.granularity, m.period, m.grp, m.cpam_code], 1);
+    }
+    await addDistinctCounts(manager, tally);
+  }
+}
+

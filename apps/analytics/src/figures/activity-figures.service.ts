@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EstablishmentCategory, establishmentKindOf } from '@dmp/domain';
+import { DistinctFigure } from '../activity/figure-names';
+import { ALL_PERIOD, Granularity, granularityOf, periodStart } from '../periods/paris-periods';
+import { DistinctQueryDto, DocumentsQueryDto, NotificationsQueryDto, PatientsAddingQueryDto, PeriodQueryDto } from './activity-figures.dto';
+
+export interface DocumentsRow {
+  period: string;
+  sourceCategory: string;
+  type: string;
+  /** New documents (document-added). */
+  documents: number;
+  /** New versions of existing documents (document-replaced). */
+  replacements: number;
+}
+
+export interface EstablishmentsRow {
+  period: string;
+  kind: string;
+  category: string;
+  establishments: number;
+}
+
+export interface ProfessionalsRow {
+  period: string;
+  profession: string;
+  professionals: number;
+}
+
+export interface PatientsRow {
+  period: string;
+  patients: number;
+}
+
+export interface NotificationsRow {
+  period: string;
+  trigger: string;
+  channel: string;
+  notifications: number;
+}
+
+export interface ReimbursementLinesRow {
+  period: string;
+  kind: string;
+  files: number;
+  refusedFiles: number;
+  linesRead: number;
+  linesImported: number;
+  duplicates: number;
+  rejected: number;
+  unknownPatient: number;
+  outOfWindow: number;
+}
+
+/** The period of the 'all' granularity as the API shows it. */
+const ALL = 'all';
+
+class Where {
+  readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(clause: (placeholder: string) => string, value: unknown): this {
+    this.params.push(value);
+    this.clauses.push(clause(`$${this.params.length}`));
+    return this;
+  }
+
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  toString(): string {
+    return this.clauses.length === 0 ? 'TRUE' : this.clauses.join(' AND ');
+  }
+}
+
+/**
+ * The documents, feeding, consulting, notification and reimbursement-import figures. They read
+ * counters (one row per day and breakdown, or per period for distinct counts), never the facts,
+ * so their cost does not grow with the number of documents or reads.
+ */
+@Injectable()
+export class ActivityFiguresService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async documents(query: DocumentsQueryDto): Promise<DocumentsRow[]> {
+    const where = this.days(query);
+    if (query.cpam) where.add((p) => `cpam_code = ${p}`, query.cpam);
+    if (query.source) where.add((p) => `source_category = ${p}`, query.source);
+    if (query.type) where.add((p) => `type = ${p}`, query.type);
+    const period = where.param(query.period ?? 'week');
+    const rows: Array<{ period: string; source_category: string; type: string; added: string; replaced: string }> = await this.dataSource.query(
+      `SELECT to_char(date_trunc(${period}, day::timestamp), 'YYYY-MM-DD') AS period, source_category, type,
+              sum(added) AS added, sum(replaced) AS replaced
+         FROM document_counts WHERE ${where}
+        GROUP BY 1, 2, 3 HAVING sum(added) + sum(replaced) > 0 ORDER BY 1, 2, 3`,
+      where.params,
+    );
+    return rows.map((r) => ({ period: r.period, sourceCategory: r.source_category, type: r.type, documents: Number(r.added), replacements: Number(r.replaced) }));
+  }
+
+  async notifications(query: NotificationsQueryDto): Promise<NotificationsRow[]> {
+    const where = this.days(query);
+    if (query.cpam) where.add((p) => `cpam_code = ${p}`, query.cpam);
+    if (query.channel) where.add((p) => `channel = ${p}`, query.channel);
+    if (query.trigger) where.add((p) => `trigger = ${p}`, query.trigger);
+    const period = where.param(query.period ?? 'week');
+    const rows: Array<{ period: string; trigger: string; channel: string; n: string }> = await this.dataSource.query(
+      `SELECT to_char(date_trunc(${period}, day::timestamp), 'YYYY-MM-DD') AS period, trigger, channel, sum(notifications) AS n
+         FROM notification_counts WHERE ${where}
+        GROUP BY 1, 2, 3 HAVING sum(notifications) > 0 ORDER BY 1, 2, 3`,
+      where.params,
+    );
+    return rows.map((r) => ({ period: r.period, trigger: r.trigger, channel: r.channel, notifications: Number(r.n) }));
+  }
+
+  /** A few thousand files a year: a query over the file facts is cheap. */
+  async reimbursementLines(query: PeriodQueryDto): Promise<ReimbursementLinesRow[]> {
+    const where = this.days(query);
+    const period = where.param(query.period ?? 'week');
+    const rows: Array<Record<string, string>> = await this.dataSource.query(
+      `SELECT to_char(date_trunc(${period}, day::timestamp), 'YYYY-MM-DD') AS period, kind,
+              count(*) AS files, count(*) FILTER (WHERE status = 'refused') AS refused_files,
+              sum(lines_read) AS lines_read, sum(lines_imported) AS lines_imported, sum(lines_duplicate) AS duplicates,
+              sum(lines_rejected) AS rejected, sum(lines_unknown_patient) AS unknown_patient, sum(lines_out_of_window) AS out_of_window
+         FROM reimbursement_file_facts WHERE ${where}
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      where.params,
+    );
+    return rows.map((r) => ({
+      period: r['period'],
+      kind: r['kind'],
+      files: Number(r['files']),
+      refusedFiles: Number(r['refused_files']),
+      linesRead: Number(r['lines_read']),
+      linesImported: Number(r['lines_imported']),
+      duplicates: Number(r['duplicates']),
+      rejected: Number(r['rejected']),
+      unknownPatient: Number(r['unknown_patient']),
+      outOfWindow: Number(r['out_of_window']),
+    }));
+  }
+
+  async feedingEstablishments(query: DistinctQueryDto): Promise<EstablishmentsRow[]> {
+    const rows = await this.distinct(DistinctFigure.FEEDING_ESTABLISHMENTS, query);
+    return rows.map((r) => ({
+      period: r.period,
+      kind: establishmentKindOf[r.grp as EstablishmentCategory] ?? 'unknown',
+      category: r.grp,
+      establishments: r.members,
+    }));
+  }
+
+  async feedingProfessionals(query: DistinctQueryDto): Promise<ProfessionalsRow[]> {
+    return (await this.distinct(DistinctFigure.FEEDING_PROFESSIONALS, query)).map((r) => ({ period: r.period, profession: r.grp, professionals: r.members }));
+  }
+
+  async consultingProfessionals(query: DistinctQueryDto): Promise<ProfessionalsRow[]> {
+    return (await this.distinct(DistinctFigure.CONSULTING_PROFESSIONALS, query)).map((r) => ({ period: r.period, profession: r.grp, professionals: r.members }));
+  }
+
+  async patientsAdding(query: PatientsAddingQueryDto): Promise<PatientsRow[]> {
+    const rows = await this.distinct(DistinctFigure.ADDING_PATIENTS, query, query.cpam);
+    const byPeriod = new Map<string, number>();
+    for (const r of rows) byPeriod.set(r.period, (byPeriod.get(r.period) ?? 0) + r.members);
+    return [...byPeriod.entries()].map(([period, patients]) => ({ period, patients }));
+  }
+
+  /**
+   * Distinct members per period and breakdown. Each member has one breakdown value and one CPAM
+   * per row, so summing rows over CPAM offices counts nobody twice.
+   */
+  private async distinct(figure: DistinctFigure, query: DistinctQueryDto, cpam?: string): Promise<Array<{ period: string; grp: string; members: number }>> {
+    const granularity = granularityOf[query.period ?? 'week'];
+    const where = new Where().add((p) => `figure = ${p}`, figure).add((p) => `granularity = ${p}`, granularity);
+    if (granularity !== Granularity.ALL) {
+      if (query.from) where.add((p) => `period >= ${p}::date`, periodStart(granularity, query.from));
+      if (query.to) where.add((p) => `period <= ${p}::date`, query.to);
+    }
+    if (cpam) where.add((p) => `cpam_code = ${p}`, cpam);
+    const rows: Array<{ period: string; grp: string; n: string }> = await this.dataSource.query(
+      `SELECT period::text AS period, grp, sum(members) AS n FROM distinct_counts WHERE ${where}
+        GROUP BY 1, 2 HAVING sum(members) > 0 ORDER BY 1, 2`,
+      where.params,
+    );
+    return rows.map((r) => ({ period: r.period === ALL_PERIOD && granularity === Granularity.ALL ? ALL : r.period, grp: r.grp, members: Number(r.n) }));
+  }
+
+  private days(query: { from?: string; to?: string }): Where {
+    const where = new Where();
+    if (query.from) where.add((p) => `day >= ${p}::date`, query.from);
+    if (query.to) where.add((p) => `day <= ${p}::date`, query.to);
+    return where;
+  }
+}
