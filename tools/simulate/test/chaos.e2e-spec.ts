@@ -19,7 +19,8 @@ describe('chaos: a small simulation with kill -9 of a service and of the broker'
 
   beforeAll(async () => {
     const serverUrl = process.env['TEST_DATABASE_URL'];
-    if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set: run through jest (libs/testing global setup)');
+    if (!serverUrl)
+      throw new Error('TEST_DATABASE_URL is not set: run through jest (libs/testing global setup)');
     result = await runChaos({
       root: join(__dirname, '..', '..', '..'),
       seed: 9,
@@ -61,7 +62,9 @@ describe('chaos: a small simulation with kill -9 of a service and of the broker'
   it('loses nothing and duplicates nothing: every invariant holds', () => {
     const broken = result.invariants.results.filter((r) => !r.holds);
 
-    expect({ broken: broken.length ? formatReport(result.invariants) : [] }).toEqual({ broken: [] });
+    expect({ broken: broken.length ? formatReport(result.invariants) : [] }).toEqual({
+      broken: [],
+    });
     expect(result.summary).toMatchObject({ holds: true, lost: 0, duplicated: 0, unexpected: 0 });
   });
 });

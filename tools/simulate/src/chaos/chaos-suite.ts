@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ensureDatabase } from '@dmp/persistence';
 import { ServiceBalancer } from './service-balancer';
-import { BrokerProcess, PostgresServer, ServiceInstanceProcess, SUITE_SERVICES, type Restartable, type SuiteService } from './suite-processes';
+import {
+  BrokerProcess,
+  PostgresServer,
+  ServiceInstanceProcess,
+  SUITE_SERVICES,
+  type Restartable,
+  type SuiteService,
+} from './suite-processes';
 
 export type SuiteDatabase =
   /** An embedded PostgreSQL of the suite's own, in `<dataDir>/postgres`, that the run may restart. */
@@ -45,7 +52,11 @@ export function freeLoopbackPort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        address && typeof address === 'object'
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -107,7 +118,9 @@ export class ChaosSuite {
     if (this.options.database.kind === 'embedded') {
       this.postgres = new PostgresServer(join(dataDir, 'postgres'), await freeLoopbackPort());
       await this.postgres.start();
-      this.log(`PostgreSQL on 127.0.0.1:${this.postgres.port} (data in ${join(dataDir, 'postgres')})`);
+      this.log(
+        `PostgreSQL on 127.0.0.1:${this.postgres.port} (data in ${join(dataDir, 'postgres')})`,
+      );
     }
     for (const service of SUITE_SERVICES) await ensureDatabase(this.databaseUrl(service));
     this.broker = new BrokerProcess(root, join(dataDir, 'kafka'), await freeLoopbackPort());
@@ -126,7 +139,9 @@ export class ChaosSuite {
           index,
           port: await freeLoopbackPort(),
           env: { ...env, DATABASE_URL: this.databaseUrl(service) },
-          onLine: this.options.serviceOutput ? (line) => this.options.serviceOutput?.(`${service}-${index} | ${line}`) : undefined,
+          onLine: this.options.serviceOutput
+            ? (line) => this.options.serviceOutput?.(`${service}-${index} | ${line}`)
+            : undefined,
         });
         own.push(instance);
       }
@@ -138,10 +153,13 @@ export class ChaosSuite {
     // Instances of one service start one after the other: the first runs the migrations alone.
     await Promise.all(
       SUITE_SERVICES.map(async (service) => {
-        for (const instance of this.instances.filter((i) => i.service === service)) await instance.start(this.readyTimeoutMs);
+        for (const instance of this.instances.filter((i) => i.service === service))
+          await instance.start(this.readyTimeoutMs);
       }),
     );
-    this.log(`${this.instances.length} service instance(s) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    this.log(
+      `${this.instances.length} service instance(s) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+    );
   }
 
   private serviceEnv(): Record<string, string> {
@@ -169,7 +187,9 @@ export class ChaosSuite {
 
   /** Waits until every instance answers /health/ready (after a broker or PostgreSQL restart). */
   async waitAllReady(timeoutMs = this.readyTimeoutMs): Promise<void> {
-    await Promise.all(this.instances.filter((i) => i.running).map((instance) => instance.waitReady(timeoutMs)));
+    await Promise.all(
+      this.instances.filter((i) => i.running).map((instance) => instance.waitReady(timeoutMs)),
+    );
   }
 
   /** Stops everything: services, balancers, broker, PostgreSQL; drops external databases when asked. */
@@ -184,7 +204,9 @@ export class ChaosSuite {
       await client.connect();
       try {
         for (const service of SUITE_SERVICES) {
-          await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(`${database.prefix}${service}`)} WITH (FORCE)`);
+          await client.query(
+            `DROP DATABASE IF EXISTS ${client.escapeIdentifier(`${database.prefix}${service}`)} WITH (FORCE)`,
+          );
         }
       } finally {
         await client.end();

@@ -37,8 +37,15 @@ function range(flag: string, raw: string | undefined): [number, number] {
 
 function positive(flag: string, raw: string | undefined, integer: boolean): number {
   const value = Number(raw);
-  if (raw === undefined || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`${flag} needs a positive ${integer ? 'integer' : 'number'}, got ${raw ?? 'nothing'}`);
+  if (
+    raw === undefined ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new UsageError(
+      `${flag} needs a positive ${integer ? 'integer' : 'number'}, got ${raw ?? 'nothing'}`,
+    );
   }
   return value;
 }
@@ -53,7 +60,10 @@ export function parseChaosArgs(argv: string[]): CliOptions {
   const options: CliOptions = { seed: 1, scale: 1, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    const [flag, inline] = arg.includes('=') && arg.startsWith('--') && !arg.startsWith('--instances') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.includes('=') && arg.startsWith('--') && !arg.startsWith('--instances')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--scale':
@@ -62,7 +72,8 @@ export function parseChaosArgs(argv: string[]): CliOptions {
       case '--seed': {
         const raw = value();
         const seed = Number(raw);
-        if (raw === undefined || !Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed needs an integer >= 0, got ${raw ?? 'nothing'}`);
+        if (raw === undefined || !Number.isInteger(seed) || seed < 0)
+          throw new UsageError(`--seed needs an integer >= 0, got ${raw ?? 'nothing'}`);
         options.seed = seed;
         break;
       }
@@ -83,9 +94,13 @@ export function parseChaosArgs(argv: string[]): CliOptions {
         const instances: Partial<Record<SuiteService, number>> = {};
         for (const part of (raw ?? '').split(',').filter(Boolean)) {
           const [name, count] = part.split('=');
-          if (!SUITE_SERVICES.includes(name as SuiteService)) throw new UsageError(`--instances: unknown service ${name}; known: ${SUITE_SERVICES.join(', ')}`);
+          if (!SUITE_SERVICES.includes(name as SuiteService))
+            throw new UsageError(
+              `--instances: unknown service ${name}; known: ${SUITE_SERVICES.join(', ')}`,
+            );
           const n = Number(count);
-          if (!Number.isInteger(n) || n < 1 || n > 4) throw new UsageError(`--instances: ${name} needs 1-4 instances, got ${count}`);
+          if (!Number.isInteger(n) || n < 1 || n > 4)
+            throw new UsageError(`--instances: ${name} needs 1-4 instances, got ${count}`);
           instances[name as SuiteService] = n;
         }
         options.instances = instances;
@@ -120,7 +135,9 @@ export function parseChaosArgs(argv: string[]): CliOptions {
 }
 
 function progressLine(p: SimulationProgress): string {
-  const kinds = (Object.keys(p.planned) as Array<keyof SimulationProgress['planned']>).map((k) => `${k} ${p.done[k]}/${p.planned[k]}`);
+  const kinds = (Object.keys(p.planned) as Array<keyof SimulationProgress['planned']>).map(
+    (k) => `${k} ${p.done[k]}/${p.planned[k]}`,
+  );
   return `[${(p.elapsedMs / 1000).toFixed(0)} s] ${p.phase}: ${kinds.join(', ')}; ${p.ratePerSecond.toFixed(0)}/s, retries ${p.retries}, unknown ${p.unknown}`;
 }
 
@@ -136,7 +153,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const began = Date.now();
-  const say = (line: string): void => void process.stdout.write(`chaos [${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+  const say = (line: string): void =>
+    void process.stdout.write(
+      `chaos [${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
+    );
   let lastProgress = 0;
   const result = await runChaos({
     ...options,
@@ -151,14 +171,25 @@ async function main(): Promise<void> {
     serviceOutput: options.verbose ? (line) => process.stdout.write(`  ${line}\n`) : undefined,
   });
   if (options.ledgerOut) writeFileSync(options.ledgerOut, JSON.stringify(result.ledger));
-  if (options.reportOut) writeFileSync(options.reportOut, JSON.stringify({ summary: result.summary, faults: result.faults, invariants: result.invariants }, null, 2));
+  if (options.reportOut)
+    writeFileSync(
+      options.reportOut,
+      JSON.stringify(
+        { summary: result.summary, faults: result.faults, invariants: result.invariants },
+        null,
+        2,
+      ),
+    );
   process.stdout.write('\nfaults:\n');
   for (const fault of result.faults.faults) {
-    process.stdout.write(`  ${fault.at} ${fault.action.padEnd(20)} ${fault.target.padEnd(18)} down ${fault.downMs} ms, suite ready after ${fault.recoveredMs} ms${fault.problem ? `  PROBLEM: ${fault.problem}` : ''}\n`);
+    process.stdout.write(
+      `  ${fault.at} ${fault.action.padEnd(20)} ${fault.target.padEnd(18)} down ${fault.downMs} ms, suite ready after ${fault.recoveredMs} ms${fault.problem ? `  PROBLEM: ${fault.problem}` : ''}\n`,
+    );
   }
   if (result.ledger.anomalies.length) {
     process.stdout.write(`\nsimulator anomalies (${result.ledger.anomalies.length}):\n`);
-    for (const anomaly of result.ledger.anomalies.slice(0, 20)) process.stdout.write(`  ${anomaly}\n`);
+    for (const anomaly of result.ledger.anomalies.slice(0, 20))
+      process.stdout.write(`  ${anomaly}\n`);
   }
   process.stdout.write(`\n${formatReport(result.invariants).join('\n')}\n\n`);
   process.stdout.write(`${JSON.stringify(result.summary)}\n`);
@@ -167,7 +198,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -43,7 +43,13 @@ export class FaultInjector {
   private loop: Promise<void> | undefined;
   private watcher: NodeJS.Timeout | undefined;
   private readonly busy = new Set<string>();
-  private readonly summary: FaultSummary = { kills: 0, restarts: 0, postgresRestarts: 0, crashes: 0, faults: [] };
+  private readonly summary: FaultSummary = {
+    kills: 0,
+    restarts: 0,
+    postgresRestarts: 0,
+    crashes: 0,
+    faults: [],
+  };
   private readonly readyTimeoutMs: number;
   private readonly log: (line: string) => void;
 
@@ -121,7 +127,13 @@ export class FaultInjector {
   private async inflict(fault: PlannedFault, target: Restartable): Promise<void> {
     this.busy.add(target.name);
     const began = Date.now();
-    const record: FaultRecord = { target: target.name, action: fault.action, at: new Date(began).toISOString(), downMs: fault.downMs, recoveredMs: 0 };
+    const record: FaultRecord = {
+      target: target.name,
+      action: fault.action,
+      at: new Date(began).toISOString(),
+      downMs: fault.downMs,
+      recoveredMs: 0,
+    };
     try {
       this.log(`fault: ${fault.action} ${target.name} (down for ${fault.downMs} ms)`);
       await target.kill();
@@ -135,7 +147,9 @@ export class FaultInjector {
       await this.restartCrashed();
       await this.suite.waitAllReady(this.readyTimeoutMs);
       record.recoveredMs = Date.now() - began;
-      this.log(`fault: ${target.name} back, suite ready ${record.recoveredMs} ms after the ${fault.action}`);
+      this.log(
+        `fault: ${target.name} back, suite ready ${record.recoveredMs} ms after the ${fault.action}`,
+      );
     } catch (error) {
       record.problem = error instanceof Error ? error.message : String(error);
       record.recoveredMs = Date.now() - began;
@@ -152,12 +166,21 @@ export class FaultInjector {
   private restartCrashed(): Promise<void> {
     this.restarting ??= (async () => {
       try {
-        const down = [...this.suite.downInstances(), ...(this.suite.broker.running ? [] : [this.suite.broker])].filter((t) => !this.busy.has(t.name));
+        const down = [
+          ...this.suite.downInstances(),
+          ...(this.suite.broker.running ? [] : [this.suite.broker]),
+        ].filter((t) => !this.busy.has(t.name));
         for (const target of down) {
           const began = Date.now();
           this.log(`watcher: ${target.name} exited on its own: ${target.lastLines(5).join(' | ')}`);
           this.summary.crashes++;
-          const record: FaultRecord = { target: target.name, action: 'crashed (restarted)', at: new Date(began).toISOString(), downMs: 0, recoveredMs: 0 };
+          const record: FaultRecord = {
+            target: target.name,
+            action: 'crashed (restarted)',
+            at: new Date(began).toISOString(),
+            downMs: 0,
+            recoveredMs: 0,
+          };
           try {
             await target.start(this.readyTimeoutMs);
             this.summary.restarts++;

@@ -30,7 +30,9 @@ describe(planFaults.name, () => {
     const sut = planFaults({ ...options, postgresRestartAfter: 3 });
 
     expect(sut.filter((f) => f.action === 'kill -9')).toHaveLength(8);
-    expect(sut.filter((f) => f.target === 'postgres')).toEqual([expect.objectContaining({ action: 'restart' })]);
+    expect(sut.filter((f) => f.target === 'postgres')).toEqual([
+      expect.objectContaining({ action: 'restart' }),
+    ]);
     expect(sut.findIndex((f) => f.target === 'postgres')).toBe(3);
   });
 

@@ -33,8 +33,10 @@ export interface PlannedFault {
  */
 export function planFaults(options: FaultPlanOptions): PlannedFault[] {
   const random = seededRandom(options.seed);
-  const between = ([low, high]: [number, number]): number => Math.round(low + random() * (high - low));
-  const pickInstance = (): string => options.instances[Math.floor(random() * options.instances.length)] ?? 'broker';
+  const between = ([low, high]: [number, number]): number =>
+    Math.round(low + random() * (high - low));
+  const pickInstance = (): string =>
+    options.instances[Math.floor(random() * options.instances.length)] ?? 'broker';
   const brokerShare = options.brokerShare ?? 0.25;
   const targets: string[] = [];
   for (let i = 0; i < options.maxKills; i++) {
@@ -42,10 +44,20 @@ export function planFaults(options: FaultPlanOptions): PlannedFault[] {
     else if (i === 1) targets.push(targets[0] === 'broker' ? pickInstance() : 'broker');
     else targets.push(random() < brokerShare ? 'broker' : pickInstance());
   }
-  const faults: PlannedFault[] = targets.map((target) => ({ target, action: 'kill -9', gapMs: between(options.gapMs), downMs: between(options.downMs) }));
+  const faults: PlannedFault[] = targets.map((target) => ({
+    target,
+    action: 'kill -9',
+    gapMs: between(options.gapMs),
+    downMs: between(options.downMs),
+  }));
   if (options.postgresRestartAfter !== undefined) {
     const at = Math.min(Math.max(0, options.postgresRestartAfter), faults.length);
-    faults.splice(at, 0, { target: 'postgres', action: 'restart', gapMs: between(options.gapMs), downMs: between(options.downMs) });
+    faults.splice(at, 0, {
+      target: 'postgres',
+      action: 'restart',
+      gapMs: between(options.gapMs),
+      downMs: between(options.downMs),
+    });
   }
   return faults;
 }

@@ -16,7 +16,12 @@ export class DeadlineError extends Error {
  */
 export async function pollUntil(
   probe: () => Promise<boolean> | boolean,
-  options: { timeoutMs: number; intervalMs?: number; what: string; abort?: () => string | undefined },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    what: string;
+    abort?: () => string | undefined;
+  },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let last = 'no answer yet';
@@ -30,7 +35,9 @@ export async function pollUntil(
       last = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() >= deadline) {
-      throw new DeadlineError(`${options.what}: not reached within ${Math.round(options.timeoutMs / 1000)} s (last: ${last})`);
+      throw new DeadlineError(
+        `${options.what}: not reached within ${Math.round(options.timeoutMs / 1000)} s (last: ${last})`,
+      );
     }
     await pause(options.intervalMs ?? 200);
   }

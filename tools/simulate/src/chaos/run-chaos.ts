@@ -101,12 +101,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       seed: options.seed,
       instances: suite.instances.map((instance) => instance.name),
       maxKills: options.maxKills ?? 8,
-      postgresRestartAfter: database.kind === 'embedded' && (options.restartPostgres ?? true) ? Math.max(2, Math.floor((options.maxKills ?? 8) / 2)) : undefined,
+      postgresRestartAfter:
+        database.kind === 'embedded' && (options.restartPostgres ?? true)
+          ? Math.max(2, Math.floor((options.maxKills ?? 8) / 2))
+          : undefined,
       gapMs: options.gapMs ?? [5_000, 20_000],
       downMs: options.downMs ?? [500, 5_000],
     });
-    log(`fault plan (seed ${options.seed}): ${plan.map((f) => `${f.action} ${f.target} after ${(f.gapMs / 1000).toFixed(1)} s`).join('; ')}`);
-    const injector = new FaultInjector(suite, plan, { readyTimeoutMs: options.readyTimeoutMs, log });
+    log(
+      `fault plan (seed ${options.seed}): ${plan.map((f) => `${f.action} ${f.target} after ${(f.gapMs / 1000).toFixed(1)} s`).join('; ')}`,
+    );
+    const injector = new FaultInjector(suite, plan, {
+      readyTimeoutMs: options.readyTimeoutMs,
+      log,
+    });
     const { urls, kafkaBrokers, reimbursementsDropDir } = suite.endpoints;
     injector.start();
     const simulationBegan = Date.now();
@@ -134,12 +142,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     const simulationMs = Date.now() - simulationBegan;
     const faults = await injector.stop({ atLeast: options.minKills ?? 2 });
-    log(`faults: ${faults.kills} kill(s), ${faults.postgresRestarts} PostgreSQL restart(s), ${faults.crashes} crash(es) restarted; checking the invariants`);
+    log(
+      `faults: ${faults.kills} kill(s), ${faults.postgresRestarts} PostgreSQL restart(s), ${faults.crashes} crash(es) restarted; checking the invariants`,
+    );
     const checksBegan = Date.now();
-    const invariants = await checkInvariants(new SuiteClient(urls), expectationsFromLedger(ledger), {
-      deadlineMs: options.invariantDeadlineMs ?? 5 * 60_000,
-      log,
-    });
+    const invariants = await checkInvariants(
+      new SuiteClient(urls),
+      expectationsFromLedger(ledger),
+      {
+        deadlineMs: options.invariantDeadlineMs ?? 5 * 60_000,
+        log,
+      },
+    );
     const totals = ledger.totals;
     const summary: ChaosSummaryLine = {
       seed: options.seed,
@@ -159,13 +173,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       documents: totals.documents.accepted,
       reimbursementLines: totals.feedLinesExpectedStored,
       consultations: totals.consultations.granted + totals.consultations.refused,
-      unknownOutcomes: totals.openings.unknown + totals.documents.unknown + totals.feedFiles.unknown + totals.consultations.unknown + totals.authorisations.unknown,
+      unknownOutcomes:
+        totals.openings.unknown +
+        totals.documents.unknown +
+        totals.feedFiles.unknown +
+        totals.consultations.unknown +
+        totals.authorisations.unknown,
       requestsLostInFlight: suite.lostRequests,
       anomalies: ledger.anomalies.length,
     };
     return { ledger, faults, invariants, summary };
   } finally {
-    await suite.stop({ dropExternalDatabases: database.kind === 'external' }).catch((error: unknown) => log(`stopping the suite: ${String(error)}`));
+    await suite
+      .stop({ dropExternalDatabases: database.kind === 'external' })
+      .catch((error: unknown) => log(`stopping the suite: ${String(error)}`));
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
   }
 }

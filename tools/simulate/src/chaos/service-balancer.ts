@@ -1,4 +1,11 @@
-import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pause } from './poll';
 
@@ -82,7 +89,13 @@ export class ServiceBalancer {
     for (;;) {
       const upstream = this.pick();
       if (!upstream) {
-        if (Date.now() > deadline) return this.fail(res, 503, 'NO_INSTANCE', `no ${this.service} instance came up within ${this.waitForUpstreamMs} ms`);
+        if (Date.now() > deadline)
+          return this.fail(
+            res,
+            503,
+            'NO_INSTANCE',
+            `no ${this.service} instance came up within ${this.waitForUpstreamMs} ms`,
+          );
         await pause(100);
         continue;
       }
@@ -94,11 +107,21 @@ export class ServiceBalancer {
         continue;
       }
       this.lost++;
-      return this.fail(res, 502, 'UPSTREAM_LOST', `${upstream.name} went away while handling the request: it may or may not have taken effect`);
+      return this.fail(
+        res,
+        502,
+        'UPSTREAM_LOST',
+        `${upstream.name} went away while handling the request: it may or may not have taken effect`,
+      );
     }
   }
 
-  private forward(upstream: Upstream, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<'done' | 'refused' | 'lost'> {
+  private forward(
+    upstream: Upstream,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer | undefined,
+  ): Promise<'done' | 'refused' | 'lost'> {
     return new Promise((resolve) => {
       const target = new URL(req.url ?? '/', upstream.url);
       const headers = { ...req.headers, host: target.host };

@@ -5,7 +5,13 @@ import { ManagedProcess } from './managed-process';
 import { pollUntil } from './poll';
 
 /** The five services of the suite (docs/ARCHITECTURE.md), in start order. */
-export const SUITE_SERVICES = ['enrolment', 'documents', 'reimbursements', 'consent', 'analytics'] as const;
+export const SUITE_SERVICES = [
+  'enrolment',
+  'documents',
+  'reimbursements',
+  'consent',
+  'analytics',
+] as const;
 export type SuiteService = (typeof SUITE_SERVICES)[number];
 
 /** Something the chaos run may kill and start again. */
@@ -90,7 +96,19 @@ export class BrokerProcess implements Restartable {
       command: process.execPath,
       // 'os' durability: a kill -9 of the broker process loses nothing the OS already holds
       // (every write reaches the page cache before the ack); only a machine crash would.
-      args: [cli, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--durability', 'os', '--log-level', 'warn'],
+      args: [
+        cli,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--durability',
+        'os',
+        '--log-level',
+        'warn',
+      ],
       cwd: root,
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
     });
@@ -119,7 +137,10 @@ export class BrokerProcess implements Restartable {
         timeoutMs,
         intervalMs: 50,
         what: `the broker on ${this.bootstrap} to accept connections`,
-        abort: () => (this.process.running ? undefined : `it exited (${JSON.stringify(this.process.exitStatus)}): ${this.process.lastLines(10).join(' | ')}`),
+        abort: () =>
+          this.process.running
+            ? undefined
+            : `it exited (${JSON.stringify(this.process.exitStatus)}): ${this.process.lastLines(10).join(' | ')}`,
       });
     } finally {
       unsubscribe();
@@ -195,7 +216,9 @@ export class ServiceInstanceProcess implements Restartable {
   async waitReady(timeoutMs: number): Promise<void> {
     await pollUntil(
       async () => {
-        const response = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+        const response = await fetch(`${this.url}/health/ready`, {
+          signal: AbortSignal.timeout(2_000),
+        });
         await response.arrayBuffer();
         return response.status === 200;
       },
@@ -203,7 +226,10 @@ export class ServiceInstanceProcess implements Restartable {
         timeoutMs,
         intervalMs: 200,
         what: `${this.name} on ${this.url} to be ready`,
-        abort: () => (this.process.running ? undefined : `it exited (${JSON.stringify(this.process.exitStatus)}): ${this.process.lastLines(15).join(' | ')}`),
+        abort: () =>
+          this.process.running
+            ? undefined
+            : `it exited (${JSON.stringify(this.process.exitStatus)}): ${this.process.lastLines(15).join(' | ')}`,
       },
     );
   }
@@ -211,7 +237,9 @@ export class ServiceInstanceProcess implements Restartable {
   async isReady(): Promise<boolean> {
     if (!this.process.running) return false;
     try {
-      const response = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${this.url}/health/ready`, {
+        signal: AbortSignal.timeout(2_000),
+      });
       await response.arrayBuffer();
       return response.status === 200;
     } catch {

@@ -1,4 +1,11 @@
-import { compareCount, compareItems, isClean, Tally, type InvariantResult, type KeyOutcome } from './compare';
+import {
+  compareCount,
+  compareItems,
+  isClean,
+  Tally,
+  type InvariantResult,
+  type KeyOutcome,
+} from './compare';
 import type { Expectations } from './expectations';
 import { forEachLimited, type SuiteClient } from './suite-client';
 
@@ -96,17 +103,40 @@ function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedC
   let figures = new Map<string, number>();
   return {
     name: 'analytics figures equal what the simulator did',
-    description: 'DMPs opened, openings per channel, open records per CPAM and openings per pharmacy (GET /figures/*) equal the openings the simulator was answered',
+    description:
+      'DMPs opened, openings per channel, open records per CPAM and openings per pharmacy (GET /figures/*) equal the openings the simulator was answered',
     keys: [...expected.keys()],
     beginRound: async () => {
       const next = new Map<string, number>();
-      const records = await client.get<{ opened: number }>('analytics', '/figures/records', operator);
+      const records = await client.get<{ opened: number }>(
+        'analytics',
+        '/figures/records',
+        operator,
+      );
       next.set('records opened', records.opened);
-      const openings = await client.get<Array<{ channel: string; opened: number }>>('analytics', '/figures/openings?period=month', operator);
-      for (const row of openings) next.set(`openings channel=${row.channel}`, (next.get(`openings channel=${row.channel}`) ?? 0) + row.opened);
-      const coverage = await client.get<Array<{ cpamCode: string; openRecords: number }>>('analytics', '/figures/coverage', operator);
-      for (const row of coverage) if (row.cpamCode !== 'TOTAL') next.set(`open records cpam=${row.cpamCode}`, row.openRecords);
-      const pharmacies = await client.get<Array<{ finess: string; opened: number }>>('analytics', '/figures/pharmacy-openings', operator);
+      const openings = await client.get<Array<{ channel: string; opened: number }>>(
+        'analytics',
+        '/figures/openings?period=month',
+        operator,
+      );
+      for (const row of openings)
+        next.set(
+          `openings channel=${row.channel}`,
+          (next.get(`openings channel=${row.channel}`) ?? 0) + row.opened,
+        );
+      const coverage = await client.get<Array<{ cpamCode: string; openRecords: number }>>(
+        'analytics',
+        '/figures/coverage',
+        operator,
+      );
+      for (const row of coverage)
+        if (row.cpamCode !== 'TOTAL')
+          next.set(`open records cpam=${row.cpamCode}`, row.openRecords);
+      const pharmacies = await client.get<Array<{ finess: string; opened: number }>>(
+        'analytics',
+        '/figures/pharmacy-openings',
+        operator,
+      );
       for (const row of pharmacies) next.set(`pharmacy openings finess=${row.finess}`, row.opened);
       figures = next;
     },
@@ -117,11 +147,16 @@ function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedC
   };
 }
 
-function traceCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+function traceCheck(
+  client: SuiteClient,
+  expectations: Expectations,
+  patients: string[],
+): KeyedCheck {
   const byPatient = new Map(expectations.accesses.map((a) => [a.ins, a]));
   return {
     name: 'a trace entry per access',
-    description: "every read the simulator made (granted or refused) appears once in the patient's access trace (GET consent /patients/:ins/access-trace)",
+    description:
+      "every read the simulator made (granted or refused) appears once in the patient's access trace (GET consent /patients/:ins/access-trace)",
     keys: patients,
     observe: async (ins) => {
       const operator = client.operator();
@@ -138,7 +173,12 @@ function traceCheck(client: SuiteClient, expectations: Expectations, patients: s
       } while (cursor);
       const want = byPatient.get(ins);
       const total = [...ids.values()].reduce((a, b) => a + b, 0);
-      const outcome = compareCount(want?.traceEntries ?? 0, want?.uncertainTraceEntries ?? 0, total, 'trace entries');
+      const outcome = compareCount(
+        want?.traceEntries ?? 0,
+        want?.uncertainTraceEntries ?? 0,
+        total,
+        'trace entries',
+      );
       // The access id is the trace's primary key: the same id twice would be a paging bug.
       for (const [id, count] of ids) {
         if (count > 1) {
@@ -151,32 +191,52 @@ function traceCheck(client: SuiteClient, expectations: Expectations, patients: s
   };
 }
 
-function notificationsCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+function notificationsCheck(
+  client: SuiteClient,
+  expectations: Expectations,
+  patients: string[],
+): KeyedCheck {
   const byPatient = new Map(expectations.accesses.map((a) => [a.ins, a]));
   return {
     name: 'exactly one notification per first access',
-    description: "each professional's first granted access to a record notifies the patient once per channel (GET consent /patients/:ins/notifications, trigger first-access)",
+    description:
+      "each professional's first granted access to a record notifies the patient once per channel (GET consent /patients/:ins/notifications, trigger first-access)",
     keys: patients,
     observe: async (ins) => {
-      const rows = await client.get<NotificationRow[]>('consent', `/patients/${ins}/notifications?limit=500`, client.operator());
+      const rows = await client.get<NotificationRow[]>(
+        'consent',
+        `/patients/${ins}/notifications?limit=500`,
+        client.operator(),
+      );
       const firsts = rows.filter((r) => r.trigger === 'first-access');
       // dedupKey = first-access:<ins>:<rpps>; one row per channel is one notification.
       const observed = new Map<string, number>();
       for (const [key, group] of groupBy(firsts, (r) => r.dedupKey)) {
-        const perChannel = Math.max(...[...groupBy(group, (r) => r.channel).values()].map((g) => g.length));
+        const perChannel = Math.max(
+          ...[...groupBy(group, (r) => r.channel).values()].map((g) => g.length),
+        );
         observed.set(key.slice(key.lastIndexOf(':') + 1), perChannel);
       }
       const want = byPatient.get(ins);
-      return compareItems(new Set(want?.firstAccessBy ?? []), new Set(want?.uncertainFirstAccessBy ?? []), observed);
+      return compareItems(
+        new Set(want?.firstAccessBy ?? []),
+        new Set(want?.uncertainFirstAccessBy ?? []),
+        observed,
+      );
     },
   };
 }
 
-function documentsCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+function documentsCheck(
+  client: SuiteClient,
+  expectations: Expectations,
+  patients: string[],
+): KeyedCheck {
   const byPatient = groupBy(expectations.documents, (d) => d.ins);
   return {
     name: 'every accepted document stored exactly once in the right record',
-    description: "each document the suite accepted is listed once in its patient's record with its hash (GET documents /patients/:ins/documents), and nothing else is",
+    description:
+      "each document the suite accepted is listed once in its patient's record with its hash (GET documents /patients/:ins/documents), and nothing else is",
     keys: patients,
     observe: async (ins) => {
       const patient = client.patient(ins);
@@ -184,7 +244,11 @@ function documentsCheck(client: SuiteClient, expectations: Expectations, patient
       const hashes = new Map<string, string>();
       let refused = 0;
       for (let offset = 0; ; offset += 100) {
-        const page = await client.get<DocumentsPage>('documents', `/patients/${ins}/documents?limit=100&offset=${offset}`, patient);
+        const page = await client.get<DocumentsPage>(
+          'documents',
+          `/patients/${ins}/documents?limit=100&offset=${offset}`,
+          patient,
+        );
         for (const item of page.items) {
           counts.set(item.documentId, (counts.get(item.documentId) ?? 0) + 1);
           hashes.set(item.documentId, item.sha256);
@@ -199,11 +263,19 @@ function documentsCheck(client: SuiteClient, expectations: Expectations, patient
         new Set(visible.filter((d) => d.certain).map((d) => d.documentId)),
         new Set(visible.filter((d) => !d.certain).map((d) => d.documentId)),
         counts,
-        (id) => (hashes.get(id) === expectedHash.get(id) ? undefined : `stored with sha256 ${hashes.get(id)}, sent ${expectedHash.get(id)}`),
+        (id) =>
+          hashes.get(id) === expectedHash.get(id)
+            ? undefined
+            : `stored with sha256 ${hashes.get(id)}, sent ${expectedHash.get(id)}`,
       );
       // Documents invisible to the patient until explained are counted as refused in the list.
       const hidden = mine.filter((d) => d.hiddenFromPatient);
-      const hiddenOutcome = compareCount(hidden.filter((d) => d.certain).length, hidden.filter((d) => !d.certain).length, refused, 'documents hidden from the patient');
+      const hiddenOutcome = compareCount(
+        hidden.filter((d) => d.certain).length,
+        hidden.filter((d) => !d.certain).length,
+        refused,
+        'documents hidden from the patient',
+      );
       return {
         expected: outcome.expected + hiddenOutcome.expected,
         observed: outcome.observed + hiddenOutcome.observed,
@@ -217,16 +289,30 @@ function documentsCheck(client: SuiteClient, expectations: Expectations, patient
   };
 }
 
-function reimbursementsCheck(client: SuiteClient, expectations: Expectations, patients: string[]): KeyedCheck {
+function reimbursementsCheck(
+  client: SuiteClient,
+  expectations: Expectations,
+  patients: string[],
+): KeyedCheck {
   const byPatient = new Map(expectations.reimbursements.map((r) => [r.ins, r]));
   return {
     name: 'every reimbursement line stored once',
-    description: "each patient's history total (GET reimbursements /patients/:ins/reimbursements) equals the lines the insurer's files carried for them",
+    description:
+      "each patient's history total (GET reimbursements /patients/:ins/reimbursements) equals the lines the insurer's files carried for them",
     keys: patients,
     observe: async (ins) => {
-      const page = await client.get<{ total: number }>('reimbursements', `/patients/${ins}/reimbursements?pageSize=1`, client.patient(ins));
+      const page = await client.get<{ total: number }>(
+        'reimbursements',
+        `/patients/${ins}/reimbursements?pageSize=1`,
+        client.patient(ins),
+      );
       const want = byPatient.get(ins);
-      return compareCount(want?.lines ?? 0, want?.uncertainLines ?? 0, page.total, 'reimbursement lines');
+      return compareCount(
+        want?.lines ?? 0,
+        want?.uncertainLines ?? 0,
+        page.total,
+        'reimbursement lines',
+      );
     },
   };
 }
@@ -236,7 +322,11 @@ function reimbursementsCheck(client: SuiteClient, expectations: Expectations, pa
  * `quietMs`. Keys already clean are not polled again: at the end of a large run only the
  * stragglers are re-read.
  */
-async function converge(checks: KeyedCheck[], options: Required<Omit<CheckInvariantsOptions, 'log'>> & { log: (line: string) => void }, deadline: number): Promise<Map<KeyedCheck, Map<string, KeyOutcome>>> {
+async function converge(
+  checks: KeyedCheck[],
+  options: Required<Omit<CheckInvariantsOptions, 'log'>> & { log: (line: string) => void },
+  deadline: number,
+): Promise<Map<KeyedCheck, Map<string, KeyOutcome>>> {
   const state = new Map(checks.map((c) => [c, new Map<string, KeyOutcome>()]));
   let lastChange = Date.now();
   for (let round = 1; ; round++) {
@@ -253,12 +343,19 @@ async function converge(checks: KeyedCheck[], options: Required<Omit<CheckInvari
       await forEachLimited(todo, options.concurrency, async (key) => {
         const outcome = await check.observe(key);
         const before = seen.get(key);
-        if (!before || before.observed !== outcome.observed || before.lost !== outcome.lost || before.duplicated !== outcome.duplicated) changed = true;
+        if (
+          !before ||
+          before.observed !== outcome.observed ||
+          before.lost !== outcome.lost ||
+          before.duplicated !== outcome.duplicated
+        )
+          changed = true;
         seen.set(key, outcome);
       });
       const off = check.keys.filter((key) => !isClean(seen.get(key) as KeyOutcome)).length;
       pending += off;
-      if (off > 0) options.log(`  round ${round}: ${check.name}: ${off}/${check.keys.length} not (yet) right`);
+      if (off > 0)
+        options.log(`  round ${round}: ${check.name}: ${off}/${check.keys.length} not (yet) right`);
     }
     if (changed) lastChange = Date.now();
     if (pending === 0) return state;
@@ -283,7 +380,11 @@ function tallied(check: KeyedCheck, outcomes: Map<string, KeyOutcome>): Invarian
  * Order matters: the trace, notifications and analytics are observed first, because the
  * documents and reimbursements checks read as the patient, and those reads are traced too.
  */
-export async function checkInvariants(client: SuiteClient, expectations: Expectations, options: CheckInvariantsOptions = {}): Promise<InvariantReport> {
+export async function checkInvariants(
+  client: SuiteClient,
+  expectations: Expectations,
+  options: CheckInvariantsOptions = {},
+): Promise<InvariantReport> {
   const settings = {
     deadlineMs: options.deadlineMs ?? 5 * 60_000,
     quietMs: options.quietMs ?? 90_000,
@@ -295,15 +396,23 @@ export async function checkInvariants(client: SuiteClient, expectations: Expecta
   const before = client.requests;
   const patients = patientsOf(expectations);
   settings.log(`checking invariants over ${patients.length} patients`);
-  const first = [analyticsCheck(client, expectations), traceCheck(client, expectations, patients), notificationsCheck(client, expectations, patients)];
+  const first = [
+    analyticsCheck(client, expectations),
+    traceCheck(client, expectations, patients),
+    notificationsCheck(client, expectations, patients),
+  ];
   const firstState = await converge(first, settings, deadline);
-  const second = [documentsCheck(client, expectations, patients), reimbursementsCheck(client, expectations, patients)];
+  const second = [
+    documentsCheck(client, expectations, patients),
+    reimbursementsCheck(client, expectations, patients),
+  ];
   const secondState = await converge(second, settings, Math.max(deadline, Date.now() + 60_000));
   const results = [
     ...second.map((check) => tallied(check, secondState.get(check) as Map<string, KeyOutcome>)),
     ...first.map((check) => tallied(check, firstState.get(check) as Map<string, KeyOutcome>)),
   ];
-  const sum = (pick: (r: InvariantResult) => number): number => results.reduce((total, r) => total + pick(r), 0);
+  const sum = (pick: (r: InvariantResult) => number): number =>
+    results.reduce((total, r) => total + pick(r), 0);
   const holds = results.every((r) => r.holds);
   return {
     holds,
@@ -319,7 +428,9 @@ export async function checkInvariants(client: SuiteClient, expectations: Expecta
 
 /** The report as lines for a terminal. */
 export function formatReport(report: InvariantReport): string[] {
-  const lines = [`invariants ${report.holds ? 'HOLD' : 'BROKEN'} (checked in ${(report.convergenceMs / 1000).toFixed(1)} s, ${report.requests} requests)`];
+  const lines = [
+    `invariants ${report.holds ? 'HOLD' : 'BROKEN'} (checked in ${(report.convergenceMs / 1000).toFixed(1)} s, ${report.requests} requests)`,
+  ];
   for (const r of report.results) {
     lines.push(
       `  [${r.holds ? 'ok' : 'FAIL'}] ${r.name}: expected ${r.expected}${r.uncertain ? ` (+${r.uncertain} uncertain)` : ''}, observed ${r.observed}, lost ${r.lost}, duplicated ${r.duplicated}, unexpected ${r.unexpected}`,

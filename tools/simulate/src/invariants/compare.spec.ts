@@ -2,21 +2,44 @@ import { compareCount, compareItems, isClean, Tally } from './compare';
 
 describe(compareItems.name, () => {
   it('holds when every certain item is seen once and uncertain ones at most once', () => {
-    const sut = compareItems(new Set(['a', 'b']), new Set(['c', 'd']), new Map([['a', 1], ['b', 1], ['c', 1]]));
+    const sut = compareItems(
+      new Set(['a', 'b']),
+      new Set(['c', 'd']),
+      new Map([
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ]),
+    );
 
     expect(isClean(sut)).toBe(true);
     expect(sut).toMatchObject({ expected: 2, observed: 3, uncertain: 2 });
   });
 
   it('counts a missing certain item as lost and an item seen twice as duplicated', () => {
-    const sut = compareItems(new Set(['a', 'b']), new Set(['c']), new Map([['a', 1], ['c', 2]]));
+    const sut = compareItems(
+      new Set(['a', 'b']),
+      new Set(['c']),
+      new Map([
+        ['a', 1],
+        ['c', 2],
+      ]),
+    );
 
     expect(sut).toMatchObject({ lost: 1, duplicated: 1, unexpected: 0 });
     expect(sut.details).toEqual(['c seen 2 times', 'b missing']);
   });
 
   it('reports an item nobody sent here, and one stored with another content, as unexpected', () => {
-    const sut = compareItems(new Set(['a']), new Set(), new Map([['a', 1], ['z', 1]]), (id) => (id === 'a' ? 'other hash' : undefined));
+    const sut = compareItems(
+      new Set(['a']),
+      new Set(),
+      new Map([
+        ['a', 1],
+        ['z', 1],
+      ]),
+      (id) => (id === 'a' ? 'other hash' : undefined),
+    );
 
     expect(sut).toMatchObject({ lost: 0, duplicated: 0, unexpected: 2 });
   });

@@ -91,7 +91,15 @@ export function compareItems(
   observed: ReadonlyMap<string, number>,
   mismatch: (id: string) => string | undefined = () => undefined,
 ): KeyOutcome {
-  const outcome: KeyOutcome = { expected: certain.size, observed: 0, lost: 0, duplicated: 0, unexpected: 0, uncertain: uncertain.size, details: [] };
+  const outcome: KeyOutcome = {
+    expected: certain.size,
+    observed: 0,
+    lost: 0,
+    duplicated: 0,
+    unexpected: 0,
+    uncertain: uncertain.size,
+    details: [],
+  };
   for (const [id, count] of observed) {
     outcome.observed += count;
     if (count > 1) {
@@ -122,11 +130,22 @@ export function compareItems(
  * A count without identities (trace entries, stored lines, an analytics figure): it must lie
  * between the certain count and the certain count plus the uncertain ones.
  */
-export function compareCount(expected: number, uncertain: number, observed: number, what: string): KeyOutcome {
+export function compareCount(
+  expected: number,
+  uncertain: number,
+  observed: number,
+  what: string,
+): KeyOutcome {
   const lost = Math.max(0, expected - observed);
   const duplicated = Math.max(0, observed - expected - uncertain);
   const details: string[] = [];
-  if (lost) details.push(`${what}: expected ${expected}${uncertain ? ` (+${uncertain} uncertain)` : ''}, observed ${observed}: ${lost} missing`);
-  if (duplicated) details.push(`${what}: expected ${expected}${uncertain ? ` (+${uncertain} uncertain)` : ''}, observed ${observed}: ${duplicated} too many`);
+  if (lost)
+    details.push(
+      `${what}: expected ${expected}${uncertain ? ` (+${uncertain} uncertain)` : ''}, observed ${observed}: ${lost} missing`,
+    );
+  if (duplicated)
+    details.push(
+      `${what}: expected ${expected}${uncertain ? ` (+${uncertain} uncertain)` : ''}, observed ${observed}: ${duplicated} too many`,
+    );
   return { expected, observed, lost, duplicated, unexpected: 0, uncertain, details };
 }

@@ -1,5 +1,11 @@
 import type { ConsultationEntry, DocumentEntry, OpeningEntry, SimulationLedger } from '../types';
-import type { ExpectedAccesses, ExpectedDocument, ExpectedOpening, ExpectedReimbursements, Expectations } from './expectations';
+import type {
+  ExpectedAccesses,
+  ExpectedDocument,
+  ExpectedOpening,
+  ExpectedReimbursements,
+  Expectations,
+} from './expectations';
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -26,12 +32,16 @@ function openingsOf(entries: readonly OpeningEntry[]): ExpectedOpening[] {
       attempts.find((o) => o.outcome === 'existing') ??
       attempts.find((o) => o.outcome === 'unknown' && o.intent !== 'invalid');
     if (!creator) continue;
-    const certain = attempts.some((o) => o.outcome === 'created' || o.outcome === 'existing' || o.outcome === 'conflict');
+    const certain = attempts.some(
+      (o) => o.outcome === 'created' || o.outcome === 'existing' || o.outcome === 'conflict',
+    );
     result.push({
       ins,
       cpamCode: creator.cpamCode,
       channel: creator.channel,
-      ...(creator.channel === 'pharmacy' && creator.pharmacyFiness ? { pharmacyFiness: creator.pharmacyFiness } : {}),
+      ...(creator.channel === 'pharmacy' && creator.pharmacyFiness
+        ? { pharmacyFiness: creator.pharmacyFiness }
+        : {}),
       certain,
     });
   }
@@ -57,14 +67,18 @@ function documentsOf(entries: readonly DocumentEntry[]): ExpectedDocument[] {
   return result;
 }
 
-function reimbursementsOf(ledger: SimulationLedger, uncertainRecords: ReadonlySet<string>): ExpectedReimbursements[] {
+function reimbursementsOf(
+  ledger: SimulationLedger,
+  uncertainRecords: ReadonlySet<string>,
+): ExpectedReimbursements[] {
   const perPatient = new Map<string, ExpectedReimbursements>();
   for (const file of ledger.feedFiles) {
     if (file.outcome === 'refused') continue;
     for (const lines of file.patients) {
       if (!lines.openRecord && !uncertainRecords.has(lines.ins)) continue;
       const entry = perPatient.get(lines.ins) ?? { ins: lines.ins, lines: 0, uncertainLines: 0 };
-      if (file.outcome === 'completed' && lines.openRecord && !uncertainRecords.has(lines.ins)) entry.lines += lines.inWindow;
+      if (file.outcome === 'completed' && lines.openRecord && !uncertainRecords.has(lines.ins))
+        entry.lines += lines.inWindow;
       else entry.uncertainLines += lines.inWindow;
       perPatient.set(lines.ins, entry);
     }
@@ -72,22 +86,39 @@ function reimbursementsOf(ledger: SimulationLedger, uncertainRecords: ReadonlySe
   return [...perPatient.values()];
 }
 
-function accessesOf(consultations: readonly ConsultationEntry[], documents: readonly ExpectedDocument[]): ExpectedAccesses[] {
+function accessesOf(
+  consultations: readonly ConsultationEntry[],
+  documents: readonly ExpectedDocument[],
+): ExpectedAccesses[] {
   const documentsPerPatient = new Map<string, number>();
-  for (const d of documents) documentsPerPatient.set(d.ins, (documentsPerPatient.get(d.ins) ?? 0) + 1);
+  for (const d of documents)
+    documentsPerPatient.set(d.ins, (documentsPerPatient.get(d.ins) ?? 0) + 1);
   const result: ExpectedAccesses[] = [];
   for (const [ins, reads] of groupBy(consultations, (c) => c.ins)) {
-    const entry: ExpectedAccesses = { ins, traceEntries: 0, uncertainTraceEntries: 0, firstAccessBy: [], uncertainFirstAccessBy: [] };
+    const entry: ExpectedAccesses = {
+      ins,
+      traceEntries: 0,
+      uncertainTraceEntries: 0,
+      firstAccessBy: [],
+      uncertainFirstAccessBy: [],
+    };
     for (const read of reads) {
       if (read.outcome === 'unknown') {
         // Unanswered: it may have been traced, with one entry per document considered by a list.
-        entry.uncertainTraceEntries += read.target === 'documents-list' ? Math.max(1, read.traceEntries, documentsPerPatient.get(ins) ?? 0) : Math.max(1, read.traceEntries);
+        entry.uncertainTraceEntries +=
+          read.target === 'documents-list'
+            ? Math.max(1, read.traceEntries, documentsPerPatient.get(ins) ?? 0)
+            : Math.max(1, read.traceEntries);
       } else {
         entry.traceEntries += read.traceEntries;
       }
     }
-    const first = new Set(reads.filter((r) => r.firstAccess && r.outcome === 'granted').map((r) => r.rpps));
-    const maybe = new Set(reads.filter((r) => r.outcome === 'unknown' && !first.has(r.rpps)).map((r) => r.rpps));
+    const first = new Set(
+      reads.filter((r) => r.firstAccess && r.outcome === 'granted').map((r) => r.rpps),
+    );
+    const maybe = new Set(
+      reads.filter((r) => r.outcome === 'unknown' && !first.has(r.rpps)).map((r) => r.rpps),
+    );
     entry.firstAccessBy = [...first];
     entry.uncertainFirstAccessBy = [...maybe];
     result.push(entry);

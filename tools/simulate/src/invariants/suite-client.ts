@@ -1,7 +1,10 @@
 import { issueDevToken, Role, type Actor } from '@dmp/auth';
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
 
-export type ServiceUrls = Record<'enrolment' | 'documents' | 'reimbursements' | 'consent' | 'analytics', string>;
+export type ServiceUrls = Record<
+  'enrolment' | 'documents' | 'reimbursements' | 'consent' | 'analytics',
+  string
+>;
 
 export class SuiteRequestError extends Error {
   constructor(
@@ -71,18 +74,28 @@ export class SuiteClient {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5_000)));
     }
-    throw new SuiteRequestError(`GET ${service}${path}: no answer after ${this.attempts} attempts (${lastError})`, 0);
+    throw new SuiteRequestError(
+      `GET ${service}${path}: no answer after ${this.attempts} attempts (${lastError})`,
+      0,
+    );
   }
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time. */
-export async function forEachLimited<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(concurrency, items.length)) },
+    async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    },
+  );
   await Promise.all(workers);
 }
