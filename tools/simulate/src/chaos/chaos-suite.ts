@@ -73,7 +73,6 @@ export class ChaosSuite {
   private readonly balancers: ServiceBalancer[] = [];
   private readonly log: (line: string) => void;
   private readonly readyTimeoutMs: number;
-  private started = false;
 
   constructor(private readonly options: ChaosSuiteOptions) {
     this.log = options.log ?? (() => undefined);
@@ -112,6 +111,16 @@ export class ChaosSuite {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (error) {
+      // Nothing half-started may outlive a failed start (ports, data directory locks).
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const { root, dataDir } = this.options;
     mkdirSync(dataDir, { recursive: true });
     const began = Date.now();
@@ -126,7 +135,6 @@ export class ChaosSuite {
     this.broker = new BrokerProcess(root, join(dataDir, 'kafka'), await freeLoopbackPort());
     await this.broker.start(30_000);
     this.log(`broker on ${this.broker.bootstrap} (pid ${this.broker.pid})`);
-    this.started = true;
 
     const env = this.serviceEnv();
     for (const service of SUITE_SERVICES) {
@@ -196,7 +204,8 @@ export class ChaosSuite {
   async stop(options: { dropExternalDatabases?: boolean } = {}): Promise<void> {
     await Promise.all(this.instances.map((instance) => instance.stop()));
     await Promise.all(this.balancers.map((balancer) => balancer.close()));
-    if (this.started) await this.broker.stop();
+    // Set once the broker process was spawned, even if it never became ready.
+    if (this.broker as BrokerProcess | undefined) await this.broker.stop();
     await this.postgres?.kill();
     const database = this.options.database;
     if (options.dropExternalDatabases && database.kind === 'external') {

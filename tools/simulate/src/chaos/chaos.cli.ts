@@ -197,6 +197,10 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  // Ctrl-C: exit at once; the child processes are killed on the way out (ManagedProcess, and
+  // the embedded PostgreSQL's own exit hook).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => process.exit(130));
   main().catch((error: unknown) => {
     process.stderr.write(
       `chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

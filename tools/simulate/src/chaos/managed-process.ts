@@ -21,6 +21,18 @@ export interface ManagedProcessOptions {
   onLine?: (line: string) => void;
 }
 
+/** Children alive right now: killed if the supervisor exits without stopping them (a crash, Ctrl-C). */
+const alive = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killOrphansOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of alive) child.kill('SIGKILL');
+  });
+}
+
 /**
  * One OS process that the chaos run may kill with SIGKILL and start again with the same command:
  * its output lines go to a ring buffer (for failure reports), its exits are counted.
@@ -62,6 +74,8 @@ export class ManagedProcess {
       stdio: ['ignore', 'pipe', 'pipe', ...(this.options.ipc ? (['ipc'] as const) : [])],
     });
     this.child = child;
+    alive.add(child);
+    killOrphansOnExit();
     let partial = '';
     const collect = (chunk: Buffer): void => {
       const lines = (partial + chunk.toString('utf8')).split('\n');
@@ -74,6 +88,7 @@ export class ManagedProcess {
     this.exitPromise = new Promise<ExitStatus>((resolve) => {
       const settle = (status: ExitStatus): void => {
         if (this.lastExit) return;
+        alive.delete(child);
         if (partial) this.push(partial);
         partial = '';
         this.lastExit = status;

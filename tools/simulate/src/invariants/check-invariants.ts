@@ -197,10 +197,11 @@ function notificationsCheck(
   patients: string[],
 ): KeyedCheck {
   const byPatient = new Map(expectations.accesses.map((a) => [a.ins, a]));
+  const opened = new Map(expectations.openings.map((o) => [o.ins, o.certain]));
   return {
-    name: 'exactly one notification per first access',
+    name: 'exactly one notification per first access (and one welcome per opening)',
     description:
-      "each professional's first granted access to a record notifies the patient once per channel (GET consent /patients/:ins/notifications, trigger first-access)",
+      "each professional's first granted access to a record notifies the patient once per channel, and each opening sends one welcome (GET consent /patients/:ins/notifications, triggers first-access and record-opened)",
     keys: patients,
     observe: async (ins) => {
       const rows = await client.get<NotificationRow[]>(
@@ -208,21 +209,26 @@ function notificationsCheck(
         `/patients/${ins}/notifications?limit=500`,
         client.operator(),
       );
-      const firsts = rows.filter((r) => r.trigger === 'first-access');
-      // dedupKey = first-access:<ins>:<rpps>; one row per channel is one notification.
+      // One row per channel is one notification: a dedup key seen twice on a channel is a
+      // duplicate, and so is a second welcome key (record-opened:<ins>:<openedAt>).
       const observed = new Map<string, number>();
-      for (const [key, group] of groupBy(firsts, (r) => r.dedupKey)) {
+      const count = (id: string, group: NotificationRow[]): void => {
         const perChannel = Math.max(
           ...[...groupBy(group, (r) => r.channel).values()].map((g) => g.length),
         );
-        observed.set(key.slice(key.lastIndexOf(':') + 1), perChannel);
+        observed.set(id, (observed.get(id) ?? 0) + perChannel);
+      };
+      for (const [key, group] of groupBy(rows, (r) => r.dedupKey)) {
+        const trigger = group[0]?.trigger;
+        if (trigger === 'first-access') count(key.slice(key.lastIndexOf(':') + 1), group);
+        else if (trigger === 'record-opened') count('welcome', group);
       }
       const want = byPatient.get(ins);
-      return compareItems(
-        new Set(want?.firstAccessBy ?? []),
-        new Set(want?.uncertainFirstAccessBy ?? []),
-        observed,
-      );
+      const certain = new Set(want?.firstAccessBy ?? []);
+      const uncertain = new Set(want?.uncertainFirstAccessBy ?? []);
+      if (opened.get(ins) === true) certain.add('welcome');
+      else if (opened.get(ins) === false) uncertain.add('welcome');
+      return compareItems(certain, uncertain, observed);
     },
   };
 }
