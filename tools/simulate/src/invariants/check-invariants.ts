@@ -82,6 +82,10 @@ function patientsOf(expectations: Expectations): string[] {
   return [...all].sort();
 }
 
+function add(figures: Map<string, number>, key: string, value: number): void {
+  figures.set(key, (figures.get(key) ?? 0) + value);
+}
+
 function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedCheck {
   const operator = client.operator();
   const certain = expectations.openings.filter((o) => o.certain);
@@ -100,11 +104,19 @@ function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedC
     bump(`open records cpam=${opening.cpamCode}`, sure);
     if (opening.pharmacyFiness) bump(`pharmacy openings finess=${opening.pharmacyFiness}`, sure);
   }
+  for (const document of expectations.documents) {
+    bump('documents added', document.certain);
+    if (document.sourceCategory)
+      bump(`documents added source=${document.sourceCategory}`, document.certain);
+  }
+  const lines = expectations.reimbursements.reduce((sum, r) => sum + r.lines, 0);
+  const uncertainLines = expectations.reimbursements.reduce((sum, r) => sum + r.uncertainLines, 0);
+  expected.set('reimbursement lines imported', { certain: lines, uncertain: uncertainLines });
   let figures = new Map<string, number>();
   return {
     name: 'analytics figures equal what the simulator did',
     description:
-      'DMPs opened, openings per channel, open records per CPAM and openings per pharmacy (GET /figures/*) equal the openings the simulator was answered',
+      'DMPs opened, openings per channel, open records per CPAM, openings per pharmacy, documents added (per source) and reimbursement lines imported (GET analytics /figures/*) equal what the suite answered the simulator',
     keys: [...expected.keys()],
     beginRound: async () => {
       const next = new Map<string, number>();
@@ -138,6 +150,21 @@ function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedC
         operator,
       );
       for (const row of pharmacies) next.set(`pharmacy openings finess=${row.finess}`, row.opened);
+      const documents = await client.get<Array<{ sourceCategory: string; documents: number }>>(
+        'analytics',
+        '/figures/documents?period=month',
+        operator,
+      );
+      for (const row of documents) {
+        add(next, 'documents added', row.documents);
+        add(next, `documents added source=${row.sourceCategory}`, row.documents);
+      }
+      const files = await client.get<Array<{ linesImported: number }>>(
+        'analytics',
+        '/figures/reimbursement-lines?period=month',
+        operator,
+      );
+      for (const row of files) add(next, 'reimbursement lines imported', row.linesImported);
       figures = next;
     },
     observe: async (key) => {

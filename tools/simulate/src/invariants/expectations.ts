@@ -21,6 +21,8 @@ export interface ExpectedDocument {
   certain: boolean;
   /** Invisible to the patient until explained: the patient's list counts it as refused, not listed. */
   hiddenFromPatient: boolean;
+  /** The source as analytics splits documents (`patient`, `establishment`...), when known. */
+  sourceCategory?: string;
 }
 
 export interface ExpectedReimbursements {

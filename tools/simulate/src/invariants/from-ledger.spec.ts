@@ -183,8 +183,22 @@ describe(expectationsFromLedger.name, () => {
     );
 
     expect(sut.documents).toEqual([
-      { ins: 'A', documentId: 'd1', sha256: 'sha-d1', certain: true, hiddenFromPatient: false },
-      { ins: 'A', documentId: 'd2', sha256: 'sha-d2', certain: false, hiddenFromPatient: true },
+      {
+        ins: 'A',
+        documentId: 'd1',
+        sha256: 'sha-d1',
+        certain: true,
+        hiddenFromPatient: false,
+        sourceCategory: 'establishment',
+      },
+      {
+        ins: 'A',
+        documentId: 'd2',
+        sha256: 'sha-d2',
+        certain: false,
+        hiddenFromPatient: true,
+        sourceCategory: 'establishment',
+      },
     ]);
   });
 

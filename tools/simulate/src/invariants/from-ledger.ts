@@ -62,6 +62,7 @@ function documentsOf(entries: readonly DocumentEntry[]): ExpectedDocument[] {
       sha256: reference.sha256,
       certain: stored !== undefined,
       hiddenFromPatient: reference.invisibleToPatientUntilExplained,
+      sourceCategory: reference.sourceCategory,
     });
   }
   return result;
