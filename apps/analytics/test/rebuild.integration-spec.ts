@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { EventEnvelope, serializeEvent } from '@dmp/contracts';
+import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, NotificationChannel, NotificationTrigger, Profession, ReimbursementFileKind, Rpps, seededRandom } from '@dmp/domain';
+import { startBroker } from '@dmp/embedded-kafka';
+import { anIns, startTestApp, TestApp, testConfig, waitFor } from '@dmp/testing';
+import { AppModule } from '../src/app.module';
+import { AnalyticsConfig } from '../src/config';
+import { FIGURE_TABLES, rebuildAnalytics, RebuildError, RebuildProgress } from '../src/rebuild/rebuild-analytics';
+import { accessed, documentAdded, documentReplaced, fileImported, notificationSent, recordOpened } from './support/analytics-events';
+
+type Envelope = EventEnvelope<unknown>;
+const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
+
+describe(rebuildAnalytics.name, () => {
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let producer: Producer;
+  let config: AnalyticsConfig;
+  let app: TestApp | undefined;
+  const random = seededRandom(88);
+
+  async function publish(envelopes: Envelope[]): Promise<void> {
+    const byTopic = new Map<string, Envelope[]>();
+    for (const e of envelopes) byTopic.set(topicOf(e), [...(byTopic.get(topicOf(e)) ?? []), e]);
+    await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list.map((e) => serializeEvent(e)) })) });
+  }
+  /** Every figure table, rows in a fixed order. */
+  async function tables(db: DataSource): Promise<Record<string, unknown[]>> {
+    const out: Record<string, unknown[]> = {};
+    for (const table of FIGURE_TABLES) out[table] = await db.query(`SELECT * FROM ${table} ORDER BY 1, 2, 3`);
+    return out;
+  }
+
+  beforeAll(async () => {
+    broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
+    producer = new Kafka({ clientId: 'analytics-rebuild-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await producer?.disconnect();
+    await broker?.stop();
+  });
+
+  it('empties the figures and replays the topics into the same figures; the service resumes after it', async () => {
+    const establishment = { finess: generateFiness(random) as Finess, category: EstablishmentCategory.EHPAD };
+    const author = { rpps: generateRpps(random) as Rpps, profession: Profession.NURSE };
+    const stream: Envelope[] = [];
+    for (let i = 0; i < 40; i++) {
+      const ins = anIns();
+      const day = `2019-0${1 + (i % 9)}-1${i % 10}T10:00:00.000Z`;
+      const docId = `doc-${randomUUID()}`;
+      // Half the documents come before their record's opening.
+      if (i % 2 === 0) stream.push(recordOpened(ins, ['251', '642', '941'][i % 3], day));
+      stream.push(documentAdded({ ins, documentId: docId, at: day, establishment, author }));
+      stream.push(documentReplaced({ ins, documentId: docId, version: 2, at: day, establishment, author }));
+      stream.push(documentAdded({ ins, at: day }));
+      stream.push(accessed(ins, { role: ActorRole.PROFESSIONAL, id: author.rpps, profession: Profession.NURSE }, day));
+      stream.push(notificationSent(ins, NotificationChannel.EMAIL, NotificationTrigger.NEW_DOCUMENT, day));
+      if (i % 2 === 1) stream.push(recordOpened(ins, ['251', '642', '941'][i % 3], day));
+    }
+    stream.push(fileImported(`delta-${randomUUID()}`, ReimbursementFileKind.DELTA, 10, 2, '2019-03-01T02:00:00.000Z'));
+    await publish(stream);
+    app = await startTestApp(AppModule.forRoot(config), config);
+    const db = app.app.get(DataSource);
+    await waitFor(async () => Number((await db.query('SELECT count(*) AS n FROM inbox_events WHERE event_id = ANY($1::uuid[])', [stream.map((e) => e.eventId)]))[0].n) === stream.length, {
+      timeoutMs: 30_000,
+      message: 'the stream handled by the service',
+    });
+    const before = await tables(db);
+    expect(before['document_facts']).toHaveLength(120);
+
+    await expect(rebuildAnalytics({ databaseUrl: config.DATABASE_URL, brokers: [broker.bootstrap] })).rejects.toThrow(RebuildError);
+    await app.stop();
+    app = undefined;
+
+    const progress: RebuildProgress[] = [];
+    const sut = await rebuildAnalytics({ databaseUrl: config.DATABASE_URL, brokers: [broker.bootstrap], progressIntervalMs: 0, onProgress: (p) => progress.push(p) });
+
+    expect(sut.events).toBe(stream.length);
+    app = await startTestApp(AppModule.forRoot(config), config);
+    const after = app.app.get(DataSource);
+    expect(await tables(after)).toEqual(before);
+    // Resumes where the rebuild stopped: a new event counts once, nothing is replayed again.
+    const marker = notificationSent(anIns(), NotificationChannel.SMS, NotificationTrigger.FIRST_ACCESS, '2019-05-05T10:00:00.000Z');
+    await publish([marker]);
+    await waitFor(async () => (await after.query('SELECT 1 FROM inbox_events WHERE event_id = $1', [marker.eventId])).length === 1, { timeoutMs: 30_000, message: 'the marker handled' });
+    const resumed = await tables(after);
+    expect(resumed['notification_facts']).toHaveLength(41);
+    expect(resumed['document_facts']).toEqual(before['document_facts']);
+  });
+});

@@ -1,0 +1,470 @@
+// Benchmark of the analytics service: a realistic mix of the events it aggregates (openings,
+// documents, reads, notifications, reimbursement-file summaries) produced to the real topics of
+// the embedded broker, then
+//   1. consumed by the analytics service itself (child process from dist/, its real consumer
+//      path: validation, inbox, batch handlers, facts and counters): events aggregated per second;
+//   2. rebuilt with `analytics:rebuild` (child process: empty the figure tables, reset the
+//      group's offsets, replay the topics): the time to rebuild, and a check that the rebuilt
+//      figures are identical to the live ones.
+// Baseline in the same run: a bare kafkajs consumer reading the same messages and JSON-parsing
+// them (no validation, no database): what reading them from this broker costs at all.
+// Run: npm run bench:analytics   (BENCH_EVENTS=50000 for a short run; default 1,000,000)
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Client } from 'pg';
+import {
+  AccessedEvent,
+  createEvent,
+  DocumentAddedEvent,
+  DocumentReplacedEvent,
+  EventDefinition,
+  FileImportedEvent,
+  FileImportStatus,
+  NotificationSentEvent,
+  RecordClosedEvent,
+  RecordOpenedEvent,
+  serializeEvent,
+  Topics,
+} from '@dmp/contracts';
+import {
+  AccessMode,
+  AccessTargetKind,
+  ActorRole,
+  ClosureReason,
+  CpamCode,
+  DocumentFormat,
+  DocumentType,
+  EstablishmentCategory,
+  establishmentKindOf,
+  Finess,
+  generateFiness,
+  generateIns,
+  generateRpps,
+  Ins,
+  NotificationChannel,
+  NotificationTrigger,
+  OpeningChannel,
+  Profession,
+  ReimbursementFileKind,
+  Rpps,
+  seededRandom,
+  SourceCategory,
+  sourceCategoryOfEstablishment,
+} from '@dmp/domain';
+import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
+import { startServiceProcess } from '@dmp/testing';
+
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
+const PARTITIONS = 3;
+const GROUP = 'dmp-analytics';
+const repoRoot = join(__dirname, '..', '..', '..', '..');
+const TOPICS = [
+  Topics.RECORD_OPENED,
+  Topics.RECORD_CLOSED,
+  Topics.DOCUMENT_ADDED,
+  Topics.DOCUMENT_REPLACED,
+  Topics.ACCESSED,
+  Topics.NOTIFICATION_SENT,
+  Topics.FILE_IMPORTED,
+];
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** CPU seconds (user + system) used so far by a process and its live descendants, from /proc. */
+function treeCpuSeconds(rootPid: number): number {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  for (const [pid, t] of ticks) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === rootPid) {
+        total += t;
+        break;
+      }
+    }
+  }
+  return total / CLOCK_TICKS;
+}
+
+async function startBrokerProcess(dataDir: string): Promise<{ child: ChildProcess; bootstrap: string }> {
+  const cli = join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
+  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, '--durability', 'os', '--log-level', 'warn'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start within 15 s:\n${output}`)), 15_000);
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stdout?.on('data', (c: Buffer) => {
+      output += c.toString();
+      const match = /\b((?:\d{1,3}\.){3}\d{1,3}|localhost):(\d{2,5})\b/.exec(output);
+      if (match && Number(match[2]) > 0) {
+        clearTimeout(timer);
+        resolve({ child, bootstrap: `${match[1]}:${match[2]}` });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code}:\n${output}`)));
+  });
+}
+
+type Message = { key: string; value: string; headers: Record<string, string> };
+
+/**
+ * The event mix, per 1,000 events: 80 openings, 5 closures, 330 documents added, 20 replaced,
+ * 400 reads (accessed), 165 notifications, and one reimbursement-file summary per 20,000.
+ * Times spread over 2019 with a few days of jitter, so events arrive out of order, and topics
+ * are consumed in parallel, so documents often arrive before their record's opening.
+ */
+class EventMix {
+  private readonly random = seededRandom(2019);
+  private readonly patients: Array<{ ins: Ins; cpam: CpamCode }> = [];
+  private readonly documents: Array<{ ins: Ins; id: string; establishment?: { finess: Finess; category: EstablishmentCategory }; author?: { rpps: Rpps; profession: Profession } }> = [];
+  private readonly establishments: Array<{ finess: Finess; category: EstablishmentCategory }>;
+  private readonly professionals: Array<{ rpps: Rpps; profession: Profession }>;
+  private readonly cpams = ['941', '311', '671', '801', '371', '631', '221', '251', '642'] as CpamCode[];
+  readonly counts = new Map<string, number>();
+
+  constructor() {
+    const categories = [
+      ...Array<EstablishmentCategory>(20).fill(EstablishmentCategory.CHU),
+      ...Array<EstablishmentCategory>(80).fill(EstablishmentCategory.HOSPITAL),
+      ...Array<EstablishmentCategory>(60).fill(EstablishmentCategory.CLINIC),
+      ...Array<EstablishmentCategory>(120).fill(EstablishmentCategory.EHPAD),
+      ...Array<EstablishmentCategory>(20).fill(EstablishmentCategory.OTHER_MEDICO_SOCIAL),
+    ];
+    this.establishments = categories.map((category) => ({ finess: generateFiness(this.random) as Finess, category }));
+    const professions = [Profession.PHYSICIAN, Profession.PHYSICIAN, Profession.PHYSICIAN, Profession.NURSE, Profession.NURSE, Profession.PHARMACIST, Profession.MIDWIFE, Profession.DENTIST, Profession.PHYSIOTHERAPIST];
+    this.professionals = Array.from({ length: 5000 }, (_, i) => ({ rpps: generateRpps(this.random) as Rpps, profession: professions[i % professions.length] }));
+    for (let i = 0; i < 100; i++) this.openRecordPatient();
+  }
+
+  private pick<T>(list: readonly T[]): T {
+    return list[Math.floor(this.random() * list.length)];
+  }
+
+  private openRecordPatient(): { ins: Ins; cpam: CpamCode } {
+    const patient = { ins: generateIns(this.random) as Ins, cpam: this.pick(this.cpams) };
+    this.patients.push(patient);
+    return patient;
+  }
+
+  private at(i: number): string {
+    const year = 365 * 24 * 3600 * 1000;
+    const jitter = (this.random() - 0.5) * 6 * 24 * 3600 * 1000;
+    return new Date(Date.UTC(2019, 0, 4) + (i / EVENTS) * year * 0.98 + jitter).toISOString();
+  }
+
+  private envelope<P extends object>(definition: EventDefinition<P>, payload: P, at: string): { topic: string; message: Message } {
+    this.counts.set(definition.topic, (this.counts.get(definition.topic) ?? 0) + 1);
+    return { topic: definition.topic, message: serializeEvent(createEvent(definition, payload, { producer: 'bench', correlationId: randomUUID(), occurredAt: at })) };
+  }
+
+  next(i: number): { topic: string; message: Message } {
+    const at = this.at(i);
+    const roll = (i * 7919) % 1000;
+    if (i % 20_000 === 19_999) {
+      const imported = 20_000 + Math.floor(this.random() * 50_000);
+      return this.envelope(FileImportedEvent, { fileId: `delta-${i}`, kind: ReimbursementFileKind.DELTA, status: FileImportStatus.COMPLETED, counts: { read: imported + 10, imported, duplicates: 5, rejected: 2, unknownPatient: 3, outOfWindow: 0 }, startedAt: at, completedAt: at }, at);
+    }
+    if (roll < 80) {
+      const { ins, cpam } = this.openRecordPatient();
+      const channel = this.pick([OpeningChannel.CPAM_COUNTER, OpeningChannel.CPAM_COUNTER, OpeningChannel.PHARMACY, OpeningChannel.PATIENT_ONLINE, OpeningChannel.PROFESSIONAL]);
+      return this.envelope(
+        RecordOpenedEvent,
+        {
+          ins,
+          channel,
+          cpamCode: cpam,
+          openingActor: channel === OpeningChannel.PHARMACY ? { role: ActorRole.PHARMACY, id: this.pick(this.establishments).finess } : { role: ActorRole.CPAM_AGENT, id: 'agent-1' },
+          openedAt: at,
+          consent: { by: { role: ActorRole.PATIENT, id: ins }, where: 'counter', at },
+          emergency: { emergencyAccess: true, samuRegulationAccess: true },
+          contacts: { email: 'patient@example.fr' },
+          isMinor: false,
+          legalRepresentatives: [],
+        },
+        at,
+      );
+    }
+    const patient = this.pick(this.patients);
+    if (roll < 85) {
+      return this.envelope(RecordClosedEvent, { ins: patient.ins, reason: ClosureReason.PATIENT_REQUEST, effectiveDate: at.slice(0, 10) as never, closedAt: at, by: { role: ActorRole.PATIENT, id: patient.ins } }, at);
+    }
+    if (roll < 415) {
+      const kind = this.random();
+      const establishment = kind < 0.6 ? this.pick(this.establishments) : undefined;
+      const author = kind < 0.9 ? this.pick(this.professionals) : undefined;
+      const sourceCategory = establishment ? sourceCategoryOfEstablishment(establishmentKindOf[establishment.category]) : author ? SourceCategory.LIBERAL_PROFESSIONAL : SourceCategory.PATIENT;
+      const id = `bench-${i}`;
+      this.documents.push({ ins: patient.ins, id, establishment, author });
+      if (this.documents.length > 50_000) this.documents.splice(0, 10_000);
+      return this.envelope(
+        DocumentAddedEvent,
+        {
+          ins: patient.ins,
+          documentId: id,
+          version: 1,
+          type: sourceCategory === SourceCategory.PATIENT ? DocumentType.PATIENT_ADDED : this.pick([DocumentType.DISCHARGE_SUMMARY, DocumentType.LABORATORY_REPORT, DocumentType.IMAGING_REPORT, DocumentType.CONSULT_NOTE]),
+          format: DocumentFormat.PDF,
+          title: 'Compte rendu',
+          sourceCategory,
+          ...(author ? { author } : {}),
+          ...(establishment ? { establishment: { ...establishment, kind: establishmentKindOf[establishment.category] } } : {}),
+          addedBy: establishment ? { role: ActorRole.ESTABLISHMENT, id: establishment.finess } : author ? { role: ActorRole.PROFESSIONAL, id: author.rpps } : { role: ActorRole.PATIENT, id: patient.ins },
+          sha256: 'a'.repeat(64),
+          sizeBytes: 52_000,
+          visibility: { maskedFromProfessionals: false, invisibleToPatientUntilExplained: false, invisibleToLegalRepresentatives: false },
+          authoredAt: at,
+          addedAt: at,
+        },
+        at,
+      );
+    }
+    if (roll < 435 && this.documents.length > 0) {
+      const doc = this.pick(this.documents);
+      const sourceCategory = doc.establishment ? sourceCategoryOfEstablishment(establishmentKindOf[doc.establishment.category]) : SourceCategory.LIBERAL_PROFESSIONAL;
+      return this.envelope(
+        DocumentReplacedEvent,
+        {
+          ins: doc.ins,
+          documentId: doc.id,
+          replacedDocumentId: doc.id,
+          version: 2,
+          type: DocumentType.DISCHARGE_SUMMARY,
+          format: DocumentFormat.PDF,
+          title: 'Compte rendu corrigé',
+          sourceCategory,
+          ...(doc.author ? { author: doc.author } : {}),
+          ...(doc.establishment ? { establishment: { ...doc.establishment, kind: establishmentKindOf[doc.establishment.category] } } : {}),
+          sha256: 'b'.repeat(64),
+          previousSha256: 'a'.repeat(64),
+          sizeBytes: 53_000,
+          by: { role: ActorRole.PROFESSIONAL, id: doc.author?.rpps ?? this.pick(this.professionals).rpps },
+          replacedAt: at,
+        },
+        at,
+      );
+    }
+    if (roll < 835) {
+      const professional = this.pick(this.professionals);
+      const granted = this.random() < 0.95;
+      return this.envelope(
+        AccessedEvent,
+        {
+          accessId: randomUUID(),
+          ins: patient.ins,
+          accessor: { role: ActorRole.PROFESSIONAL, id: professional.rpps, profession: professional.profession },
+          mode: AccessMode.NORMAL,
+          target: roll % 5 === 0 ? { kind: AccessTargetKind.REIMBURSEMENTS, id: 'history' } : { kind: AccessTargetKind.DOCUMENT, id: `bench-${i - 100}`, documentType: DocumentType.DISCHARGE_SUMMARY },
+          granted,
+          reasons: [granted ? 'authorised-by-patient' : 'not-authorised'],
+          rulesVersion: '2019.1',
+          at,
+        },
+        at,
+      );
+    }
+    const trigger = this.pick([NotificationTrigger.FIRST_ACCESS, NotificationTrigger.NEW_DOCUMENT, NotificationTrigger.NEW_DOCUMENT, NotificationTrigger.RECORD_OPENED, NotificationTrigger.EMERGENCY_ACCESS]);
+    return this.envelope(
+      NotificationSentEvent,
+      { notificationId: randomUUID(), ins: patient.ins, trigger, channel: this.pick([NotificationChannel.EMAIL, NotificationChannel.EMAIL, NotificationChannel.SMS, NotificationChannel.IN_APP]), dedupKey: `${trigger}:${i}`, sentAt: at },
+      at,
+    );
+  }
+}
+
+async function produceMix(producer: Producer, mix: EventMix): Promise<void> {
+  const chunk = 5_000;
+  for (let start = 0; start < EVENTS; start += chunk) {
+    const byTopic = new Map<string, Message[]>();
+    for (let i = start; i < Math.min(EVENTS, start + chunk); i++) {
+      const { topic, message } = mix.next(i);
+      const list = byTopic.get(topic) ?? [];
+      list.push(message);
+      byTopic.set(topic, list);
+    }
+    await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })) });
+    if ((start / chunk) % 40 === 39) console.log(`  produced ${start + chunk} events`);
+  }
+}
+
+/** Bare kafkajs: read and JSON.parse every message of the topics; wall and CPU seconds. */
+async function bareConsume(kafka: Kafka, count: number): Promise<{ seconds: number; cpuSeconds: number }> {
+  const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: TOPICS, fromBeginning: true });
+  let seen = 0;
+  let started = 0;
+  const cpuBefore = process.cpuUsage();
+  const seconds = await new Promise<number>((resolve) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = performance.now();
+        for (const message of batch.messages) JSON.parse(message.value?.toString() ?? 'null');
+        seen += batch.messages.length;
+        if (seen >= count) resolve((performance.now() - started) / 1000);
+      },
+    });
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  await consumer.disconnect();
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+async function caughtUp(admin: Admin, ends: Map<string, Map<number, number>>): Promise<boolean> {
+  const committed = await admin.fetchOffsets({ groupId: GROUP, topics: TOPICS });
+  for (const { topic, partitions } of committed) {
+    for (const [partition, high] of ends.get(topic) ?? []) {
+      const at = Number(partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+      if (high > 0 && at < high) return false;
+    }
+  }
+  return true;
+}
+
+/** Order-independent fingerprint of every figure table: equal figures, equal fingerprints. */
+async function fingerprint(client: Client): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of ['record_facts', 'document_facts', 'document_counts', 'distinct_members', 'distinct_counts', 'notification_facts', 'notification_counts', 'reimbursement_file_facts']) {
+    const { rows } = await client.query<{ n: string; h: string }>(`SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0) AS h FROM ${table} t`);
+    out[table] = `${rows[0].n}:${rows[0].h}`;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-analytics-'));
+  const postgres = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: 20000 + Math.floor(Math.random() * 20000), unsafeFast: true });
+  const broker = await startBrokerProcess(join(workDir, 'kafka'));
+  process.env['TEST_KAFKA_BROKERS'] = broker.bootstrap;
+  const databaseUrl = withDatabase(postgres.url, 'bench_analytics');
+  await ensureDatabase(databaseUrl);
+  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.bootstrap], logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  const client = new Client({ connectionString: databaseUrl });
+  let service: Awaited<ReturnType<typeof startServiceProcess>> | undefined;
+  try {
+    await admin.connect();
+    await producer.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [...TOPICS, Topics.DEAD_LETTER].map((topic) => ({ topic, numPartitions: PARTITIONS })) });
+
+    const mix = new EventMix();
+    console.log(`producing ${EVENTS} events (mix of ${TOPICS.length} topics, ${PARTITIONS} partitions each)...`);
+    const produceStart = performance.now();
+    await produceMix(producer, mix);
+    console.log(`  produced in ${round((performance.now() - produceStart) / 1000, 1)} s: ${[...mix.counts.entries()].map(([t, n]) => `${t.replace(/^dmp\.|\.v1$/g, '')} ${n}`).join(', ')}`);
+    const ends = new Map<string, Map<number, number>>();
+    for (const topic of TOPICS) ends.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)])));
+
+    const bare = await bareConsume(kafka, EVENTS);
+    const bareRate = EVENTS / bare.seconds;
+    console.log(`baseline, bare kafkajs read + JSON.parse: ${round(bareRate)} events/s, ${round(EVENTS / bare.cpuSeconds)} per CPU-second`);
+
+    // 1. The analytics service consumes the topics from the start, as in production.
+    service = await startServiceProcess('analytics', { DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000' }, { readyTimeoutMs: 60_000 });
+    const pgPid = Number(readFileSync(join(workDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cpu0 = treeCpuSeconds(service.pid);
+    const pg0 = treeCpuSeconds(pgPid);
+    const started = performance.now();
+    let lastLog = started;
+    while (!(await caughtUp(admin, ends))) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (performance.now() - lastLog > 10_000) {
+        lastLog = performance.now();
+        console.log(`  live consumption: ${round((performance.now() - started) / 1000)} s`);
+      }
+    }
+    const liveSeconds = (performance.now() - started) / 1000;
+    const liveCpu = treeCpuSeconds(service.pid) - cpu0;
+    const livePgCpu = treeCpuSeconds(pgPid) - pg0;
+    const liveRate = EVENTS / liveSeconds;
+    console.log(
+      `analytics service (validate + inbox + facts + counters, batches): ${round(liveRate)} events/s, ` +
+        `${round(EVENTS / liveCpu)} per CPU-second of the service, ${round(EVENTS / (liveCpu + livePgCpu))} per CPU-second of service + PostgreSQL`,
+    );
+    await service.stop();
+    service = undefined;
+    await client.connect();
+    const live = await fingerprint(client);
+
+    // 2. Full rebuild with the rebuild command, as an operator runs it.
+    console.log('rebuilding with analytics:rebuild ...');
+    const rebuildStart = performance.now();
+    const rebuild = spawn(process.execPath, [join(repoRoot, 'dist', 'apps', 'analytics', 'src', 'rebuild', 'rebuild.cli.js')], {
+      cwd: repoRoot,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.bootstrap },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let rebuildOutput = '';
+    rebuild.stdout?.on('data', (chunk: Buffer) => {
+      rebuildOutput += chunk.toString();
+      process.stdout.write(chunk.toString().replace(/^/gm, '  '));
+    });
+    const code = await new Promise<number | null>((resolve) => rebuild.once('exit', resolve));
+    const rebuildSeconds = (performance.now() - rebuildStart) / 1000;
+    if (code !== 0) throw new Error(`analytics:rebuild exited with ${code}`);
+    const rebuildJson = JSON.parse(rebuildOutput.trim().split('\n').at(-1) ?? '{}') as { seconds: number; cpu_seconds: number };
+    const rebuilt = await fingerprint(client);
+    const exact = JSON.stringify(rebuilt) === JSON.stringify(live);
+    console.log(`rebuild of ${EVENTS} events: ${round(rebuildSeconds, 1)} s in all (${round(rebuildJson.seconds, 1)} s replaying); figures identical to the live ones: ${exact}`);
+    if (!exact) console.log(`  live ${JSON.stringify(live)}\n  rebuilt ${JSON.stringify(rebuilt)}`);
+
+    console.log(
+      JSON.stringify({
+        bench: 'analytics',
+        events: EVENTS,
+        partitions: PARTITIONS,
+        events_per_s: round(liveRate),
+        events_per_cpu_s_service: round(EVENTS / liveCpu),
+        events_per_cpu_s_service_and_postgres: round(EVENTS / (liveCpu + livePgCpu)),
+        baseline_bare_read_events_per_s: round(bareRate),
+        baseline_bare_read_events_per_cpu_s: round(EVENTS / bare.cpuSeconds),
+        baseline_ratio: round(liveRate / bareRate, 3),
+        rebuild_seconds: round(rebuildSeconds, 1),
+        rebuild_replay_seconds: round(rebuildJson.seconds, 1),
+        rebuild_events_per_s: round(EVENTS / rebuildSeconds),
+        rebuild_figures_identical: exact,
+        target_events_per_s: 20_000,
+        load_average_1m: round(loadavg()[0], 2),
+      }),
+    );
+  } finally {
+    await service?.stop();
+    await client.end().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    broker.child.kill('SIGTERM');
+    await postgres.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
