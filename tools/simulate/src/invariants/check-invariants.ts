@@ -372,9 +372,24 @@ async function converge(
         return !outcome || !isClean(outcome);
       });
       if (todo.length === 0) continue;
-      await check.beginRound?.();
+      try {
+        await check.beginRound?.();
+      } catch (error) {
+        options.log(
+          `  round ${round}: ${check.name}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
       await forEachLimited(todo, options.concurrency, async (key) => {
-        const outcome = await check.observe(key);
+        const outcome = await check.observe(key).catch((error: unknown): KeyOutcome => ({
+          // A read the suite cannot answer (a 500, a refusal) is a finding, not the end of the checks.
+          expected: 0,
+          observed: 0,
+          lost: 0,
+          duplicated: 0,
+          unexpected: 1,
+          uncertain: 0,
+          details: [`could not be read: ${error instanceof Error ? error.message : String(error)}`],
+        }));
         const before = seen.get(key);
         if (
           !before ||
