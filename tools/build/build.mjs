@@ -10,6 +10,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'dist');
 const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
 const assetExtensions = new Set(['.html', '.css', '.csv', '.json', '.svg', '.png', '.xml', '.txt']);
+// Browser scripts are plain JavaScript shipped as they are, from `assets/` folders only (the
+// operators' dashboard, apps/analytics/src/dashboard/assets).
+const isBrowserScript = (path) => extname(path) === '.js' && path.split(/[\\/]/).includes('assets');
 const skipDirs = new Set(['node_modules', 'dist', '.data', 'coverage', 'test-artifacts']);
 
 function* walk(dir) {
@@ -45,7 +48,7 @@ async function main() {
             if (result.map) writeFileSync(js + '.map', result.map);
           }),
         );
-      } else if (assetExtensions.has(extname(file)) && !rel.endsWith('project.json') && !rel.includes('tsconfig')) {
+      } else if ((assetExtensions.has(extname(file)) || isBrowserScript(file)) && !rel.endsWith('project.json') && !rel.includes('tsconfig')) {
         mkdirSync(dirname(target), { recursive: true });
         copyFileSync(file, target);
       }

@@ -7,6 +7,8 @@ import { FiguresController } from './figures/figures.controller';
 import { CPAM_OFFICES, FiguresService } from './figures/figures.service';
 import { loadCpamReference } from './reference/cpam-reference';
 import { EnrolmentEventsHandler } from './records/enrolment-events.handler';
+import { OpsModule } from './ops/ops.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { ActivityEventsHandler } from './activity/activity-events.handler';
 import { ActivityFiguresController } from './figures/activity-figures.controller';
 import { ActivityFiguresService } from './figures/activity-figures.service';
@@ -26,6 +28,8 @@ export class AppModule {
           // database round trips with the next one's validation.
           messaging: { consumer: { partitionsConsumedConcurrently: 4 } },
         }),
+        OpsModule,
+        DashboardModule,
       ],
       controllers: [FiguresController, ActivityFiguresController],
       providers: [

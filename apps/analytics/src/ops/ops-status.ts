@@ -332,7 +332,7 @@ const MAX_REASON = 200;
 /** The reason a dead letter is counted under: its first line, ids and numbers masked, bounded. */
 export function reasonCategory(reason: string | undefined): string {
   if (!reason) return '(no reason given)';
-  const firstLine = reason.split('\n', 1)[0]!.trim();
+  const firstLine = (reason.split('\n', 1)[0] ?? '').trim();
   const masked = firstLine
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
     .replace(/\b\d{4,}\b/g, '<n>');

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ConsumerLagPoller } from './consumer-lag.poller';
+import { OpsEventsConsumer } from './ops-events.consumer';
+import { OpsStatusService } from './ops-status.service';
+import { OpsController } from './ops.controller';
+
+/**
+ * The operators' view of the suite, built from events only: heartbeats, dead letters and the
+ * brokers' offsets; analytics never reads another service's database.
+ */
+@Module({
+  controllers: [OpsController],
+  providers: [OpsEventsConsumer, ConsumerLagPoller, OpsStatusService],
+  exports: [OpsStatusService, OpsEventsConsumer, ConsumerLagPoller],
+})
+export class OpsModule {}
