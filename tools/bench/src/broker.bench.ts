@@ -7,6 +7,7 @@
 // Run: npm run bench:broker   (BENCH_MESSAGES=50000 for a shorter run)
 //      BENCH_MESSAGE_BYTES=204800 npm run bench:broker   (large messages, documents-sized: the
 //      message count then defaults to ~200 MB per phase and each send carries ~1 MiB)
+//      BENCH_BROKER_CLI=/path/to/cli.js   (run against another build of the broker)
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, createWriteStream, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { Server, Socket, connect, createServer } from 'node:net';
@@ -43,7 +44,8 @@ function round(value: number, digits = 0): number {
 }
 
 async function startBrokerProcess(dataDir: string): Promise<Broker> {
-  const cli = join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
+  // BENCH_BROKER_CLI: another build of the broker (say, the previous commit's) for an A/B run.
+  const cli = process.env.BENCH_BROKER_CLI ?? join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
   const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { BrokerLogger } from '../logger';
 import { ApiKey } from '../protocol/api-keys';
 import { ProtocolError, Reader } from '../protocol/codec';
+import { releaseReadBuffers } from '../storage/read-buffers';
 
 export interface RequestContext {
   apiKey: number;
@@ -252,7 +253,11 @@ export class Connection {
       head.writeInt32BE(size, 0);
       head.writeInt32BE(slot.correlationId, 4);
       socket.write(head);
-      for (const c of slot.chunks) socket.write(c);
+      const chunks = slot.chunks;
+      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+      // Once the last chunk is written, the read buffers of a fetch response go back to the pool.
+      if (chunks.length > 0)
+        socket.write(chunks[chunks.length - 1], () => releaseReadBuffers(chunks));
     }
     if (corked) socket.uncork();
     if (socket.writableNeedDrain && !this.paused) {

@@ -15,6 +15,7 @@ import {
   writeInt64,
 } from '../protocol/record-batch';
 import type { BrokerLogger } from '../logger';
+import { acquireReadBuffer, releaseReadBuffers } from './read-buffers';
 
 export interface SegmentLogOptions {
   segmentBytes: number;
@@ -423,13 +424,17 @@ export class SegmentLog {
         seg.size - pos,
         this.options.indexIntervalBytes + limit + BATCH_HEADER_BYTES,
       );
-      const chunk = Buffer.allocUnsafe(want);
+      // From the read-buffer pool: the fetch response gives it back once written out.
+      const chunk = acquireReadBuffer(want);
       const got = fs.readSync(fd, chunk, 0, want, pos);
       let at = 0;
       let start = -1;
       while (at + LOG_OVERHEAD + 15 <= got) {
         const size = chunk.readInt32BE(at + BatchField.BatchLength) + LOG_OVERHEAD;
-        if (size < BATCH_HEADER_BYTES) return { kind: 'ok', records: null };
+        if (size < BATCH_HEADER_BYTES) {
+          releaseReadBuffers([chunk]);
+          return { kind: 'ok', records: null };
+        }
         const last = readInt64(chunk, at) + chunk.readInt32BE(at + BatchField.LastOffsetDelta);
         if (last >= offset) {
           start = at;
@@ -438,6 +443,7 @@ export class SegmentLog {
         at += size;
       }
       if (start < 0) {
+        releaseReadBuffers([chunk]);
         if (at === 0) return { kind: 'ok', records: null };
         pos += at;
         continue;
@@ -451,7 +457,8 @@ export class SegmentLog {
       }
       if (end === start) {
         const size = chunk.readInt32BE(start + BatchField.BatchLength) + LOG_OVERHEAD;
-        const whole = Buffer.allocUnsafe(size);
+        releaseReadBuffers([chunk]);
+        const whole = acquireReadBuffer(size);
         fs.readSync(fd, whole, 0, size, pos + start);
         return { kind: 'ok', records: whole };
       }
