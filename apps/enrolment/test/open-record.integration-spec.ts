@@ -107,6 +107,25 @@ describe('Opening a record (POST /records)', () => {
     expect(await sut.outbox(Topics.RECORD_OPENED, body.ins as string)).toHaveLength(1);
   });
 
+  it('opens many people at once from different openers, each record with its own opener, event and correlation id', async () => {
+    const openers = [actors.agent(), actors.pharmacy(), actors.professional(), actors.establishment()];
+    const requests = Array.from({ length: 40 }, (_, i) => ({ opener: openers[i % openers.length], body: anOpening(), correlationId: `corr-${i}` }));
+
+    const responses = await Promise.all(
+      requests.map((r) =>
+        sut.http().post('/records').set('Authorization', `Bearer ${sut.tokenFor(r.opener)}`).set('x-correlation-id', r.correlationId).send(r.body),
+      ),
+    );
+
+    expect(responses.map((r) => r.status)).toEqual(requests.map(() => 201));
+    for (const [i, r] of requests.entries()) {
+      expect(responses[i].body).toMatchObject({ ins: r.body.ins, opening: { channel: openerChannel(r.opener.role) } });
+      const events = await sut.outbox(Topics.RECORD_OPENED, r.body.ins as string);
+      expect(events).toHaveLength(1);
+      expect(events[0].payload).toMatchObject({ correlationId: r.correlationId, payload: { ins: r.body.ins, channel: openerChannel(r.opener.role) } });
+    }
+  });
+
   it('settles concurrent openings from different channels on one record: one 201, the others 409', async () => {
     const body = anOpening();
     const openers = [actors.agent(), actors.pharmacy(), actors.professional(), actors.establishment(), actors.patient(body.ins as never)];
@@ -115,3 +134,13 @@ describe('Opening a record (POST /records)', () => {
     expect(await sut.outbox(Topics.RECORD_OPENED, body.ins as string)).toHaveLength(1);
   });
 });
+
+function openerChannel(role: string): OpeningChannel {
+  const channels: Record<string, OpeningChannel> = {
+    'cpam-agent': OpeningChannel.CPAM_COUNTER,
+    pharmacy: OpeningChannel.PHARMACY,
+    professional: OpeningChannel.PROFESSIONAL,
+    establishment: OpeningChannel.ESTABLISHMENT,
+  };
+  return channels[role];
+}

@@ -23,61 +23,133 @@ export type OpeningOutcome =
 /** Runs inside the batch's transaction, after the openings: bulk jobs record results there. */
 export type AfterBatch = (manager: EntityManager, outcomes: OpeningOutcome[]) => Promise<void>;
 
+/** Opening statements of single requests in flight at once (see OpenRecordUseCase.execute). */
+export const SINGLE_OPENING_STATEMENTS = 4;
+/** Single openings sharing one statement at most. */
+export const SINGLE_OPENING_BATCH = 64;
+
+interface Waiting {
+  command: OpenRecordCommand;
+  resolve: (outcome: OpeningOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
 @Injectable()
 export class OpenRecordUseCase {
+  private readonly waiting: Waiting[] = [];
+  private statements = 0;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async execute(command: OpenRecordCommand): Promise<OpeningOutcome> {
-    const [outcome] = await this.openBatch([command.opening], command.opener, command.correlationId);
-    return outcome;
+  /**
+   * Opens one record. Concurrent requests share statements: at most SINGLE_OPENING_STATEMENTS
+   * run at once, and the requests that arrive meanwhile go together into the next one (one
+   * round trip, one plan, one commit, one WAL flush for all of them). A lone request goes at
+   * once, so nothing waits for a timer. Each answer is given only after the statement holding
+   * its record and outbox row has committed: durability is that of a single opening. If a
+   * shared statement fails, its requests are retried one by one, so a request can only fail
+   * for its own reason.
+   */
+  execute(command: OpenRecordCommand): Promise<OpeningOutcome> {
+    return new Promise<OpeningOutcome>((resolve, reject) => {
+      this.waiting.push({ command, resolve, reject });
+      this.startStatements();
+    });
+  }
+
+  private startStatements(): void {
+    while (this.statements < SINGLE_OPENING_STATEMENTS && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, SINGLE_OPENING_BATCH);
+      this.statements++;
+      void this.runShared(batch).finally(() => {
+        this.statements--;
+        this.startStatements();
+      });
+    }
+  }
+
+  private async runShared(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await this.openMany(batch.map((w) => w.command));
+      batch.forEach((w, i) => w.resolve(outcomes[i]));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      await Promise.all(
+        batch.map(async (w) => {
+          try {
+            w.resolve((await this.openMany([w.command]))[0]);
+          } catch (single) {
+            w.reject(single);
+          }
+        }),
+      );
+    }
+  }
+
+  /** Opens many records in the name of one opener (a bulk batch). */
+  async openBatch(openings: OpeningData[], opener: Opener, correlationId: string, afterBatch?: AfterBatch): Promise<OpeningOutcome[]> {
+    return this.openMany(
+      openings.map((opening) => ({ opening, opener, correlationId })),
+      afterBatch,
+    );
   }
 
   /**
-   * Opens many records: one statement inserts the rows (INSERT ... ON CONFLICT ("ins") DO NOTHING
-   * RETURNING) and the outbox events of the rows actually inserted; one SELECT reads the rows that
-   * collided. Concurrent duplicates are settled by the unique index:
-   * the loser's insert waits for the winner's commit, returns nothing, and then reads the
-   * winner's row, so it answers with the same record and writes no event.
+   * One statement inserts the rows (INSERT ... ON CONFLICT ("ins") DO NOTHING RETURNING) and the
+   * outbox events of the rows actually inserted; one SELECT reads the rows that collided.
+   * Concurrent duplicates are settled by the unique index: the loser's insert waits for the
+   * winner's commit, returns nothing, and then reads the winner's row, so it answers with the
+   * same record and writes no event. Two openings of one INS in the same statement settle the
+   * same way (the first inserted wins, the other reads it).
    */
-  async openBatch(openings: OpeningData[], opener: Opener, correlationId: string, afterBatch?: AfterBatch): Promise<OpeningOutcome[]> {
+  private async openMany(commands: OpenRecordCommand[], afterBatch?: AfterBatch): Promise<OpeningOutcome[]> {
     const now = new Date();
-    const rows: NewRecordRow[] = openings.map((o) => ({
-      id: randomUUID(),
-      ins: o.ins,
-      familyName: o.familyName,
-      givenNames: o.givenNames,
-      birthDate: o.birthDate,
-      cpamCode: o.cpamCode,
-      email: o.email,
-      mobile: o.mobile,
-      emergencyAccess: o.emergencyAccess,
-      samuAccess: o.samuAccess,
-      legalRepresentatives: o.legalRepresentatives,
-      openingChannel: opener.channel,
-      openedAt: now,
-      openedByRole: opener.role,
-      openedById: opener.id,
-      openingFiness: opener.finess,
-      openingCpamCode: opener.cpamCode,
-      consentGivenBy: o.consent.givenBy,
-      consentAt: o.consent.at,
-      consentPlace: o.consent.place ?? opener.defaultPlace,
-      consentChannel: opener.channel,
-    }));
+    const correlationIds = new Map<string, string>();
+    const rows: NewRecordRow[] = commands.map(({ opening: o, opener, correlationId }) => {
+      const id = randomUUID();
+      correlationIds.set(id, correlationId);
+      return {
+        id,
+        ins: o.ins,
+        familyName: o.familyName,
+        givenNames: o.givenNames,
+        birthDate: o.birthDate,
+        cpamCode: o.cpamCode,
+        email: o.email,
+        mobile: o.mobile,
+        emergencyAccess: o.emergencyAccess,
+        samuAccess: o.samuAccess,
+        legalRepresentatives: o.legalRepresentatives,
+        openingChannel: opener.channel,
+        openedAt: now,
+        openedByRole: opener.role,
+        openedById: opener.id,
+        openingFiness: opener.finess,
+        openingCpamCode: opener.cpamCode,
+        consentGivenBy: o.consent.givenBy,
+        consentAt: o.consent.at,
+        consentPlace: o.consent.place ?? opener.defaultPlace,
+        consentChannel: opener.channel,
+      };
+    });
 
     const open = async (manager: EntityManager): Promise<OpeningOutcome[]> => {
-      const inserted = await insertNewRecords(manager, rows, (record) => openingEvents(record, correlationId));
+      const inserted = await insertNewRecords(manager, rows, (record) => openingEvents(record, correlationIds.get(record.id) as string));
       const insertedById = new Map(inserted.map((r) => [r.id, r]));
       const collided = rows.filter((r) => !insertedById.has(r.id)).map((r) => r.ins);
       const existingByIns = new Map((await findRecordsByIns(manager, [...new Set(collided)])).map((r) => [r.ins, r]));
 
-      const outcomes = rows.map((row): OpeningOutcome => {
+      const outcomes = rows.map((row, i): OpeningOutcome => {
         const mine = insertedById.get(row.id);
         if (mine) return { kind: 'opened', record: mine };
         const existing = existingByIns.get(row.ins);
         // The row cannot vanish: records are never deleted, and the conflicting one is committed
         // (or ours, earlier in this batch).
         if (!existing) throw new Error(`record ${row.ins} collided but cannot be read`);
+        const opener = commands[i].opener;
         const same = existing.openingChannel === opener.channel && existing.openedById === opener.id;
         return { kind: same ? 'already-opened' : 'conflict', record: existing };
       });
