@@ -18,12 +18,17 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @Max(8, { message: 'must be between 1 and 8' })
   ENROLMENT_BULK_PARALLEL_BATCHES = 2;
 
-  /** PostgreSQL connections per instance: enough concurrent transactions for commits to group. */
+  /**
+   * PostgreSQL connections per instance. Sized to the cores, not to the clients: single openings
+   * share at most four statements in flight (their commits group inside each statement), bulk
+   * batches take ENROLMENT_BULK_PARALLEL_BATCHES, reads the rest. More connections than that only
+   * adds backends competing for two cores.
+   */
   @EnvNumber()
   @IsInt({ message: 'must be an integer' })
   @Min(2, { message: 'must be between 2 and 200' })
   @Max(200, { message: 'must be between 2 and 200' })
-  ENROLMENT_DB_POOL_SIZE = 20;
+  ENROLMENT_DB_POOL_SIZE = 10;
 
   /** How often the outbox relay looks for new events (enrolment polls rather than NOTIFY: see the OutboxPolling migration). */
   @EnvNumber()

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
-import { generateIns, seededRandom } from '@dmp/domain';
+import { generateIns, isMinorOn, seededRandom, toIsoDate } from '@dmp/domain';
 import { OpenRecordDto } from './dto/open-record.dto';
-import { checkOpening } from './opening-rules';
+import { checkOpening, dayOf, isMinorOnDay } from './opening-rules';
 
 const random = seededRandom(7);
 const now = new Date('2026-11-23T12:00:00Z');
@@ -81,5 +81,38 @@ describe(checkOpening.name, () => {
   it('refuses a patient named as their own representative', () => {
     const result = checkOpening(body({ legalRepresentatives: [{ ins: adult }] }), now);
     expect(result).toEqual({ ok: false, errors: [{ field: 'legalRepresentatives', reason: 'the patient cannot be their own legal representative' }] });
+  });
+});
+
+describe(isMinorOnDay.name, () => {
+  it.each([
+    ['2008-02-29', '2026-02-28'],
+    ['2008-02-29', '2026-03-01'],
+    ['2008-02-29', '2028-02-29'],
+    ['2008-11-23', '2026-11-22'],
+    ['2008-11-23', '2026-11-23'],
+    ['2008-11-24', '2026-11-23'],
+    ['2008-12-31', '2026-01-01'],
+    ['2009-01-01', '2026-12-31'],
+    ['1984-12-03', '2026-11-23'],
+    ['2026-11-23', '2026-11-23'],
+  ])('answers as isMinorOn for someone born %s on %s', (birthDate, today) => {
+    expect(isMinorOnDay(birthDate, today)).toBe(isMinorOn(birthDate, today));
+  });
+
+  it('answers as isMinorOn on every day of a leap-year span', () => {
+    const random = seededRandom(7);
+    for (let i = 0; i < 2000; i++) {
+      const birth = toIsoDate(new Date(Date.UTC(1990 + Math.floor(random() * 30), 0, 1 + Math.floor(random() * 366))));
+      const today = toIsoDate(new Date(Date.UTC(2020 + Math.floor(random() * 8), 0, 1 + Math.floor(random() * 366))));
+      expect({ birth, today, minor: isMinorOnDay(birth, today) }).toEqual({ birth, today, minor: isMinorOn(birth, today) });
+    }
+  });
+});
+
+describe(dayOf.name, () => {
+  it('gives the UTC calendar day of an instant, also when asked again for another one', () => {
+    expect(dayOf(new Date('2026-11-23T23:59:59.999Z'))).toBe('2026-11-23');
+    expect(dayOf(new Date('2026-11-24T00:00:00.000Z'))).toBe('2026-11-24');
   });
 });

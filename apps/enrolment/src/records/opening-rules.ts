@@ -1,4 +1,4 @@
-import { Ins, IsoDate, LegalRepresentativeRelationship, isMinorOn, toIsoDate } from '@dmp/domain';
+import { AGE_OF_MAJORITY, Ins, IsoDate, LegalRepresentativeRelationship, toIsoDate } from '@dmp/domain';
 import { normaliseMobile } from './dto/domain-validators';
 import { OpenRecordDto } from './dto/open-record.dto';
 import { StoredRepresentative } from './record.entity';
@@ -24,6 +24,22 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 const canonicalIns = (raw: string): Ins => raw.replace(/\s+/g, '').toUpperCase() as Ins;
 
+let lastDay: { at: Date; iso: IsoDate } | null = null;
+/** toIsoDate, remembered for the last instant: a bulk batch asks it for one `now` per row. */
+export function dayOf(at: Date): IsoDate {
+  if (lastDay?.at !== at) lastDay = { at, iso: toIsoDate(at) };
+  return lastDay.iso;
+}
+
+/**
+ * isMinorOn of @dmp/domain (same answer, 29 February included: the spec compares them) as one
+ * string comparison: under 18 on `today` means born after the same month and day 18 years
+ * earlier. It runs twice per opening (the rules, the event), on every row of a campaign.
+ */
+export function isMinorOnDay(birthDate: string, today: string): boolean {
+  return birthDate > `${Number(today.slice(0, 4)) - AGE_OF_MAJORITY}${today.slice(4)}`;
+}
+
 /**
  * The rules an opening must satisfy beyond the shape of each field (class-validator checks
  * those): at least one contact, a minor has a legal representative, consent is given by the
@@ -32,7 +48,7 @@ const canonicalIns = (raw: string): Ins => raw.replace(/\s+/g, '').toUpperCase()
  */
 export function checkOpening(dto: OpenRecordDto, now: Date): { ok: true; value: OpeningData } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const today = toIsoDate(now);
+  const today = dayOf(now);
   const ins = canonicalIns(dto.ins);
   const representativeList: StoredRepresentative[] = [];
   for (const r of dto.legalRepresentatives ?? []) {
@@ -52,7 +68,7 @@ export function checkOpening(dto: OpenRecordDto, now: Date): { ok: true; value: 
   else if (dto.birthDate < '1900-01-01') errors.push({ field: 'birthDate', reason: `birth date ${dto.birthDate} is before 1900` });
 
   // An impossible birth date is reported once, not again as "a minor without representative".
-  const minor = !future && isMinorOn(dto.birthDate, today);
+  const minor = !future && isMinorOnDay(dto.birthDate, today);
   if (minor && representatives.length === 0) {
     errors.push({ field: 'legalRepresentatives', reason: 'a minor needs at least one legal representative' });
   }

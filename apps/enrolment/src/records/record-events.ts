@@ -14,7 +14,8 @@ import {
   RepresentativeChangedEvent,
   createEvent,
 } from '@dmp/contracts';
-import { ActorRole, ClosureReason, CpamCode, Ins, IsoDate, OpeningChannel, isMinorOn, toIsoDate } from '@dmp/domain';
+import { ActorRole, ClosureReason, CpamCode, Ins, IsoDate, OpeningChannel } from '@dmp/domain';
+import { dayOf, isMinorOnDay } from './opening-rules';
 import { RecordEntity } from './record.entity';
 
 export const SERVICE_NAME = 'enrolment';
@@ -48,7 +49,7 @@ export function openingEvents(record: RecordEntity, correlationId: string): Even
         consent: { by: consentBy(record), where: record.consentPlace, at: record.consentAt.toISOString() },
         emergency: { emergencyAccess: record.emergencyAccess, samuRegulationAccess: record.samuAccess },
         contacts: contactsOf(record),
-        isMinor: isMinorOn(record.birthDate, toIsoDate(record.openedAt)),
+        isMinor: isMinorOnDay(record.birthDate, dayOf(record.openedAt)),
         legalRepresentatives: record.legalRepresentatives.map((r) => ({ ins: r.ins, relationship: r.relationship })),
         identity: { familyName: record.familyName, givenNames: record.givenNames, birthDate: record.birthDate as IsoDate },
       },
