@@ -11,6 +11,7 @@ import { FIGURE_TABLES, rebuildAnalytics, RebuildError, RebuildProgress } from '
 import { accessed, documentAdded, documentReplaced, fileImported, notificationSent, recordOpened } from './support/analytics-events';
 
 type Envelope = EventEnvelope<unknown>;
+const NON_ZERO: Record<string, string> = { document_counts: '(added, replaced) <> (0, 0)', distinct_counts: 'members <> 0', notification_counts: 'notifications <> 0' };
 const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
 
 describe(rebuildAnalytics.name, () => {
@@ -25,10 +26,13 @@ describe(rebuildAnalytics.name, () => {
     for (const e of envelopes) byTopic.set(topicOf(e), [...(byTopic.get(topicOf(e)) ?? []), e]);
     await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list.map((e) => serializeEvent(e)) })) });
   }
-  /** Every figure table, rows in a fixed order. */
+  /**
+   * Every figure table, rows in a fixed order. Counter rows at zero are left out: a count moved
+   * to a patient's CPAM leaves a zero behind, or none, depending on the arrival order.
+   */
   async function tables(db: DataSource): Promise<Record<string, unknown[]>> {
     const out: Record<string, unknown[]> = {};
-    for (const table of FIGURE_TABLES) out[table] = await db.query(`SELECT * FROM ${table} ORDER BY 1, 2, 3`);
+    for (const table of FIGURE_TABLES) out[table] = await db.query(`SELECT * FROM ${table} t WHERE ${NON_ZERO[table] ?? 'TRUE'} ORDER BY t::text`);
     return out;
   }
 
@@ -77,10 +81,13 @@ describe(rebuildAnalytics.name, () => {
     await app.stop();
     app = undefined;
 
+    const steps: string[] = [];
     const progress: RebuildProgress[] = [];
-    const sut = await rebuildAnalytics({ databaseUrl: config.DATABASE_URL, brokers: [broker.bootstrap], progressIntervalMs: 0, onProgress: (p) => progress.push(p) });
+    const sut = await rebuildAnalytics({ databaseUrl: config.DATABASE_URL, brokers: [broker.bootstrap], progressIntervalMs: 0, onProgress: (p) => progress.push(p), onStep: (step) => steps.push(step) });
 
     expect(sut.events).toBe(stream.length);
+    expect(steps).toEqual(['emptying 8 figure tables', 'setting group dmp-analytics back to the start of 8 topics', `replaying ${stream.length} events`]);
+    expect(progress.every((p) => p.total === stream.length && p.handled <= p.total)).toBe(true);
     app = await startTestApp(AppModule.forRoot(config), config);
     const after = app.app.get(DataSource);
     expect(await tables(after)).toEqual(before);

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { Granularity, periodsOfDay } from '../periods/paris-periods';
+import { ALL_PERIOD } from '../periods/paris-periods';
 import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
 import { lastByKey, sortedDistinct, Tally } from './tally';
 
@@ -70,22 +70,23 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
   return new Map(rows.map((r) => [r.ins, r.cpam_code ?? UNRESOLVED_CPAM]));
 }
 
+/** Inserts the new document versions and counts them, in one statement. */
 export async function insertDocumentFacts(manager: EntityManager, facts: DocumentFactRow[]): Promise<void> {
   const rows = lastByKey(facts, (f) => `${f.documentId}\u0000${f.version}`).sort((a, b) => (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.version - b.version));
   if (rows.length === 0) return;
-  const inserted: Array<{ document_id: string; version: number }> = await manager.query(
-    `INSERT INTO document_facts (document_id, version, ins, cpam_code, day, source_category, type, kind)
-     SELECT * FROM unnest($1::varchar[], $2::int[], $3::char(15)[], $4::varchar[], $5::date[], $6::text[], $7::text[], $8::text[])
-     ON CONFLICT DO NOTHING
-     RETURNING document_id, version`,
+  await manager.query(
+    `WITH fresh AS (
+       INSERT INTO document_facts (document_id, version, ins, cpam_code, day, source_category, type, kind)
+       SELECT * FROM unnest($1::varchar[], $2::int[], $3::char(15)[], $4::varchar[], $5::date[], $6::text[], $7::text[], $8::text[])
+       ON CONFLICT DO NOTHING
+       RETURNING day, cpam_code, source_category, type, kind)
+     INSERT INTO document_counts (day, cpam_code, source_category, type, added, replaced)
+     SELECT day, cpam_code, source_category, type, count(*) FILTER (WHERE kind = 'added'), count(*) FILTER (WHERE kind = 'replaced')
+       FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+     ON CONFLICT (day, cpam_code, source_category, type)
+     DO UPDATE SET added = document_counts.added + EXCLUDED.added, replaced = document_counts.replaced + EXCLUDED.replaced`,
     [rows.map((r) => r.documentId), rows.map((r) => r.version), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.sourceCategory), rows.map((r) => r.type), rows.map((r) => r.kind)],
   );
-  const fresh = new Set(inserted.map((r) => `${r.document_id}\u0000${r.version}`));
-  const tally = new Tally(2);
-  for (const r of rows) {
-    if (fresh.has(`${r.documentId}\u0000${r.version}`)) tally.add([r.day, r.cpamCode, r.sourceCategory, r.type], r.kind === 'added' ? 1 : 0, r.kind === 'replaced' ? 1 : 0);
-  }
-  await addDocumentCounts(manager, tally);
 }
 
 async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<void> {
@@ -100,27 +101,51 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
   );
 }
 
-/** Records members in every period of their day (day, week, month, ever) and counts the new ones. */
+/**
+ * Records members in every period of their day (day, week, month, ever) and counts the new
+ * ones, in one statement. A member new in a week, a month or ever is necessarily new on that
+ * day, so only the day rows actually inserted go on to the week and month rows, and only new
+ * month rows to the all-time row: a member seen again on the same day costs one index probe.
+ */
 export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
-  const rows = new Map<string, { figure: string; granularity: Granularity; period: string; memberId: string; grp: string; cpamCode: string }>();
-  for (const m of members) {
-    for (const { granularity, period } of periodsOfDay(m.day)) {
-      const id = `${m.figure}\u0000${granularity}\u0000${period}\u0000${m.memberId}`;
-      if (!rows.has(id)) rows.set(id, { figure: m.figure, granularity, period, memberId: m.memberId, grp: m.grp, cpamCode: m.cpamCode });
-    }
-  }
-  if (rows.size === 0) return;
-  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  const inserted: Array<{ figure: string; granularity: string; period: string; grp: string; cpam_code: string }> = await manager.query(
-    `INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-     SELECT * FROM unnest($1::text[], $2::char(1)[], $3::date[], $4::text[], $5::text[], $6::varchar[])
-     ON CONFLICT DO NOTHING
-     RETURNING figure, granularity, period::text AS period, grp, cpam_code`,
-    [sorted.map((r) => r.figure), sorted.map((r) => r.granularity), sorted.map((r) => r.period), sorted.map((r) => r.memberId), sorted.map((r) => r.grp), sorted.map((r) => r.cpamCode)],
+  const rows = lastByKey(members, (m) => `${m.figure}\u0000${m.day}\u0000${m.memberId}`).sort((a, b) => {
+    const x = `${a.figure}\u0000${a.day}\u0000${a.memberId}`;
+    const y = `${b.figure}\u0000${b.day}\u0000${b.memberId}`;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  if (rows.length === 0) return;
+  await manager.query(
+    `WITH d AS (
+       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
+       SELECT u.figure, 'd', u.day, u.member_id, u.grp, u.cpam_code
+         FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[]) AS u(figure, day, member_id, grp, cpam_code)
+       ON CONFLICT DO NOTHING
+       RETURNING figure, period, member_id, grp, cpam_code),
+     w AS (
+       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
+       SELECT figure, 'w', date_trunc('week', period::timestamp)::date, member_id, grp, cpam_code FROM d
+       ON CONFLICT DO NOTHING
+       RETURNING figure, granularity, period, grp, cpam_code),
+     m AS (
+       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
+       SELECT figure, 'm', date_trunc('month', period::timestamp)::date, member_id, grp, cpam_code FROM d
+       ON CONFLICT DO NOTHING
+       RETURNING figure, granularity, period, member_id, grp, cpam_code),
+     a AS (
+       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
+       SELECT figure, 'a', $6::date, member_id, grp, cpam_code FROM m
+       ON CONFLICT DO NOTHING
+       RETURNING figure, granularity, period, grp, cpam_code),
+     fresh AS (
+       SELECT figure, 'd'::char(1) AS granularity, period, grp, cpam_code FROM d
+       UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM w
+       UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM m
+       UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM a)
+     INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, members)
+     SELECT figure, granularity, period, grp, cpam_code, count(*) FROM fresh GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+     ON CONFLICT (figure, granularity, period, grp, cpam_code) DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
+    [rows.map((r) => r.figure), rows.map((r) => r.day), rows.map((r) => r.memberId), rows.map((r) => r.grp), rows.map((r) => r.cpamCode), ALL_PERIOD],
   );
-  const tally = new Tally(1);
-  for (const r of inserted) tally.add([r.figure, r.granularity, r.period, r.grp, r.cpam_code], 1);
-  await addDistinctCounts(manager, tally);
 }
 
 async function addDistinctCounts(manager: EntityManager, tally: Tally): Promise<void> {
@@ -135,20 +160,21 @@ async function addDistinctCounts(manager: EntityManager, tally: Tally): Promise<
   );
 }
 
+/** Inserts the new notifications and counts them, in one statement. */
 export async function insertNotificationFacts(manager: EntityManager, facts: NotificationFactRow[]): Promise<void> {
   const rows = lastByKey(facts, (f) => f.notificationId).sort((a, b) => (a.notificationId < b.notificationId ? -1 : 1));
   if (rows.length === 0) return;
-  const inserted: Array<{ notification_id: string }> = await manager.query(
-    `INSERT INTO notification_facts (notification_id, ins, cpam_code, day, trigger, channel)
-     SELECT * FROM unnest($1::uuid[], $2::char(15)[], $3::varchar[], $4::date[], $5::text[], $6::text[])
-     ON CONFLICT DO NOTHING
-     RETURNING notification_id`,
+  await manager.query(
+    `WITH fresh AS (
+       INSERT INTO notification_facts (notification_id, ins, cpam_code, day, trigger, channel)
+       SELECT * FROM unnest($1::uuid[], $2::char(15)[], $3::varchar[], $4::date[], $5::text[], $6::text[])
+       ON CONFLICT DO NOTHING
+       RETURNING day, cpam_code, trigger, channel)
+     INSERT INTO notification_counts (day, cpam_code, trigger, channel, notifications)
+     SELECT day, cpam_code, trigger, channel, count(*) FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+     ON CONFLICT (day, cpam_code, trigger, channel) DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
     [rows.map((r) => r.notificationId), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.trigger), rows.map((r) => r.channel)],
   );
-  const fresh = new Set(inserted.map((r) => r.notification_id.toLowerCase()));
-  const tally = new Tally(1);
-  for (const r of rows) if (fresh.has(r.notificationId.toLowerCase())) tally.add([r.day, r.cpamCode, r.trigger, r.channel], 1);
-  await addNotificationCounts(manager, tally);
 }
 
 async function addNotificationCounts(manager: EntityManager, tally: Tally): Promise<void> {

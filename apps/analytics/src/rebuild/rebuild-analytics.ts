@@ -36,6 +36,8 @@ export interface RebuildOptions {
   clientId?: string;
   progressIntervalMs?: number;
   onProgress?(progress: RebuildProgress): void;
+  /** Told when each step starts (empty tables, reset offsets, replay). */
+  onStep?(step: string): void;
 }
 
 export interface RebuildProgress {
@@ -108,11 +110,14 @@ export async function rebuildAnalytics(options: RebuildOptions): Promise<Rebuild
     const ends = await endOffsets(admin, present);
     const total = [...ends.values()].reduce((sum, p) => sum + p.reduce((s, o) => s + (o.high - o.low), 0), 0);
 
+    options.onStep?.(`emptying ${FIGURE_TABLES.length} figure tables`);
     await dataSource.transaction(async (manager) => {
       await manager.query(`TRUNCATE ${FIGURE_TABLES.join(', ')}`);
       await manager.query('DELETE FROM inbox_events WHERE consumer_group = $1 AND topic = ANY($2::text[])', [groupId, topics]);
     });
-    for (const topic of present) await admin.resetOffsets({ groupId, topic, earliest: true });
+    options.onStep?.(`setting group ${groupId} back to the start of ${present.length} topics`);
+    await resetToEarliest(kafka, groupId, ends);
+    options.onStep?.(`replaying ${total} events`);
 
     let handled = 0;
     const started = performance.now();
@@ -149,6 +154,30 @@ export async function rebuildAnalytics(options: RebuildOptions): Promise<Rebuild
 }
 
 type Ends = Map<string, Array<{ partition: number; low: number; high: number }>>;
+
+/**
+ * Commits the group's offsets at the start of every topic, in one group membership. (kafkajs'
+ * admin.resetOffsets does the same one topic at a time, each waiting for a 5-second fetch.) As
+ * there, the consumer joins with every topic paused, seeks each partition (kafkajs commits a
+ * seek), and leaves after its first fetch.
+ */
+async function resetToEarliest(kafka: Kafka, groupId: string, ends: Ends): Promise<void> {
+  const topics = [...ends.keys()];
+  if (topics.length === 0) return;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => void consumer.stop().then(resolve, reject));
+      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+      consumer.pause(topics.map((topic) => ({ topic })));
+      for (const [topic, partitions] of ends) for (const p of partitions) consumer.seek({ topic, partition: p.partition, offset: String(p.low) });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
 
 async function endOffsets(admin: Admin, topics: string[]): Promise<Ends> {
   const ends: Ends = new Map();

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@dmp/platform';
 import { AnalyticsConfig } from '../config';
 import { rebuildAnalytics, RebuildError } from './rebuild-analytics';
@@ -9,11 +10,14 @@ import { rebuildAnalytics, RebuildError } from './rebuild-analytics';
 // KAFKA_BROKERS...). Stop the analytics service first. Last line: one JSON object.
 async function main(): Promise<void> {
   const config = loadConfig(AnalyticsConfig);
+  // The consumer logs through Nest's logger: keep its start-up chatter out of the progress lines.
+  Logger.overrideLogger(['warn', 'error']);
   const format = (n: number): string => Math.round(n).toLocaleString('en-GB');
   console.log(`rebuild: emptying the figure tables and replaying the topics from the start (group dmp-analytics)`);
   const result = await rebuildAnalytics({
     databaseUrl: config.DATABASE_URL,
     brokers: config.KAFKA_BROKERS,
+    onStep: (step) => console.log(`rebuild: ${step}`),
     onProgress: (p) =>
       console.log(`rebuild: ${format(p.handled)} / ${format(p.total)} events (${p.total > 0 ? Math.min(100, Math.round((p.handled * 100) / p.total)) : 100} %), ${format(p.eventsPerSecond)} events/s, ${p.seconds.toFixed(1)} s`),
   });
