@@ -10,16 +10,34 @@
 const MIN_POOLED_BYTES = 64 * 1024;
 /** Capacity granularity of pooled buffers. */
 const ROUND_BYTES = 64 * 1024;
-/** Released buffers kept, in bytes. */
-const MAX_FREE_BYTES = 64 * 1024 * 1024;
+/** Released buffers kept, in bytes: two fetches of 4 partitions x 16 MiB (services' setting). */
+const MAX_FREE_BYTES = 128 * 1024 * 1024;
+/** The free list is dropped after this long without a fetch, so an idle broker holds no pool. */
+const IDLE_TRIM_MS = 10_000;
 
 const owned = new WeakSet<ArrayBuffer>();
-const free: ArrayBuffer[] = [];
+let free: ArrayBuffer[] = [];
 let freeBytes = 0;
+let lastUse = 0;
+let trimTimer: NodeJS.Timeout | null = null;
+
+function scheduleTrim(): void {
+  if (trimTimer !== null) return;
+  trimTimer = setTimeout(() => {
+    trimTimer = null;
+    if (Date.now() - lastUse >= IDLE_TRIM_MS) {
+      free = [];
+      freeBytes = 0;
+    } else scheduleTrim();
+  }, IDLE_TRIM_MS);
+  // Never what keeps a process alive.
+  trimTimer.unref();
+}
 
 /** A buffer of `size` bytes, from the free list when one fits without wasting half of it. */
 export function acquireReadBuffer(size: number): Buffer {
   if (size < MIN_POOLED_BYTES) return Buffer.allocUnsafe(size);
+  lastUse = Date.now();
   let best = -1;
   for (let i = 0; i < free.length; i++) {
     const capacity = free[i].byteLength;
@@ -53,6 +71,7 @@ export function releaseReadBuffers(chunks: readonly Uint8Array[]): void {
     if (freeBytes + ab.byteLength > MAX_FREE_BYTES) continue;
     free.push(ab);
     freeBytes += ab.byteLength;
+    scheduleTrim();
   }
 }
 
