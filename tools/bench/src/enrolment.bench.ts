@@ -6,9 +6,10 @@
 // Everything runs on this machine: embedded PostgreSQL (durable settings), the embedded broker
 // and the service as child processes (`node dist/...`), this process as the clients and the
 // Kafka consumer. Run: npm run bench:enrolment
-//   BENCH_SINGLE=20000 BENCH_CONCURRENCY=64 BENCH_BULK=100000 for other sizes.
+//   BENCH_SINGLE=20000 BENCH_CONCURRENCY=64 BENCH_BULK=100000 for other sizes; BENCH_INSTANCES=2
+//   for two service processes sharing the clients (as two instances behind a load balancer).
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,7 @@ import { freePort, waitFor } from '@dmp/testing';
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const BULK = Number(process.env.BENCH_BULK ?? 100_000);
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
 
 const log = (line: string): void => console.log(line);
@@ -50,6 +52,59 @@ function makeRows(count: number, random: () => number, taken: Set<string>): Row[
     rows.push({ ins, familyName: 'DURAND', givenNames: 'Paul', birthDate: `19${ins.slice(1, 3)}-${ins.slice(3, 5)}-15`, cpamCode: '751', email: 'paul.durand@example.fr', consent: { at: consentAt, place: 'bench' } });
   }
   return rows;
+}
+
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux; null elsewhere). On a
+ * machine shared with other work, CPU per opening is steadier than openings per second.
+ */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The PostgreSQL server of a data directory and its children (backends, WAL writer...). */
+function postgresPids(dataDir: string): number[] {
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const stat = (pid: number): string[] | null => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    } catch {
+      return null;
+    }
+  };
+  const server = pids.find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir);
+    } catch {
+      return false;
+    }
+  });
+  if (server === undefined) return [];
+  return [server, ...pids.filter((pid) => stat(pid)?.[1] === String(server))];
+}
+
+/**
+ * Sums CPU seconds of processes between two calls: `const stop = cpuMeter(pids); ...; stop()`.
+ * A process that ended meanwhile (a PostgreSQL backend) counts as nothing; null when none was readable.
+ */
+function cpuMeter(pids: number[]): () => number | null {
+  const before = new Map(pids.map((pid) => [pid, cpuSeconds(pid)] as const));
+  return () => {
+    let total = 0;
+    let readable = 0;
+    for (const [pid, start] of before) {
+      const end = cpuSeconds(pid);
+      if (start === null || end === null) continue;
+      total += end - start;
+      readable++;
+    }
+    return readable === 0 ? null : total;
+  };
 }
 
 async function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
@@ -187,11 +242,12 @@ async function bareHttpBaseline(rows: Row[], concurrency: number): Promise<numbe
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = round(loadavg()[0], 1);
   const work = mkdtempSync(join(tmpdir(), 'bench-enrolment-'));
   const children: ChildProcess[] = [];
   let pg: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
   try {
-    log(`enrolment benchmark: ${SINGLE} single openings (${CONCURRENCY} concurrent clients), ${BULK} bulk rows; 2-core machine shared by PostgreSQL, broker, service and clients`);
+    log(`enrolment benchmark: ${SINGLE} single openings (${CONCURRENCY} concurrent clients, ${INSTANCES} service process${INSTANCES > 1 ? 'es' : ''}), ${BULK} bulk rows; 2-core machine shared by PostgreSQL, broker, service and clients`);
     pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort() });
     const databaseUrl = withDatabase(pg.url, 'bench_enrolment');
     await ensureDatabase(databaseUrl);
@@ -202,23 +258,31 @@ async function main(): Promise<void> {
     await waitForLine(broker, /broker ready/, 'broker');
     const brokers = `127.0.0.1:${brokerPort}`;
 
-    const port = await freePort();
-    const service = spawn(process.execPath, [join(repoRoot, 'dist/apps/enrolment/src/main.js')], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '0', NODE_ENV: 'development' },
-    });
-    children.push(service);
-    service.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
-    await waitFor(
-      async () => {
-        if (service.exitCode !== null) throw new Error(`the enrolment service exited with ${service.exitCode} (is dist/ built?)`);
-        return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null))?.ok === true;
-      },
-      { timeoutMs: 60_000, intervalMs: 200, message: 'the enrolment service to be ready' },
-    ).catch((error: unknown) => {
-      throw service.exitCode !== null ? new Error(`the enrolment service exited with ${service.exitCode}`) : error;
-    });
+    // BENCH_INSTANCES > 1 runs that many service processes on one database, as behind a load
+    // balancer (the single-opening clients are spread over them; the bulk job goes to the first).
+    const startService = async (): Promise<{ child: ChildProcess; port: number }> => {
+      const servicePort = await freePort();
+      const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/enrolment/src/main.js')], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PORT: String(servicePort), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '0', NODE_ENV: 'development' },
+      });
+      children.push(child);
+      child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`the enrolment service exited with ${child.exitCode} (is dist/ built?)`);
+          return (await fetch(`http://127.0.0.1:${servicePort}/health/ready`).catch(() => null))?.ok === true;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, message: 'the enrolment service to be ready' },
+      ).catch((error: unknown) => {
+        throw child.exitCode !== null ? new Error(`the enrolment service exited with ${child.exitCode}`) : error;
+      });
+      return { child, port: servicePort };
+    };
+    const services: { child: ChildProcess; port: number }[] = [];
+    for (let i = 0; i < INSTANCES; i++) services.push(await startService());
+    const port = services[0].port;
 
     const counter = await startCounting(brokers);
     const random = seededRandom(20261123);
@@ -232,19 +296,28 @@ async function main(): Promise<void> {
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const warm = makeRows(500, random, taken);
     const warmDone = counter.expect(warm.map((r) => r.ins));
-    for (let i = 0; i < warm.length; i += CONCURRENCY) await Promise.all(warm.slice(i, i + CONCURRENCY).map((r) => post(agent, port, '/records', pharmacy, JSON.stringify(r))));
+    for (let i = 0; i < warm.length; i += CONCURRENCY) await Promise.all(warm.slice(i, i + CONCURRENCY).map((r, k) => post(agent, services[k % INSTANCES].port, '/records', pharmacy, JSON.stringify(r))));
     await warmDone;
 
     // Single openings.
+    const meters = () => ({ service: cpuMeter(services.map((x) => x.child.pid as number)), postgres: cpuMeter(postgresPids(join(work, 'pg'))), broker: cpuMeter([broker.pid as number]) });
+    const perOpening = (m: ReturnType<typeof meters>, n: number) => {
+      const us = (stop: () => number | null): number | null => {
+        const s = stop();
+        return s === null ? null : round((s * 1e6) / n);
+      };
+      return { service: us(m.service), postgres: us(m.postgres), broker: us(m.broker) };
+    };
+    const singleCpu = meters();
     const singleEvents = counter.expect(singleRows.map((r) => r.ins));
     let next = 0;
     const statuses = new Map<number, number>();
     const t0 = process.hrtime.bigint();
     await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
+      Array.from({ length: CONCURRENCY }, async (_, client) => {
         while (next < singleRows.length) {
           const r = singleRows[next++];
-          const status = await post(agent, port, '/records', pharmacy, JSON.stringify(r));
+          const status = await post(agent, services[client % INSTANCES].port, '/records', pharmacy, JSON.stringify(r));
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
         }
       }),
@@ -252,11 +325,13 @@ async function main(): Promise<void> {
     const singleHttpS = Number(process.hrtime.bigint() - t0) / 1e9;
     await singleEvents;
     const singleE2eS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const singleCpuUs = perOpening(singleCpu, SINGLE);
     if (statuses.get(201) !== SINGLE) throw new Error(`single openings: unexpected statuses ${JSON.stringify([...statuses])}`);
 
     // Bulk campaign: one NDJSON file streamed to a job.
     const job = (await (await fetch(`http://127.0.0.1:${port}/bulk-jobs`, { method: 'POST', headers: { Authorization: `Bearer ${agentToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 'ndjson', expectedRows: BULK }) })).json()) as { id: string };
     const bulkEvents = counter.expect(bulkRows.map((r) => r.ins));
+    const bulkCpu = meters();
     const t1 = process.hrtime.bigint();
     const upload = await new Promise<{ status: number; body: string }>((resolveUpload, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: `/bulk-jobs/${job.id}/file`, method: 'PUT', headers: { Authorization: `Bearer ${agentToken}`, 'Content-Type': 'application/x-ndjson' } }, (res) => {
@@ -272,6 +347,7 @@ async function main(): Promise<void> {
     const bulkHttpS = Number(process.hrtime.bigint() - t1) / 1e9;
     await bulkEvents;
     const bulkE2eS = Number(process.hrtime.bigint() - t1) / 1e9;
+    const bulkCpuUs = perOpening(bulkCpu, BULK);
     const summary = JSON.parse(upload.body) as { opened: number };
     if (upload.status !== 200 || summary.opened !== BULK) throw new Error(`bulk upload: ${upload.status} ${upload.body}`);
     await counter.stop();
@@ -306,6 +382,8 @@ async function main(): Promise<void> {
     log(`bulk openings (one NDJSON job):          ${results.bulkHttpOpeningsPerSecond}/s answered, ${results.bulkOpeningsPerSecond}/s with every event consumed from Kafka (target >= 10,000/s)`);
     log(`baseline, plain PostgreSQL INSERT of the same rows: ${results.plainSingleInsertsPerSecond}/s one row per statement (${Math.min(CONCURRENCY, 32)} connections), ${results.plainBulkInsertsPerSecond}/s in batches of 2,000`);
     log(`ratio to the plain insert: single ${ratios.singleVsPlainInsert}, bulk ${ratios.bulkVsPlainInsert}`);
+    const cpuLine = (c: { service: number | null; postgres: number | null; broker: number | null }) => `service ${c.service ?? '?'} µs, PostgreSQL ${c.postgres ?? '?'} µs, broker ${c.broker ?? '?'} µs`;
+    log(`CPU per opening (steadier than rates on a shared machine): single ${cpuLine(singleCpuUs)}; bulk ${cpuLine(bulkCpuUs)}`);
     log(`for scale: a bare Node HTTP server (no framework, no database) answers ${results.bareHttpRequestsPerSecond}/s to the same clients; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(
       JSON.stringify({
@@ -313,11 +391,14 @@ async function main(): Promise<void> {
         single: SINGLE,
         concurrency: CONCURRENCY,
         bulk: BULK,
+        instances: INSTANCES,
         ...results,
         ...ratios,
         targets: { singleOpeningsPerSecond: 1500, bulkOpeningsPerSecond: 10000 },
         singleMeetsTarget: results.singleOpeningsPerSecond >= 1500,
         bulkMeetsTarget: results.bulkOpeningsPerSecond >= 10000,
+        cpuMicrosecondsPerOpening: { single: singleCpuUs, bulk: bulkCpuUs },
+        loadAverageAtStart: loadAtStart,
         loadAverage: round(loadavg()[0], 1),
       }),
     );
