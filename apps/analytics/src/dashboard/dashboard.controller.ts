@@ -23,14 +23,14 @@ const FILES: Record<string, string> = {
 @Controller('dashboard')
 export class DashboardController {
   // Read once: a handful of kilobytes, and a missing file stops the boot instead of a request.
-  private readonly files = new Map<string, Buffer>(
-    ['index.html', ...Object.keys(FILES)].map((name) => [name, readFileSync(join(ASSETS, name))]),
+  private readonly files = new Map<string, string>(
+    ['index.html', ...Object.keys(FILES)].map((name) => [name, readFileSync(join(ASSETS, name), 'utf8')]),
   );
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
-  page(): Buffer | undefined {
+  page(): string | undefined {
     return this.files.get('index.html');
   }
 

@@ -110,14 +110,14 @@
     options = options || {};
     if (!rows || rows.length === 0) return empty(container, options.emptyText || 'No data yet');
     clear(container);
-    var rowH = 22, W = 460, labelW = 150, valueW = 56;
+    var rowH = 22, W = 460, labelW = 178, valueW = 56;
     var H = rows.length * rowH + 6;
     var max = options.max || niceMax(Math.max.apply(null, rows.map(function (r) { return r.value; })));
     var root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': options.title || 'chart' });
     var plotW = W - labelW - valueW - 8;
     rows.forEach(function (r, i) {
       var y = 3 + i * rowH;
-      var label = svg('text', { x: labelW - 8, y: y + 14, 'text-anchor': 'end' }, r.label.length > 24 ? r.label.slice(0, 23) + '…' : r.label);
+      var label = svg('text', { x: labelW - 8, y: y + 14, 'text-anchor': 'end' }, r.label.length > 28 ? r.label.slice(0, 27) + '…' : r.label);
       label.appendChild(svg('title', {}, r.label));
       root.appendChild(label);
       root.appendChild(svg('rect', { x: labelW, y: y + 4, width: plotW, height: 12, fill: '#edf1f6', rx: 6 }));
