@@ -201,6 +201,24 @@ describe('analytics ops status', () => {
     expect(lag).toMatchObject({ partitions: 1, lag: 6 });
   });
 
+  it('exports its heartbeat-based view on /metrics for Prometheus', async () => {
+    const source = `dmp.metrics-${run}.v1`;
+    await producer.send({ topic: Topics.DEAD_LETTER, messages: [deadLetter(source, 'invalid payload')] });
+    await waitFor(async () => (await status()).deadLetters.bySourceTopic.some((d) => d.sourceTopic === source), { timeoutMs: 20_000 });
+
+    const text = await waitFor(
+      async () => {
+        const body = await (await fetch(`${sut.url}/metrics`)).text();
+        return body.includes('dmp_ops_service_up{service="analytics"} 1') ? body : undefined;
+      },
+      { timeoutMs: 20_000, message: 'analytics up on /metrics' },
+    );
+
+    expect(text).toContain(`dmp_ops_dead_letters{source_topic="${source}"} 1`);
+    expect(text).toContain(`dmp_ops_heartbeat_age_seconds{service="analytics",instance="${sut.config.INSTANCE_ID}"}`);
+    expect(text).toMatch(/# TYPE dmp_ops_consumer_lag gauge/);
+  });
+
   async function readTopic(topic: string): Promise<Map<number, Array<{ offset: string; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer>; timestamp: string; attributes: number }>>> {
     const ends = await admin.fetchTopicOffsets(topic);
     const expected = ends.reduce((n, e) => n + Number(e.high) - Number(e.low), 0);

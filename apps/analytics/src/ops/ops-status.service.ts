@@ -73,8 +73,15 @@ export class OpsStatusService {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async status(now = new Date()): Promise<OpsStatusDocument> {
-    const [instances, lag, deadLetters, figures] = await Promise.all([this.instances(), this.lag(), this.deadLetters(), this.dashboardFigures(now)]);
+  /** The whole document; `withFigures: false` leaves out the business figures (metrics scrape). */
+  async status(now = new Date(), options: { withFigures?: boolean } = {}): Promise<OpsStatusDocument> {
+    const noFigures = Promise.resolve({ figures: null, figuresError: 'not requested' });
+    const [instances, lag, deadLetters, figures] = await Promise.all([
+      this.instances(),
+      this.lag(),
+      this.deadLetters(),
+      options.withFigures === false ? noFigures : this.dashboardFigures(now),
+    ]);
     const status = assembleOpsStatus({
       now,
       rule: { heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS || 5_000, downAfterHeartbeats: this.config.ANALYTICS_OPS_DOWN_AFTER_HEARTBEATS },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConsumerLagPoller } from './consumer-lag.poller';
 import { OpsEventsConsumer } from './ops-events.consumer';
+import { OpsMetrics } from './ops-metrics.service';
 import { OpsStatusService } from './ops-status.service';
 import { OpsController } from './ops.controller';
 
@@ -10,7 +11,7 @@ import { OpsController } from './ops.controller';
  */
 @Module({
   controllers: [OpsController],
-  providers: [OpsEventsConsumer, ConsumerLagPoller, OpsStatusService],
+  providers: [OpsEventsConsumer, ConsumerLagPoller, OpsStatusService, OpsMetrics],
   exports: [OpsStatusService, OpsEventsConsumer, ConsumerLagPoller],
 })
 export class OpsModule {}
