@@ -144,11 +144,11 @@ export class OutboxRelay {
       await this.publish(rows);
       await this.markPublished(rows.map((r) => r.id));
       total += rows.length;
-      for (const row of rows)
-        messagingMetrics.outboxPublished.inc({
-          service: this.options.serviceName,
-          topic: row.topic,
-        });
+      // One increment per topic, not per row: a batch holds thousands of rows of one topic.
+      const perTopic = new Map<string, number>();
+      for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+      for (const [topic, count] of perTopic)
+        messagingMetrics.outboxPublished.inc({ service: this.options.serviceName, topic }, count);
       if (rows.length < this.batchSize) break;
     }
     return total;
