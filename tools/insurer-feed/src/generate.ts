@@ -38,6 +38,11 @@ export interface GenerateFeedOptions {
   lineIdBase?: number;
   /** Writes the distinct INS of the file, one per line, to this path. */
   patientsOut?: string;
+  /**
+   * The patients of the file, in order (a backfill answering these patients' requests); when
+   * `lines` needs more, the list is taken again from the start. Default: random INS.
+   */
+  patients?: readonly string[];
   /** Writes this many extra copies of the header's line count (testing: a lying header). */
   declaredLinesOverride?: number;
 }
@@ -324,7 +329,8 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   const patients: string[] = [];
   let written = 0;
   while (written < options.lines) {
-    const ins = generateIns(random);
+    const given = options.patients;
+    const ins = given && given.length > 0 ? given[patients.length % given.length] : generateIns(random);
     patients.push(ins);
     const count = Math.min(
       options.lines - written,
