@@ -106,6 +106,7 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
  * ones, in one statement. A member new in a week, a month or ever is necessarily new on that
  * day, so only the day rows actually inserted go on to the week and month rows, and only new
  * month rows to the all-time row: a member seen again on the same day costs one index probe.
+ * Every insert is in key order, so that concurrent batches take the index locks in one order.
  */
 export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
   const rows = lastByKey(members, (m) => `${m.figure}\u0000${m.day}\u0000${m.memberId}`).sort((a, b) => {
@@ -123,17 +124,17 @@ export async function insertMembers(manager: EntityManager, members: MemberRow[]
        RETURNING figure, period, member_id, grp, cpam_code),
      w AS (
        INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT figure, 'w', date_trunc('week', period::timestamp)::date, member_id, grp, cpam_code FROM d
+       SELECT figure, 'w', date_trunc('week', period::timestamp)::date, member_id, grp, cpam_code FROM d ORDER BY 1, 3, 4
        ON CONFLICT DO NOTHING
        RETURNING figure, granularity, period, grp, cpam_code),
      m AS (
        INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT figure, 'm', date_trunc('month', period::timestamp)::date, member_id, grp, cpam_code FROM d
+       SELECT figure, 'm', date_trunc('month', period::timestamp)::date, member_id, grp, cpam_code FROM d ORDER BY 1, 3, 4
        ON CONFLICT DO NOTHING
        RETURNING figure, granularity, period, member_id, grp, cpam_code),
      a AS (
        INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT figure, 'a', $6::date, member_id, grp, cpam_code FROM m
+       SELECT figure, 'a', $6::date, member_id, grp, cpam_code FROM m ORDER BY 1, 4
        ON CONFLICT DO NOTHING
        RETURNING figure, granularity, period, grp, cpam_code),
      fresh AS (
