@@ -1,5 +1,5 @@
-import { BaseServiceConfig, EnvBoolean, EnvNumber } from '@dmp/platform';
-import { IsBoolean, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { BaseServiceConfig, EnvNumber } from '@dmp/platform';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
 export class ReimbursementsConfig extends BaseServiceConfig {
   static override serviceName = 'reimbursements';
@@ -41,8 +41,13 @@ export class ReimbursementsConfig extends BaseServiceConfig {
   @Min(1000, { message: 'must be at least 1000' })
   REIMBURSEMENTS_PURGE_INTERVAL_MS = 3_600_000;
 
-  /** Wait for the WAL flush when recording a read's access event (see HistoryService.trace). */
-  @EnvBoolean()
-  @IsBoolean({ message: 'must be true or false' })
-  REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT = false;
+  /**
+   * Connections for history reads and their access events (HistoryService): reads run on them
+   * as prepared statements, traces are group-committed on them.
+   */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(2, { message: 'must be between 2 and 64' })
+  @Max(64, { message: 'must be between 2 and 64' })
+  REIMBURSEMENTS_READ_CONNECTIONS = 4;
 }

@@ -354,6 +354,29 @@ describe('reimbursements service', () => {
     expect(traces[traces.length - 1]).toMatchObject({ granted: true });
   });
 
+  it('has the access event of every concurrent read committed before the read is answered', async () => {
+    const before = (await outbox(Topics.ACCESSED, patient)).length;
+    const correlationIds = Array.from({ length: 24 }, (_, i) => `group-commit-${i}-${Date.now()}`);
+
+    const responses = await Promise.all(
+      correlationIds.map((id) =>
+        request(app.url)
+          .get(`/patients/${patient}/reimbursements?pageSize=1`)
+          .set('authorization', `Bearer ${patientToken}`)
+          .set('x-correlation-id', id),
+      ),
+    );
+    // No wait: the traces must already be in the outbox when the answers are.
+    const rows = (await dataSource.query(
+      `SELECT payload->>'correlationId' AS id FROM outbox_events WHERE topic = $1 AND key = $2`,
+      [Topics.ACCESSED, patient],
+    )) as { id: string }[];
+
+    expect(responses.map((r) => r.status)).toEqual(correlationIds.map(() => 200));
+    expect(rows.length - before).toBe(correlationIds.length);
+    for (const id of correlationIds) expect(rows.map((r) => r.id)).toContain(id);
+  });
+
   it('answers 400 for a bad INS or a bad filter, never 500', async () => {
     const badIns = await request(app.url)
       .get(`/patients/123/reimbursements`)

@@ -7,24 +7,31 @@
 //    then two streams) into a database created by the service's own migrations and partitions.
 // 3. End to end: `npm run import` (the CLI, a child process: its peak RSS is its own) from the
 //    file to committed rows, checksum and line-count verification included.
-// 4. Read path: the service itself (dist/apps/reimbursements/src/main.js) on the imported data;
-//    GET /patients/:ins/reimbursements as the patient (access decision and access event
-//    included): p50/p99 with one reader, then reads/s and p99 with 8 concurrent readers.
+// 4. Read path on --read-lines lines (default 50,000,000, the issue's figure; BENCH_READ_LINES
+//    too): the imported lines topped up with SQL-generated lines of other patients. The service
+//    itself (dist/apps/reimbursements/src/main.js) serves GET /patients/:ins/reimbursements as
+//    the patient (access decision and durable access event included): p50/p99 with one reader,
+//    then reads/s and p99 with 8 concurrent readers, and the CPU each read costs the service,
+//    PostgreSQL and the bench's own clients. The floor of the shared HTTP path (an authenticated
+//    route with one primary-key query) is measured the same way, and the raw indexed query.
+//    --reads-only skips 1-3 (with --work-dir, the dataset is kept and reused between runs).
 // The last line printed is one JSON object with every figure.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
   createReadStream,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
   readSync,
+  readdirSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -102,20 +109,28 @@ async function rowCount(url: string): Promise<number> {
   );
 }
 
-async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+async function startService(
+  env: NodeJS.ProcessEnv,
+  cpuProfileDir?: string,
+): Promise<{ child: ChildProcess; url: string }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/reimbursements/src/main.js')], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      AUTH_DEV_ISSUER: 'true',
-      NODE_ENV: 'development',
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, join(repoRoot, 'dist/apps/reimbursements/src/main.js')],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        AUTH_DEV_ISSUER: 'true',
+        NODE_ENV: 'development',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -180,24 +195,357 @@ async function startBrokerProcess(
   });
 }
 
+/** CPU time (ms) a process has used so far, from /proc (Linux). 0 when it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 Hz ticks
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (ms) of every PostgreSQL backend of the server (children of the postmaster). */
+function postgresCpuMs(dataDir: string): number {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = processCpuMs(postmaster);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === postmaster) total += processCpuMs(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+function selfCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/**
+ * Fills the table up to `target` lines with SQL-generated lines of other patients (about 50
+ * lines each over the 25 months of the window), month by month on two connections, so that a
+ * read is measured on the issue's 50 million lines without generating and importing a 7 GB
+ * file. Every generated INS is valid (sex digit 8, key computed like the NIR's).
+ */
+async function topUp(url: string, current: number, target: number): Promise<number> {
+  const missing = target - current;
+  if (missing <= 0) return 0;
+  const started = Date.now();
+  const months = 25;
+  const perMonth = Math.ceil(missing / months);
+  const patients = Math.max(1, Math.round(missing / 50));
+  // Ids from 9,000,000,000 in each month: above any sequence the insurer-feed generator uses.
+  const insert = `
+    INSERT INTO reimbursement_lines
+    SELECT to_char(m.month, 'YYYYMM')::bigint * 10000000000 + 9000000000 + $3::bigint + g,
+           p.nir || lpad((97 - p.nir::bigint % 97)::text, 2, '0'),
+           least(m.month + ((g * 7) % 28)::int, current_date),
+           (ARRAY['NGAP','NABM','CCAM','CIP13','LPP'])[1 + g % 5],
+           (ARRAY['G','1104','YYYY010','3400930000014','1136386'])[1 + g % 5],
+           (ARRAY['Consultation, médecin généraliste','Hémogramme','Radiographie du thorax','Amoxicilline 500 mg','Bandes de contention'])[1 + g % 5],
+           1 + g % 3, CASE WHEN g % 2 = 0 THEN '10995016382' END, '10727576190',
+           1000 + (g % 50) * 100, 700 + (g % 50) * 70
+      FROM (SELECT (date_trunc('month', current_date) - make_interval(months => $1::int))::date AS month) m,
+           generate_series(0, $2::bigint - 1) g,
+           LATERAL (SELECT (g * 2654435761 + $1::bigint) % $4::bigint AS n) h,
+           LATERAL (SELECT '89951' || lpad((10 + h.n / 998001)::text, 2, '0')
+                           || lpad((1 + (h.n / 999) % 999)::text, 3, '0')
+                           || lpad((1 + h.n % 999)::text, 3, '0') AS nir) p`;
+  let nextMonth = 0;
+  let done = 0;
+  await Promise.all(
+    [0, 1].map(() =>
+      withClient(url, async (c) => {
+        await c.query('SET synchronous_commit = off');
+        for (;;) {
+          const k = nextMonth++;
+          if (k >= months) return;
+          const count = Math.min(perMonth, missing - k * perMonth);
+          if (count <= 0) return;
+          const month = (
+            await c.query(
+              `SELECT to_char(date_trunc('month', current_date) - make_interval(months => $1::int), 'YYYYMM')::int AS m`,
+              [k],
+            )
+          ).rows[0].m as number;
+          const next = month % 100 === 12 ? month + 89 : month + 1;
+          await c.query(
+            `CREATE TABLE IF NOT EXISTS reimbursement_lines_m${month} PARTITION OF reimbursement_lines
+             FOR VALUES FROM (${month}0000000000) TO (${next}0000000000)`,
+          );
+          await c.query(insert, [k, count, current, patients]);
+          done += count;
+          log(`  top-up: ${done.toLocaleString('en')} / ${missing.toLocaleString('en')} lines`);
+        }
+      }),
+    ),
+  );
+  log(
+    `top-up: ${missing.toLocaleString('en')} SQL-generated lines of ${patients.toLocaleString('en')} more patients in ${round((Date.now() - started) / 1000)} s`,
+  );
+  return missing;
+}
+
+interface ReadFigures {
+  p50Ms1: number;
+  p99Ms1: number;
+  perSecond1: number;
+  perSecond8: number;
+  p50Ms8: number;
+  p99Ms8: number;
+  count8: number;
+  /** CPU per request during the 8-reader phase, ms: the service, PostgreSQL, the bench's clients. */
+  serviceCpuMs: number;
+  postgresCpuMs: number;
+  clientCpuMs: number;
+}
+
+async function measureHttp(
+  label: string,
+  target: (i: number) => { url: string; token: string },
+  seconds: number,
+  servicePid: number,
+  pgDataDir: string,
+): Promise<ReadFigures> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  for (let i = 0; i < 300; i++) {
+    const t = target(i);
+    await get(agent, t.url, t.token); // warm-up
+  }
+  const single: number[] = [];
+  const singleStarted = Date.now();
+  for (let i = 0; i < 2000; i++) {
+    const t = target(i + 7);
+    single.push(await get(agent, t.url, t.token));
+  }
+  const singleSeconds = (Date.now() - singleStarted) / 1000;
+  single.sort((a, b) => a - b);
+
+  const concurrent: number[] = [];
+  const cpu0 = [processCpuMs(servicePid), postgresCpuMs(pgDataDir), selfCpuMs()];
+  const stopAt = Date.now() + seconds * 1000;
+  let next = 0;
+  const concurrentStarted = Date.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (Date.now() < stopAt) {
+        const t = target(next++ * 13);
+        concurrent.push(await get(agent, t.url, t.token));
+      }
+    }),
+  );
+  const concurrentSeconds = (Date.now() - concurrentStarted) / 1000;
+  const cpu1 = [processCpuMs(servicePid), postgresCpuMs(pgDataDir), selfCpuMs()];
+  agent.destroy();
+  concurrent.sort((a, b) => a - b);
+  const n = concurrent.length;
+  const figures: ReadFigures = {
+    p50Ms1: round(percentile(single, 50), 2),
+    p99Ms1: round(percentile(single, 99), 2),
+    perSecond1: round(single.length / singleSeconds),
+    perSecond8: round(n / concurrentSeconds),
+    p50Ms8: round(percentile(concurrent, 50), 2),
+    p99Ms8: round(percentile(concurrent, 99), 2),
+    count8: n,
+    serviceCpuMs: round((cpu1[0] - cpu0[0]) / n, 3),
+    postgresCpuMs: round((cpu1[1] - cpu0[1]) / n, 3),
+    clientCpuMs: round((cpu1[2] - cpu0[2]) / n, 3),
+  };
+  log(
+    `${label}, 1 reader: p50 ${figures.p50Ms1} ms, p99 ${figures.p99Ms1} ms, ${figures.perSecond1} /s; ` +
+      `8 readers: ${figures.perSecond8.toLocaleString('en')} /s, p50 ${figures.p50Ms8} ms, p99 ${figures.p99Ms8} ms; ` +
+      `CPU per request: service ${figures.serviceCpuMs} ms, PostgreSQL ${figures.postgresCpuMs} ms, bench client ${figures.clientCpuMs} ms`,
+  );
+  return figures;
+}
+
+interface ImportFigures {
+  fileMb: number;
+  importLinesPerSecond: number;
+  importSeconds: number;
+  importPeakRssMb: number;
+  importCpuMicrosPerLine: number;
+  rawCopy1StreamRowsPerSecond: number;
+  rawCopy2StreamsRowsPerSecond: number;
+  ratioToRawCopy1Stream: number;
+  ratioToBestRawCopy: number;
+}
+
+async function createSchema(pgUrl: string, importUrl: string, work: string): Promise<void> {
+  // The table design comes from the service itself: migrations and monthly partitions, created
+  // by importing a one-line file (then emptied).
+  const tiny = join(work, 'tiny.csv');
+  runNode('dist/tools/insurer-feed/src/generate.cli.js', [
+    '--out',
+    tiny,
+    '--lines',
+    '1',
+    '--seed',
+    '1',
+    '--out-of-window-ratio',
+    '0',
+    '--file-id',
+    'BENCH-SCHEMA',
+  ]);
+  runNode('dist/apps/reimbursements/src/import/import.cli.js', [tiny], {
+    DATABASE_URL: importUrl,
+  });
+  await withClient(importUrl, (c) =>
+    c.query(
+      'TRUNCATE reimbursement_lines, reimbursement_files, reimbursement_import_batches, reimbursement_import_rejects, outbox_events',
+    ),
+  );
+  void pgUrl;
+}
+
+async function benchImport(
+  pgUrl: string,
+  importUrl: string,
+  work: string,
+  lines: number,
+): Promise<ImportFigures> {
+  const file = join(work, 'backfill.csv');
+  const patientsFile = join(work, 'patients.txt');
+  let t = Date.now();
+  const generated = JSON.parse(
+    runNode('dist/tools/insurer-feed/src/generate.cli.js', [
+      '--out',
+      file,
+      '--lines',
+      String(lines),
+      '--seed',
+      '2026',
+      '--out-of-window-ratio',
+      '0',
+      '--bad-ratio',
+      '0',
+      '--patients-out',
+      patientsFile,
+    ]),
+  ) as { bytes: number; patients: number };
+  log(
+    `generated ${lines.toLocaleString('en')} lines, ${round(generated.bytes / 1e6)} MB, ${generated.patients.toLocaleString('en')} patients in ${round((Date.now() - t) / 1000, 1)} s`,
+  );
+  await createSchema(pgUrl, importUrl, work);
+  await withClient(pgUrl, async (c) => {
+    await c.query('CREATE DATABASE bench_raw1 TEMPLATE bench_import');
+    await c.query('CREATE DATABASE bench_raw2 TEMPLATE bench_import');
+  });
+  const patients = readFileSync(patientsFile, 'utf8').split('\n').filter(Boolean);
+  await withClient(importUrl, (c) =>
+    c.query(
+      `INSERT INTO reimbursement_open_records (ins, is_open, opened_at, last_event_at) SELECT unnest($1::text[]), true, now(), now()`,
+      [patients],
+    ),
+  );
+  const { dataStart, middle, size } = layout(file);
+
+  // Baseline 1: one raw COPY stream.
+  const raw1Url = withDatabase(pgUrl, 'bench_raw1');
+  await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
+  t = Date.now();
+  await rawCopy(raw1Url, file, dataStart, size);
+  const raw1Seconds = (Date.now() - t) / 1000;
+  const raw1Rows = await rowCount(raw1Url);
+  const raw1Rate = raw1Rows / raw1Seconds;
+  log(
+    `raw COPY, 1 stream: ${raw1Rows.toLocaleString('en')} rows in ${round(raw1Seconds, 1)} s = ${round(raw1Rate).toLocaleString('en')} rows/s`,
+  );
+
+  // Baseline 2: two raw COPY streams (the importer loads two batches at a time).
+  const raw2Url = withDatabase(pgUrl, 'bench_raw2');
+  await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
+  t = Date.now();
+  await Promise.all([
+    rawCopy(raw2Url, file, dataStart, middle),
+    rawCopy(raw2Url, file, middle, size),
+  ]);
+  const raw2Seconds = (Date.now() - t) / 1000;
+  const raw2Rows = await rowCount(raw2Url);
+  const raw2Rate = raw2Rows / raw2Seconds;
+  log(
+    `raw COPY, 2 streams: ${raw2Rows.toLocaleString('en')} rows in ${round(raw2Seconds, 1)} s = ${round(raw2Rate).toLocaleString('en')} rows/s`,
+  );
+  await withClient(pgUrl, async (c) => {
+    await c.query('DROP DATABASE bench_raw1');
+    await c.query('DROP DATABASE bench_raw2');
+    await c.query('CHECKPOINT');
+  });
+
+  // End to end: the import CLI, file to committed rows.
+  t = Date.now();
+  const out = runNode('dist/apps/reimbursements/src/import/import.cli.js', [file], {
+    DATABASE_URL: importUrl,
+  });
+  const wallSeconds = (Date.now() - t) / 1000;
+  const summary = JSON.parse(out.trim().split('\n').pop() as string) as {
+    counts: { read: number; imported: number };
+    seconds: number;
+    peakRssMb: number;
+    cpuSeconds?: number;
+  };
+  const importedRows = await rowCount(importUrl);
+  if (importedRows !== raw1Rows || summary.counts.imported !== importedRows) {
+    throw new Error(
+      `the import stored ${importedRows} rows (reported ${summary.counts.imported}), the raw COPY ${raw1Rows}`,
+    );
+  }
+  const importRate = summary.counts.read / summary.seconds;
+  const bestRaw = Math.max(raw1Rate, raw2Rate);
+  log(
+    `import end to end: ${summary.counts.read.toLocaleString('en')} lines in ${round(summary.seconds, 1)} s (process wall ${round(wallSeconds, 1)} s) = ${round(importRate).toLocaleString('en')} lines/s, ` +
+      `peak RSS ${summary.peakRssMb} MB, importer CPU ${round(((summary.cpuSeconds ?? 0) * 1e6) / summary.counts.read, 2)} µs/line, ratio ${round(importRate / raw1Rate, 2)} of 1-stream raw COPY, ${round(importRate / bestRaw, 2)} of the best raw COPY`,
+  );
+  rmSync(file, { force: true });
+  return {
+    fileMb: round(size / 1e6),
+    importLinesPerSecond: round(importRate),
+    importSeconds: round(summary.seconds, 1),
+    importPeakRssMb: summary.peakRssMb,
+    importCpuMicrosPerLine: round(((summary.cpuSeconds ?? 0) * 1e6) / summary.counts.read, 2),
+    rawCopy1StreamRowsPerSecond: round(raw1Rate),
+    rawCopy2StreamsRowsPerSecond: round(raw2Rate),
+    ratioToRawCopy1Stream: round(importRate / raw1Rate, 3),
+    ratioToBestRawCopy: round(importRate / bestRaw, 3),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       lines: { type: 'string', default: '10000000' },
+      'read-lines': { type: 'string', default: process.env.BENCH_READ_LINES ?? '50000000' },
+      'reads-only': { type: 'boolean', default: false },
       'read-seconds': { type: 'string', default: '10' },
       'keep-data': { type: 'boolean', default: false },
+      'work-dir': { type: 'string' },
+      'service-cpu-prof': { type: 'string' },
     },
   });
   const lines = Number(values.lines);
-  const work = mkdtempSync(join(tmpdir(), 'bench-reimbursements-'));
-  const file = join(work, 'backfill.csv');
-  const patientsFile = join(work, 'patients.txt');
-  log(`reimbursements bench: ${lines.toLocaleString('en')} lines, work dir ${work}`);
+  const readLines = Number(values['read-lines']);
+  const readsOnly = values['reads-only'] === true;
+  const work = values['work-dir'] ?? mkdtempSync(join(tmpdir(), 'bench-reimbursements-'));
+  const keep = values['keep-data'] === true || values['work-dir'] !== undefined;
+  mkdirSync(work, { recursive: true });
+  log(
+    `reimbursements bench: ${readsOnly ? 'reads only' : `import ${lines.toLocaleString('en')} lines`}, reads on ${readLines.toLocaleString('en')} lines, work dir ${work}, load average ${loadavg()
+      .map((l) => round(l, 2))
+      .join(' ')}`,
+  );
 
   // PostgreSQL tuned for bulk loading, durability kept (fsync on): bigger shared buffers and WAL
   // between checkpoints so a 10M-line load is not dominated by checkpoint full-page writes.
   const pgPort = 30_000 + Math.floor(Math.random() * 20_000);
-  let pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: pgPort });
+  const pgDir = join(work, 'pg');
+  let pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
   await withClient(pg.url, async (c) => {
     for (const sql of [
       "ALTER SYSTEM SET shared_buffers = '1GB'",
@@ -209,128 +557,48 @@ async function main(): Promise<void> {
       await c.query(sql);
   });
   await pg.stop();
-  pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: pgPort });
+  pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
   const broker = await startBrokerProcess(join(work, 'kafka'));
+  const importUrl = withDatabase(pg.url, 'bench_import');
 
   try {
-    let t = Date.now();
-    const generated = JSON.parse(
-      runNode('dist/tools/insurer-feed/src/generate.cli.js', [
-        '--out',
-        file,
-        '--lines',
-        String(lines),
-        '--seed',
-        '2026',
-        '--out-of-window-ratio',
-        '0',
-        '--bad-ratio',
-        '0',
-        '--patients-out',
-        patientsFile,
-      ]),
-    ) as { bytes: number; patients: number };
-    log(
-      `generated ${lines.toLocaleString('en')} lines, ${round(generated.bytes / 1e6)} MB, ${generated.patients.toLocaleString('en')} patients in ${round((Date.now() - t) / 1000, 1)} s`,
+    let importFigures: ImportFigures | null = null;
+    const exists = await withClient(
+      pg.url,
+      async (c) =>
+        (await c.query("SELECT 1 FROM pg_database WHERE datname = 'bench_import'")).rows.length > 0,
     );
-
-    // The table design comes from the service itself: migrations and monthly partitions, created
-    // by importing a one-line file (then emptied), then cloned for the baselines.
-    const importUrl = withDatabase(pg.url, 'bench_import');
-    const tiny = join(work, 'tiny.csv');
-    runNode('dist/tools/insurer-feed/src/generate.cli.js', [
-      '--out',
-      tiny,
-      '--lines',
-      '1',
-      '--seed',
-      '1',
-      '--out-of-window-ratio',
-      '0',
-      '--file-id',
-      'BENCH-SCHEMA',
-    ]);
-    runNode('dist/apps/reimbursements/src/import/import.cli.js', [tiny], {
-      DATABASE_URL: importUrl,
-    });
-    await withClient(importUrl, (c) =>
-      c.query(
-        'TRUNCATE reimbursement_lines, reimbursement_files, reimbursement_import_batches, reimbursement_import_rejects, outbox_events',
-      ),
-    );
-    await withClient(pg.url, async (c) => {
-      await c.query('CREATE DATABASE bench_raw1 TEMPLATE bench_import');
-      await c.query('CREATE DATABASE bench_raw2 TEMPLATE bench_import');
-    });
-    const patients = readFileSync(patientsFile, 'utf8').split('\n').filter(Boolean);
-    await withClient(importUrl, (c) =>
-      c.query(
-        `INSERT INTO reimbursement_open_records (ins, is_open, opened_at, last_event_at) SELECT unnest($1::text[]), true, now(), now()`,
-        [patients],
-      ),
-    );
-    const { dataStart, middle, size } = layout(file);
-
-    // Baseline 1: one raw COPY stream.
-    const raw1Url = withDatabase(pg.url, 'bench_raw1');
-    await withClient(pg.url, (c) => c.query('CHECKPOINT'));
-    t = Date.now();
-    await rawCopy(raw1Url, file, dataStart, size);
-    const raw1Seconds = (Date.now() - t) / 1000;
-    const raw1Rows = await rowCount(raw1Url);
-    const raw1Rate = raw1Rows / raw1Seconds;
-    log(
-      `raw COPY, 1 stream: ${raw1Rows.toLocaleString('en')} rows in ${round(raw1Seconds, 1)} s = ${round(raw1Rate).toLocaleString('en')} rows/s`,
-    );
-
-    // Baseline 2: two raw COPY streams (the importer loads two batches at a time).
-    const raw2Url = withDatabase(pg.url, 'bench_raw2');
-    await withClient(pg.url, (c) => c.query('CHECKPOINT'));
-    t = Date.now();
-    await Promise.all([
-      rawCopy(raw2Url, file, dataStart, middle),
-      rawCopy(raw2Url, file, middle, size),
-    ]);
-    const raw2Seconds = (Date.now() - t) / 1000;
-    const raw2Rows = await rowCount(raw2Url);
-    const raw2Rate = raw2Rows / raw2Seconds;
-    log(
-      `raw COPY, 2 streams: ${raw2Rows.toLocaleString('en')} rows in ${round(raw2Seconds, 1)} s = ${round(raw2Rate).toLocaleString('en')} rows/s`,
-    );
-    await withClient(pg.url, async (c) => {
-      await c.query('DROP DATABASE bench_raw1');
-      await c.query('DROP DATABASE bench_raw2');
-      await c.query('CHECKPOINT');
-    });
-
-    // End to end: the import CLI, file to committed rows.
-    t = Date.now();
-    const out = runNode('dist/apps/reimbursements/src/import/import.cli.js', [file], {
-      DATABASE_URL: importUrl,
-    });
-    const wallSeconds = (Date.now() - t) / 1000;
-    const summary = JSON.parse(out.trim().split('\n').pop() as string) as {
-      counts: { read: number; imported: number };
-      seconds: number;
-      peakRssMb: number;
-    };
-    const importedRows = await rowCount(importUrl);
-    if (importedRows !== raw1Rows || summary.counts.imported !== importedRows) {
-      throw new Error(
-        `the import stored ${importedRows} rows (reported ${summary.counts.imported}), the raw COPY ${raw1Rows}`,
-      );
+    if (!readsOnly) {
+      if (exists) await withClient(pg.url, (c) => c.query('DROP DATABASE bench_import'));
+      importFigures = await benchImport(pg.url, importUrl, work, lines);
+    } else if (!exists) {
+      await createSchema(pg.url, importUrl, work);
     }
-    const importRate = summary.counts.read / summary.seconds;
-    const bestRaw = Math.max(raw1Rate, raw2Rate);
+
+    // The read dataset: the imported lines topped up to --read-lines.
+    const t = Date.now();
+    const before = await rowCount(importUrl);
+    if ((await topUp(importUrl, before, readLines)) > 0) {
+      await withClient(importUrl, (c) => c.query('ANALYZE reimbursement_lines'));
+      await withClient(pg.url, (c) => c.query('CHECKPOINT'));
+    }
+    const datasetLines = before >= readLines ? before : await rowCount(importUrl);
     log(
-      `import end to end: ${summary.counts.read.toLocaleString('en')} lines in ${round(summary.seconds, 1)} s (process wall ${round(wallSeconds, 1)} s) = ${round(importRate).toLocaleString('en')} lines/s, ` +
-        `peak RSS ${summary.peakRssMb} MB, ratio ${round(importRate / raw1Rate, 2)} of 1-stream raw COPY, ${round(importRate / bestRaw, 2)} of the best raw COPY`,
+      `read dataset: ${datasetLines.toLocaleString('en')} lines (${round((Date.now() - t) / 1000)} s)`,
     );
 
-    // Read path through the HTTP API.
-    const sample = patients
-      .filter((_, i) => i % Math.max(1, Math.floor(patients.length / 2000)) === 0)
-      .slice(0, 2000);
+    // 2,000 patients sampled across the whole table (imported and generated lines alike).
+    const sample = await withClient(importUrl, async (c) => {
+      const percent = Math.min(100, (400_000 / Math.max(1, datasetLines)) * 100);
+      const rows = (
+        await c.query(
+          `SELECT DISTINCT ins FROM reimbursement_lines TABLESAMPLE SYSTEM (${percent}) REPEATABLE (7)`,
+        )
+      ).rows as { ins: string }[];
+      const all = rows.map((r) => r.ins);
+      const step = Math.max(1, Math.floor(all.length / 2000));
+      return all.filter((_, i) => i % step === 0).slice(0, 2000);
+    });
     await withClient(importUrl, async (c) => {
       const states = sample.map((ins) =>
         JSON.stringify({
@@ -339,11 +607,29 @@ async function main(): Promise<void> {
         }),
       );
       await c.query(
-        `INSERT INTO reimbursement_consent_states (ins, state, updated_at) SELECT unnest($1::text[]), unnest($2::jsonb[]), now()`,
+        `INSERT INTO reimbursement_open_records (ins, is_open, opened_at, last_event_at)
+         SELECT unnest($1::text[]), true, now(), now() ON CONFLICT DO NOTHING`,
+        [sample],
+      );
+      await c.query(
+        `INSERT INTO reimbursement_consent_states (ins, state, updated_at)
+         SELECT unnest($1::text[]), unnest($2::jsonb[]), now() ON CONFLICT (ins) DO UPDATE SET state = EXCLUDED.state`,
         [sample, states],
       );
-      await c.query('ANALYZE');
+      await c.query('ANALYZE reimbursement_consent_states');
+      await c.query('ANALYZE reimbursement_open_records');
     });
+    const linesPerPatient = await withClient(importUrl, async (c) =>
+      Number(
+        (
+          await c.query(
+            'SELECT avg(n)::float AS a FROM (SELECT count(*) AS n FROM reimbursement_lines WHERE ins = ANY($1) GROUP BY ins) s',
+            [sample.slice(0, 200)],
+          )
+        ).rows[0].a,
+      ),
+    );
+
     // Baseline for reads, same run: the raw indexed query of a patient's 24 months, straight
     // through the pg driver (no HTTP, no access check, no access event).
     const rawSql = `SELECT line_id, care_date, coding_system, code, label, quantity, prescriber, performer, charged_cents, reimbursed_cents
@@ -376,73 +662,87 @@ async function main(): Promise<void> {
     const rawReadsPerSecond = rawConcurrent.length / ((Date.now() - rawStarted) / 1000);
     await Promise.all(rawClients.map((c) => c.end()));
     log(
-      `raw indexed query (baseline), 1 client: p50 ${round(percentile(rawSingle, 50), 2)} ms, p99 ${round(percentile(rawSingle, 99), 2)} ms; 8 clients: ${round(rawReadsPerSecond).toLocaleString('en')} queries/s`,
+      `raw indexed query (baseline), 1 client: p50 ${round(percentile(rawSingle, 50), 2)} ms, p99 ${round(percentile(rawSingle, 99), 2)} ms; 8 clients: ${round(rawReadsPerSecond).toLocaleString('en')} queries/s (${round(linesPerPatient, 1)} lines per sampled patient)`,
     );
 
-    const service = await startService({
-      DATABASE_URL: importUrl,
-      KAFKA_BROKERS: broker.bootstrap,
-      HEARTBEAT_INTERVAL_MS: '0',
-    });
-    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const service = await startService(
+      {
+        DATABASE_URL: importUrl,
+        KAFKA_BROKERS: broker.bootstrap,
+        HEARTBEAT_INTERVAL_MS: '0',
+      },
+      values['service-cpu-prof'],
+    );
+    const servicePid = service.child.pid as number;
+    const readSeconds = Number(values['read-seconds']);
+
+    // The floor of the shared HTTP path: an authenticated route doing one primary-key query
+    // (an import queue entry), same service, same clients.
+    const queueId = await withClient(importUrl, async (c) =>
+      String(
+        (
+          await c.query(
+            `INSERT INTO reimbursement_import_queue (location, source, status, enqueued_at)
+             VALUES ('/nowhere', 'bench', 'done', now()) RETURNING id`,
+          )
+        ).rows[0].id,
+      ),
+    );
+    const operator = issueDevToken(
+      { role: ActorRole.OPERATOR, operatorId: 'bench' } as never,
+      DEV_SECRET,
+    );
+    const floor = await measureHttp(
+      'floor (GET /imports/queue/:id, authenticated, one primary-key query)',
+      () => ({ url: `${service.url}/imports/queue/${queueId}`, token: operator }),
+      Math.min(5, readSeconds),
+      servicePid,
+      pg.dataDir,
+    );
+
+    const tracesBefore = await countTraces(importUrl);
     const tokens = sample.map((ins) =>
       issueDevToken({ role: ActorRole.PATIENT, ins: ins as Ins }, DEV_SECRET),
     );
-    const target = (i: number) =>
-      `${service.url}/patients/${sample[i % sample.length]}/reimbursements?pageSize=50`;
-    for (let i = 0; i < 300; i++) await get(agent, target(i), tokens[i % tokens.length]); // warm-up
-    const single: number[] = [];
-    const singleStarted = Date.now();
-    for (let i = 0; i < 2000; i++)
-      single.push(await get(agent, target(i + 7), tokens[(i + 7) % tokens.length]));
-    const singleSeconds = (Date.now() - singleStarted) / 1000;
-    single.sort((a, b) => a - b);
-    log(
-      `history read, 1 reader: p50 ${round(percentile(single, 50), 2)} ms, p99 ${round(percentile(single, 99), 2)} ms, ${round(single.length / singleSeconds)} reads/s`,
-    );
-
-    const readSeconds = Number(values['read-seconds']);
-    const concurrent: number[] = [];
-    const stopAt = Date.now() + readSeconds * 1000;
-    let next = 0;
-    const concurrentStarted = Date.now();
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (Date.now() < stopAt) {
-          const i = next++;
-          concurrent.push(await get(agent, target(i * 13), tokens[(i * 13) % tokens.length]));
-        }
+    const reads = await measureHttp(
+      'history read (access check + durable access event)',
+      (i) => ({
+        url: `${service.url}/patients/${sample[i % sample.length]}/reimbursements?pageSize=50`,
+        token: tokens[i % tokens.length],
       }),
+      readSeconds,
+      servicePid,
+      pg.dataDir,
     );
-    const concurrentSeconds = (Date.now() - concurrentStarted) / 1000;
-    concurrent.sort((a, b) => a - b);
-    const readsPerSecond = concurrent.length / concurrentSeconds;
+    const served = 300 + 2000 + reads.count8;
+    const traced = (await countTraces(importUrl)) - tracesBefore;
     log(
-      `history read, 8 readers: ${round(readsPerSecond).toLocaleString('en')} reads/s, p50 ${round(percentile(concurrent, 50), 2)} ms, p99 ${round(percentile(concurrent, 99), 2)} ms (dataset ${importedRows.toLocaleString('en')} lines)`,
+      `access events written: ${traced.toLocaleString('en')} for ${served.toLocaleString('en')} reads served`,
     );
-    agent.destroy();
+    if (traced < served) throw new Error(`only ${traced} access events for ${served} reads served`);
     service.child.kill('SIGTERM');
     await new Promise((r) => service.child.once('exit', r));
 
     const result = {
       bench: 'reimbursements',
-      lines,
-      fileMb: round(size / 1e6),
-      importLinesPerSecond: round(importRate),
-      importSeconds: round(summary.seconds, 1),
-      importPeakRssMb: summary.peakRssMb,
-      rawCopy1StreamRowsPerSecond: round(raw1Rate),
-      rawCopy2StreamsRowsPerSecond: round(raw2Rate),
-      ratioToRawCopy1Stream: round(importRate / raw1Rate, 3),
-      ratioToBestRawCopy: round(importRate / bestRaw, 3),
-      readDatasetLines: importedRows,
-      readP50Ms1Reader: round(percentile(single, 50), 2),
-      readP99Ms1Reader: round(percentile(single, 99), 2),
-      readsPerSecond8Readers: round(readsPerSecond),
-      readP99Ms8Readers: round(percentile(concurrent, 99), 2),
+      loadAverage: loadavg().map((l) => round(l, 2)),
+      lines: readsOnly ? 0 : lines,
+      ...(importFigures ?? {}),
+      readDatasetLines: datasetLines,
+      readLinesPerPatient: round(linesPerPatient, 1),
+      readP50Ms1Reader: reads.p50Ms1,
+      readP99Ms1Reader: reads.p99Ms1,
+      readsPerSecond8Readers: reads.perSecond8,
+      readP99Ms8Readers: reads.p99Ms8,
+      readCpuMsService: reads.serviceCpuMs,
+      readCpuMsPostgres: reads.postgresCpuMs,
+      readCpuMsClient: reads.clientCpuMs,
+      floorP99Ms1Reader: floor.p99Ms1,
+      floorPerSecond8Readers: floor.perSecond8,
+      floorCpuMsService: floor.serviceCpuMs,
       rawQueryP99Ms1Client: round(percentile(rawSingle, 99), 2),
       rawQueriesPerSecond8Clients: round(rawReadsPerSecond),
-      readsRatioToRawQuery8: round(readsPerSecond / rawReadsPerSecond, 3),
+      readsRatioToRawQuery8: round(reads.perSecond8 / rawReadsPerSecond, 3),
       targets: {
         importLinesPerSecond: 150_000,
         ratioToRawCopy: 0.7,
@@ -456,8 +756,20 @@ async function main(): Promise<void> {
   } finally {
     broker.child.kill('SIGTERM');
     await pg.stop();
-    if (!values['keep-data']) rmSync(work, { recursive: true, force: true });
+    if (!keep) rmSync(work, { recursive: true, force: true });
   }
+}
+
+async function countTraces(url: string): Promise<number> {
+  return withClient(url, async (c) =>
+    Number(
+      (
+        await c.query(
+          `SELECT count(*) AS n FROM outbox_events WHERE topic = 'dmp.access.accessed.v1'`,
+        )
+      ).rows[0].n,
+    ),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
-import { Controller, Get, Headers, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Headers, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Actor, CurrentActor, Roles } from '@dmp/auth';
 import { ActorRole, Ins, validateIns } from '@dmp/domain';
@@ -7,7 +7,7 @@ import {
   ReimbursementsErrorCode,
   ReimbursementsException,
 } from '../imports/reimbursements.exception';
-import { HistoryPage, HistoryQueryDto } from './history-query.dto';
+import { HistoryQueryDto } from './history-query.dto';
 import { HistoryService } from './history.service';
 
 @ApiTags('history')
@@ -28,12 +28,17 @@ export class HistoryController {
   @ApiOperation({
     summary: "A patient's reimbursement history under the access rules (each read is traced)",
   })
+  @ApiOkResponse({
+    description: 'A HistoryPage: the page of lines, the total and the month totals',
+  })
+  // The body is JSON text built by PostgreSQL (see HistoryService.read).
+  @Header('Content-Type', 'application/json; charset=utf-8')
   read(
     @Param('ins') rawIns: string,
     @Query() query: HistoryQueryDto,
     @CurrentActor() actor: Actor,
     @Headers('x-correlation-id') correlationId?: string,
-  ): Promise<HistoryPage> {
+  ): Promise<string> {
     const ins = validateIns(rawIns);
     if (!ins.ok || ins.value !== rawIns) {
       throw new ReimbursementsException(

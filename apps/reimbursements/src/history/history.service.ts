@@ -1,13 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dmp/access-rules';
 import { Actor } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
-import { AccessMode, AccessTargetKind, ActorRole, Ins, validateIsoDate } from '@dmp/domain';
-import { eventHeaders, topicOf } from '@dmp/messaging';
+import {
+  AccessMode,
+  AccessTargetKind,
+  ActorRole,
+  CodingSystem,
+  Ins,
+  validateIsoDate,
+} from '@dmp/domain';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
@@ -16,7 +20,8 @@ import {
   ReimbursementsErrorCode,
   ReimbursementsException,
 } from '../imports/reimbursements.exception';
-import { HistoryLine, HistoryPage, HistoryQueryDto, MonthTotal } from './history-query.dto';
+import { HistoryQueryDto } from './history-query.dto';
+import { AccessTraceWriter } from './access-trace.writer';
 
 const SERVICE = 'reimbursements';
 
@@ -26,43 +31,41 @@ function yyyymmOfIso(date: string): number {
 
 /**
  * A patient's 24-month history under the access rules. Every read, granted or refused, leaves
- * an access event in the outbox before anything is returned.
+ * an access event in the outbox, committed and flushed, before anything is returned.
  */
 @Injectable()
 export class HistoryService implements OnApplicationShutdown {
-  private readonly logger = new Logger(HistoryService.name);
   /**
-   * Connections for access traces. Unless REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT is set, they
-   * do not wait for the WAL flush: a read changes nothing but its trace, and the flush would be
-   * most of the read's latency. A PostgreSQL crash (not an application crash: the commit is in
-   * PostgreSQL's memory) may then lose the traces of the last ~600 ms (3 x wal_writer_delay).
+   * Its own connections (not TypeORM's): the history query runs as a named prepared statement,
+   * planned once per connection. Planning it (two dozen monthly partitions) cost about ten times
+   * its execution when it was planned on every read.
    */
-  private readonly traces: Pool;
+  private readonly pool: Pool;
+  private readonly traces: AccessTraceWriter;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) config: ReimbursementsConfig,
-  ) {
-    this.traces = new Pool({
+  constructor(@Inject(SERVICE_CONFIG) config: ReimbursementsConfig) {
+    this.pool = new Pool({
       connectionString: config.DATABASE_URL,
-      max: 4,
-      application_name: 'dmp-reimbursements-traces',
-      ...(config.REIMBURSEMENTS_ACCESS_TRACE_SYNC_COMMIT
-        ? {}
-        : { options: '-c synchronous_commit=off' }),
+      max: config.REIMBURSEMENTS_READ_CONNECTIONS,
+      application_name: 'dmp-reimbursements-history',
+      // Explicit, whatever the server's default: a trace is acknowledged only once durable.
+      options: '-c synchronous_commit=on',
     });
+    this.traces = new AccessTraceWriter(this.pool);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.traces.end();
+    await this.traces.settle();
+    await this.pool.end();
   }
 
+  /** The page as JSON text, built by PostgreSQL (the lines are never parsed and re-serialised here). */
   async read(
     ins: Ins,
     actor: Actor,
     query: HistoryQueryDto,
     correlationId: string,
-  ): Promise<HistoryPage> {
+  ): Promise<string> {
     const now = new Date();
     const window = careWindow(now);
     const windowStart = monthStartIso(window.startMonth);
@@ -89,21 +92,31 @@ export class HistoryService implements OnApplicationShutdown {
 
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? 50;
-    // One round trip for the consent state, the page and the month totals: on a busy machine
-    // every round trip costs a scheduling delay. The data is read before the decision but only
-    // returned when access is granted.
-    const [row] = (await this.dataSource.query(
-      historySql(query.codingSystem !== undefined, pageSize, (page - 1) * pageSize),
-      [
+    const bySystem = query.codingSystem !== undefined;
+    // One round trip for the consent state, the page and the month totals. The data is read
+    // before the decision but only returned when access is granted.
+    const {
+      rows: [row],
+    } = await this.pool.query<{
+      state: ConsentState | null;
+      total: number;
+      lines: string;
+      months: string;
+    }>({
+      name: bySystem ? 'reimbursements-history-by-system' : 'reimbursements-history',
+      text: bySystem ? HISTORY_BY_SYSTEM_SQL : HISTORY_SQL,
+      values: [
         ins,
         from,
         to,
         // The month range of line ids lets PostgreSQL skip the partitions outside [from, to].
         monthFirstLineId(yyyymmOfIso(from)),
         monthFirstLineId(addMonthsToYyyymm(yyyymmOfIso(to), 1)),
-        ...(query.codingSystem !== undefined ? [feedCodingSystem(query.codingSystem)] : []),
+        pageSize,
+        (page - 1) * pageSize,
+        ...(bySystem ? [feedCodingSystem(query.codingSystem as CodingSystem)] : []),
       ],
-    )) as { state: ConsentState | null; lines: HistoryLine[]; months: MonthTotal[] }[];
+    });
     const decision = decideAccess(
       {
         requester: requesterOf(actor),
@@ -114,28 +127,17 @@ export class HistoryService implements OnApplicationShutdown {
       },
       row.state,
     );
-    const result: HistoryPage | null = decision.granted
-      ? {
-          ins,
-          from,
-          to,
-          page,
-          pageSize,
-          total: row.months.reduce((sum, m) => sum + m.lines, 0),
-          lines: row.lines,
-          months: row.months,
-        }
-      : null;
 
     await this.trace(ins, actor, mode, decision, query.reason, correlationId, now);
-    if (!result) {
+    if (!decision.granted) {
       throw new ReimbursementsException(
         ReimbursementsErrorCode.ACCESS_REFUSED,
         'Access to this reimbursement history is refused',
         [{ field: 'ins', reason: decision.reasons[0] ?? decision.code }],
       );
     }
-    return result;
+    // The shape of HistoryPage; ins, from and to are validated digits and dates, safe as is.
+    return `{"ins":"${ins}","from":"${from}","to":"${to}","page":${page},"pageSize":${pageSize},"total":${row.total},"lines":${row.lines},"months":${row.months}}`;
   }
 
   private async trace(
@@ -166,38 +168,36 @@ export class HistoryService implements OnApplicationShutdown {
       ...(reason ? { emergencyReason: reason } : {}),
       at: at.toISOString(),
     };
-    const envelope = createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId });
-    // PLATFORM-GAP: appendToOutbox needs a TypeORM transaction (START, INSERT, COMMIT: three
-    // round trips, five with the synchronous_commit setting). A read's trace is one row, so it
-    // is written here as one autocommit statement in the outbox's own row format (topic, key,
-    // headers from @dmp/messaging's helpers): on a busy machine each round trip costs
-    // milliseconds. The relay publishes it like any outbox row.
-    await this.traces.query(
-      'INSERT INTO outbox_events (topic, key, headers, payload) VALUES ($1, $2, $3, $4)',
-      [
-        topicOf(envelope),
-        envelope.key,
-        JSON.stringify(eventHeaders(envelope)),
-        JSON.stringify(envelope),
-      ],
+    await this.traces.write(
+      createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }),
     );
   }
 }
 
-/** The history query; parameters $1 ins, $2 from, $3 to, $4-$5 line id range, $6 coding system. */
-function historySql(bySystem: boolean, limit: number, offset: number): string {
-  const filter = `ins = $1 AND care_date BETWEEN $2 AND $3 AND line_id >= $4 AND line_id < $5${bySystem ? ' AND coding_system = $6' : ''}`;
+/**
+ * The history query; parameters $1 ins, $2 from, $3 to, $4-$5 line id range, $6 limit, $7
+ * offset, $8 coding system. The patient's lines in the range are scanned once (one probe of the
+ * (ins, care_date) index per monthly partition) for both the page and the month totals.
+ */
+function historySql(bySystem: boolean): string {
   return `
+    WITH l AS MATERIALIZED (
+      SELECT line_id, care_date, coding_system, code, label, quantity, prescriber, performer, charged_cents, reimbursed_cents
+        FROM reimbursement_lines
+       WHERE ins = $1 AND care_date BETWEEN $2::date AND $3::date AND line_id >= $4::bigint AND line_id < $5::bigint${bySystem ? ' AND coding_system = $8' : ''})
     SELECT (SELECT state FROM reimbursement_consent_states WHERE ins = $1) AS state,
+           (SELECT count(*)::int FROM l) AS total,
            (SELECT coalesce(json_agg(json_build_object(
-                     'lineId', l.line_id::text, 'careDate', to_char(l.care_date, 'YYYY-MM-DD'), 'codingSystem', lower(l.coding_system),
-                     'code', l.code, 'label', l.label, 'quantity', l.quantity, 'prescriber', l.prescriber, 'performer', l.performer,
-                     'chargedCents', l.charged_cents, 'reimbursedCents', l.reimbursed_cents) ORDER BY l.care_date DESC, l.line_id DESC), '[]'::json)
-              FROM (SELECT * FROM reimbursement_lines WHERE ${filter} ORDER BY care_date DESC, line_id DESC LIMIT ${limit} OFFSET ${offset}) l) AS lines,
-           (SELECT coalesce(json_agg(json_build_object('month', m.month, 'lines', m.lines, 'chargedCents', m.charged, 'reimbursedCents', m.reimbursed) ORDER BY m.month DESC), '[]'::json)
+                     'lineId', p.line_id::text, 'careDate', to_char(p.care_date, 'YYYY-MM-DD'), 'codingSystem', lower(p.coding_system),
+                     'code', p.code, 'label', p.label, 'quantity', p.quantity, 'prescriber', p.prescriber, 'performer', p.performer,
+                     'chargedCents', p.charged_cents, 'reimbursedCents', p.reimbursed_cents) ORDER BY p.care_date DESC, p.line_id DESC), '[]'::json)::text
+              FROM (SELECT * FROM l ORDER BY care_date DESC, line_id DESC LIMIT $6::int OFFSET $7::int) p) AS lines,
+           (SELECT coalesce(json_agg(json_build_object('month', m.month, 'lines', m.lines, 'chargedCents', m.charged, 'reimbursedCents', m.reimbursed) ORDER BY m.month DESC), '[]'::json)::text
               FROM (SELECT to_char(care_date, 'YYYY-MM') AS month, count(*)::int AS lines, sum(charged_cents)::bigint AS charged, sum(reimbursed_cents)::bigint AS reimbursed
-                      FROM reimbursement_lines WHERE ${filter} GROUP BY 1) m) AS months`;
+                      FROM l GROUP BY 1) m) AS months`;
 }
+const HISTORY_SQL = historySql(false);
+const HISTORY_BY_SYSTEM_SQL = historySql(true);
 
 function requesterOf(actor: Actor): AccessRequester {
   switch (actor.role) {

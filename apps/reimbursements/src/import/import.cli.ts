@@ -82,9 +82,14 @@ async function main(): Promise<void> {
       },
       progressPrinter(),
     );
-    // maxRSS is in KiB: the benchmark reads the importer's peak memory from here.
+    // maxRSS is in KiB: the benchmark reads the importer's peak memory and CPU from here.
+    const usage = process.resourceUsage();
     console.log(
-      JSON.stringify({ ...summary, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }),
+      JSON.stringify({
+        ...summary,
+        peakRssMb: Math.round(usage.maxRSS / 1024),
+        cpuSeconds: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100,
+      }),
     );
     if (summary.outcome === 'refused') process.exitCode = 2;
   } finally {
