@@ -38,6 +38,9 @@ export function renderReport(ledger: SimulationLedger): string {
     `documents by source (planned): ${shares(t.documentsBySource)}`,
     `documents by way in:           ${shares(t.documentsByWay)}`,
     `consultations by mode:         ${shares(t.consultationsByMode)}`,
+    `time per phase:                ${Object.entries(ledger.phaseDurationsMs ?? {})
+      .map(([phase, ms]) => `${phase} ${((ms ?? 0) / 1000).toFixed(1)} s`)
+      .join(', ')}`,
   ];
   if (ledger.anomalies.length > 0) {
     lines.push('', `anomalies (${ledger.anomalies.length}):`, ...ledger.anomalies.slice(0, 20).map((a) => `  - ${a}`));

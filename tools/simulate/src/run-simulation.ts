@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +62,21 @@ function ledgerActor(actor: Actor): LedgerActor {
 
 /** Where the run is and what it has done; read by the progress timer. */
 class RunState {
-  phase: SimulationPhase = 'population';
+  private current: SimulationPhase = 'population';
+  private since = Date.now();
+  readonly durations: Partial<Record<SimulationPhase, number>> = {};
+
+  get phase(): SimulationPhase {
+    return this.current;
+  }
+
+  set phase(next: SimulationPhase) {
+    const now = Date.now();
+    this.durations[this.current] = (this.durations[this.current] ?? 0) + now - this.since;
+    this.current = next;
+    this.since = now;
+  }
+
   readonly done: Record<ActionKind, number> = { openings: 0, authorisations: 0, documents: 0, feedFiles: 0, consultations: 0 };
   readonly planned: Record<ActionKind, number> = { openings: 0, authorisations: 0, documents: 0, feedFiles: 0, consultations: 0 };
   unknown = 0;
@@ -84,6 +99,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const concurrency = options.concurrency ?? 16;
   const signal = options.signal;
   const runId = randomBytes(4).toString('hex');
+  // Every waiting request listens to the signal.
+  if (signal) setMaxListeners(0, signal);
   const state = new RunState();
 
   const plan: SimulationPlan = planSimulation({
@@ -111,6 +128,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     authorisations: [],
     consultations: [],
     totals: computeTotals({ openings: [], dependants: [], documents: [], backfillRequests: [], feedFiles: [], authorisations: [], consultations: [] }, 0),
+    phaseDurationsMs: state.durations,
     anomalies: [],
   };
   state.planned.openings = plan.openings.length;
@@ -449,7 +467,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           const considered = (page.items?.length ?? 0) + (page.refused ?? 0);
           entry.traceEntries = Math.max(1, considered);
           // A list where every document was refused grants nothing.
-          if ((page.items?.length ?? 0) === 0 && (page.refused ?? 0) > 0) entry.outcome = 'refused';
+          if ((page.items?.length ?? 0) === 0 && (page.refused ?? 0) > 0) {
+            entry.outcome = 'refused';
+            entry.reason = `every document of the list was refused (${page.refused ?? 0})`;
+          }
         } else entry.traceEntries = 1;
       } else if (answer.status === 403) {
         entry.outcome = 'refused';

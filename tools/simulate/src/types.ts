@@ -339,6 +339,8 @@ export interface SimulationLedger {
   authorisations: AuthorisationEntry[];
   consultations: ConsultationEntry[];
   totals: LedgerTotals;
+  /** Wall-clock time spent in each phase (a phase entered twice adds up). */
+  phaseDurationsMs?: Partial<Record<SimulationPhase, number>>;
   /** Answers that look like bugs of the suite (a 500, an answer that contradicts an earlier one), one line each. */
   anomalies: string[];
 }
