@@ -10,6 +10,9 @@ import { assembleOpsStatus, DeadLetterRow, HeartbeatImport, InstanceRow, LagRow,
 
 // Weeks of creations the dashboard charts.
 const CHART_WEEKS = 12;
+// The figures scan the fact tables (millions of rows at national scale) while the dashboard asks
+// every few seconds, from every open page: they are computed at most this often per instance.
+const FIGURES_TTL_MS = 30_000;
 
 /** One week of a stacked chart. */
 export interface WeeklySeries {
@@ -66,6 +69,7 @@ const num = (v: string | null): number | null => (v === null ? null : Number(v))
 @Injectable()
 export class OpsStatusService {
   private readonly logger = new Logger(OpsStatusService.name);
+  private figuresCache: { at: number; value: Promise<{ figures: DashboardFigures | null; figuresError?: string }> } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -75,13 +79,11 @@ export class OpsStatusService {
 
   /** The whole document; `withFigures: false` leaves out the business figures (metrics scrape). */
   async status(now = new Date(), options: { withFigures?: boolean } = {}): Promise<OpsStatusDocument> {
-    const noFigures = Promise.resolve({ figures: null, figuresError: 'not requested' });
-    const [instances, lag, deadLetters, figures] = await Promise.all([
-      this.instances(),
-      this.lag(),
-      this.deadLetters(),
-      options.withFigures === false ? noFigures : this.dashboardFigures(now),
-    ]);
+    // One query after the other: a dashboard refresh holds one pooled connection, not four.
+    const instances = await this.instances();
+    const lag = await this.lag();
+    const deadLetters = await this.deadLetters();
+    const figures = options.withFigures === false ? { figures: null, figuresError: 'not requested' } : await this.cachedFigures(now);
     const status = assembleOpsStatus({
       now,
       rule: { heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS || 5_000, downAfterHeartbeats: this.config.ANALYTICS_OPS_DOWN_AFTER_HEARTBEATS },
@@ -141,6 +143,18 @@ export class OpsStatusService {
     return rows.map((r) => ({ sourceTopic: r.source_topic, reason: r.reason, count: Number(r.count), lastAt: r.last_at }));
   }
 
+  private cachedFigures(now: Date): Promise<{ figures: DashboardFigures | null; figuresError?: string }> {
+    const cache = this.figuresCache;
+    if (cache && Date.now() - cache.at < FIGURES_TTL_MS) return cache.value;
+    const value = this.dashboardFigures(now);
+    this.figuresCache = { at: Date.now(), value };
+    // A failure is not kept: the next refresh tries again.
+    void value.then((result) => {
+      if (result.figures === null && this.figuresCache?.value === value) this.figuresCache = null;
+    });
+    return value;
+  }
+
   /** The business figures the charts draw; the operational part stands even when they fail. */
   private async dashboardFigures(now: Date): Promise<{ figures: DashboardFigures | null; figuresError?: string }> {
     try {
@@ -148,12 +162,10 @@ export class OpsStatusService {
       const figures = this.moduleRef.get(FiguresService, { strict: false });
       const from = new Date(now.getTime() - CHART_WEEKS * 7 * 86_400_000).toISOString().slice(0, 10);
       const activity = this.moduleRef.get(ActivityFiguresService, { strict: false });
-      const [records, openings, coverage, documents] = await Promise.all([
-        figures.summary({}),
-        figures.openings({ period: 'week', from }),
-        figures.coverage(),
-        activity.documents({ period: 'week', from }),
-      ]);
+      const records = await figures.summary({});
+      const openings = await figures.openings({ period: 'week', from });
+      const coverage = await figures.coverage();
+      const documents = await activity.documents({ period: 'week', from });
       return {
         figures: {
           records,
