@@ -174,6 +174,22 @@ function analyticsCheck(client: SuiteClient, expectations: Expectations): KeyedC
   };
 }
 
+/** The patient's whole access trace, page after page (newest first). */
+async function readTrace(client: SuiteClient, ins: string): Promise<TraceEntry[]> {
+  const entries: TraceEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.get<{ items: TraceEntry[]; nextCursor: string | null }>(
+      'consent',
+      `/patients/${ins}/access-trace?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      client.operator(),
+    );
+    entries.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return entries;
+}
+
 function traceCheck(
   client: SuiteClient,
   expectations: Expectations,
@@ -186,18 +202,10 @@ function traceCheck(
       "every read the simulator made (granted or refused) appears once in the patient's access trace (GET consent /patients/:ins/access-trace)",
     keys: patients,
     observe: async (ins) => {
-      const operator = client.operator();
       const ids = new Map<string, number>();
-      let cursor: string | undefined;
-      do {
-        const page = await client.get<{ items: TraceEntry[]; nextCursor: string | null }>(
-          'consent',
-          `/patients/${ins}/access-trace?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-          operator,
-        );
-        for (const item of page.items) ids.set(item.accessId, (ids.get(item.accessId) ?? 0) + 1);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      for (const item of await readTrace(client, ins)) {
+        ids.set(item.accessId, (ids.get(item.accessId) ?? 0) + 1);
+      }
       const want = byPatient.get(ins);
       const total = [...ids.values()].reduce((a, b) => a + b, 0);
       const outcome = compareCount(
@@ -253,6 +261,14 @@ function notificationsCheck(
       const want = byPatient.get(ins);
       const certain = new Set(want?.firstAccessBy ?? []);
       const uncertain = new Set(want?.uncertainFirstAccessBy ?? []);
+      if (want && want.firstAccessIfTraced.length > 0) {
+        const grantedTo = new Set(
+          (await readTrace(client, ins))
+            .filter((entry) => entry.granted && entry.accessor.role === 'professional')
+            .map((entry) => entry.accessor.id),
+        );
+        for (const rpps of want.firstAccessIfTraced) if (grantedTo.has(rpps)) certain.add(rpps);
+      }
       if (opened.get(ins) === true) certain.add('welcome');
       else if (opened.get(ins) === false) uncertain.add('welcome');
       return compareItems(certain, uncertain, observed);

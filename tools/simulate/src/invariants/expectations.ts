@@ -43,6 +43,12 @@ export interface ExpectedAccesses {
   firstAccessBy: string[];
   /** First accesses whose read had no answer (notification allowed, once, or absent). */
   uncertainFirstAccessBy: string[];
+  /**
+   * Professionals whose only "granted" reads were empty document lists: an empty list answers
+   * 200 whatever the decision, so the answer does not say whether access was granted. The
+   * patient's trace does: a granted entry by them means one notification, none means none.
+   */
+  firstAccessIfTraced: string[];
 }
 
 export interface Expectations {

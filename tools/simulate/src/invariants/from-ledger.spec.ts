@@ -247,7 +247,31 @@ describe(expectationsFromLedger.name, () => {
         uncertainTraceEntries: 1,
         firstAccessBy: ['r1'],
         uncertainFirstAccessBy: ['r3'],
+        firstAccessIfTraced: [],
       },
     ]);
+  });
+
+  it('leaves the first access of a professional who only saw an empty list to the trace, since its 200 does not say whether access was granted', () => {
+    const sut = expectationsFromLedger(
+      ledgerOf({
+        consultations: [
+          consultation('A', 'r1', 'granted', {
+            firstAccess: true,
+            target: 'documents-list',
+            traceEntries: 1,
+          }),
+          consultation('A', 'r1', 'refused'),
+          consultation('A', 'r2', 'granted', {
+            firstAccess: true,
+            target: 'documents-list',
+            traceEntries: 1,
+          }),
+          consultation('A', 'r2', 'granted'),
+        ],
+      }),
+    );
+
+    expect(sut.accesses[0]).toMatchObject({ firstAccessBy: ['r2'], firstAccessIfTraced: ['r1'] });
   });
 });

@@ -102,6 +102,7 @@ function accessesOf(
       uncertainTraceEntries: 0,
       firstAccessBy: [],
       uncertainFirstAccessBy: [],
+      firstAccessIfTraced: [],
     };
     for (const read of reads) {
       if (read.outcome === 'unknown') {
@@ -114,14 +115,22 @@ function accessesOf(
         entry.traceEntries += read.traceEntries;
       }
     }
-    const first = new Set(
-      reads.filter((r) => r.firstAccess && r.outcome === 'granted').map((r) => r.rpps),
+    // A list of one entry may be an empty list, whose 200 says nothing of the decision.
+    const undecided = (r: ConsultationEntry): boolean =>
+      r.target === 'documents-list' && r.traceEntries <= 1;
+    const granted = reads.filter((r) => r.outcome === 'granted');
+    const first = new Set(granted.filter((r) => !undecided(r)).map((r) => r.rpps));
+    const ifTraced = new Set(
+      granted.filter((r) => undecided(r) && !first.has(r.rpps)).map((r) => r.rpps),
     );
     const maybe = new Set(
-      reads.filter((r) => r.outcome === 'unknown' && !first.has(r.rpps)).map((r) => r.rpps),
+      reads
+        .filter((r) => r.outcome === 'unknown' && !first.has(r.rpps) && !ifTraced.has(r.rpps))
+        .map((r) => r.rpps),
     );
     entry.firstAccessBy = [...first];
     entry.uncertainFirstAccessBy = [...maybe];
+    entry.firstAccessIfTraced = [...ifTraced];
     result.push(entry);
   }
   return result;
