@@ -117,6 +117,40 @@ describe(LineValidator.name, () => {
     expect(sut.reason).toBe('label: is not valid UTF-8');
   });
 
+  it('accepts well-formed UTF-8 of two to four bytes and rejects overlong, surrogate and truncated forms', () => {
+    const withLabel = (label: Buffer) =>
+      Buffer.concat([
+        Buffer.from(line({ label: 'X' }).split(',X,')[0] + ','),
+        label,
+        Buffer.from(',' + line().split(',').slice(6).join(',')),
+      ]);
+    for (const good of ['Hémogramme', 'Test € 10', 'Emoji 😀 ok']) {
+      const buf = withLabel(Buffer.from(good, 'utf8'));
+      expect(sut.check(buf, 0, buf.length)).toBe(LINE_ACCEPTED);
+    }
+    for (const bad of [
+      [0x41, 0xc0, 0xaf], // overlong "/"
+      [0x41, 0xe0, 0x80, 0xaf], // overlong, three bytes
+      [0x41, 0xed, 0xa0, 0x80], // a UTF-16 surrogate
+      [0x41, 0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+      [0x41, 0xe2, 0x82], // truncated at the end of the field
+    ]) {
+      const buf = withLabel(Buffer.from(bad));
+      expect(sut.check(buf, 0, buf.length)).toBe(LINE_REJECTED);
+      expect(sut.reason).toBe('label: is not valid UTF-8');
+    }
+  });
+
+  it('checks RPPS and FINESS keys on every line: a wrong key, a 00 department, Corsica', () => {
+    const wrongKey = `${rpps.slice(0, 10)}${(Number(rpps[10]) + 1) % 10}`;
+    expect(check(sut, line({ performer: wrongKey }))).toBe(LINE_REJECTED);
+    expect(sut.reason).toMatch(/^performer: RPPS check digit/);
+    expect(check(sut, line({ prescriber: '001234567' }))).toBe(LINE_REJECTED);
+    expect(sut.reason).toBe('prescriber: FINESS positions 1-2 (department) cannot be 00');
+    expect(check(sut, line({ performer: '2A0000001' }))).toBe(LINE_ACCEPTED);
+    expect(check(sut, line({ performer: finess, prescriber: rpps }))).toBe(LINE_ACCEPTED);
+  });
+
   it('classes lines before the 24-month window as out of window, and keeps the window edge', () => {
     expect(check(sut, line({ careDate: '2024-10-31', lineId: '2024100000000001' }))).toBe(
       LINE_OUT_OF_WINDOW,

@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import { validateFiness, validateIns, validateRpps } from '@dmp/domain';
 import { CareWindow } from './care-window';
 import { FEED_COLUMNS, LINE_ID_DIGITS, LINE_ID_MONTH_FACTOR } from './feed-format';
@@ -127,7 +126,7 @@ export class LineValidator {
       if (b < 0x20 || b === 0x7f) return this.reject(Field.Label, 'contains a control character');
       if (b >= 0x80) highBytes = true;
     }
-    if (highBytes && !isUtf8(buf.subarray(s[Field.Label], e[Field.Label])))
+    if (highBytes && !isUtf8Range(buf, s[Field.Label], e[Field.Label]))
       return this.reject(Field.Label, 'is not valid UTF-8');
 
     // quantity
@@ -298,6 +297,10 @@ export class LineValidator {
   }
 
   private checkProfessional(buf: Buffer, field: Field): boolean {
+    // Fast path, the common case: an all-digit RPPS (11) or FINESS (9, department not 00) whose
+    // Luhn key is right, checked on the bytes (a few ns, no lookup). Anything else takes the
+    // path below, which names the reason.
+    if (luhnValidProfessional(buf, this.starts[field], this.ends[field])) return true;
     // The cache is keyed by a number computed from the bytes (base 12: digits, A, B), so the
     // common case creates no string at all.
     const start = this.starts[field];
@@ -334,6 +337,65 @@ export class LineValidator {
     }
     return true;
   }
+}
+
+/**
+ * Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), on a
+ * range of the buffer: buffer.isUtf8 would need a subarray, one allocation per line with an
+ * accented label.
+ */
+function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      if (i + 1 >= end || (buf[i + 1] & 0xc0) !== 0x80) return false;
+      i += 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      if (i + 2 >= end) return false;
+      const b1 = buf[i + 1];
+      if ((b1 & 0xc0) !== 0x80 || (buf[i + 2] & 0xc0) !== 0x80) return false;
+      if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f)) return false;
+      i += 3;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      if (i + 3 >= end) return false;
+      const b1 = buf[i + 1];
+      if ((b1 & 0xc0) !== 0x80 || (buf[i + 2] & 0xc0) !== 0x80 || (buf[i + 3] & 0xc0) !== 0x80)
+        return false;
+      if ((b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return false;
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * True for an 11-digit RPPS or a 9-digit FINESS (department not 00) whose last digit is the
+ * Luhn key of the others: the rules of validateRpps / validateFiness for all-digit values.
+ */
+function luhnValidProfessional(buf: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  if (length !== 11 && (length !== 9 || (buf[start] === 0x30 && buf[start + 1] === 0x30)))
+    return false;
+  let sum = 0;
+  let double = true;
+  for (let i = end - 2; i >= start; i--) {
+    const b = buf[i];
+    if (b < 0x30 || b > 0x39) return false;
+    let digit = b - 0x30;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  const last = buf[end - 1];
+  return last >= 0x30 && last <= 0x39 && last - 0x30 === (10 - (sum % 10)) % 10;
 }
 
 const CODING_SYSTEM_CCAM = 0;
