@@ -1,4 +1,4 @@
-import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ActorRole, ReimbursementFileKind } from '@dmp/domain';
 import type { Actor } from '@dmp/auth';
@@ -68,6 +68,9 @@ export class SimulatedInsurer {
   readonly files: FeedFileEntry[] = [];
   private readonly pending: BackfillRequestEntry[] = [];
   private readonly answered = new Map<string, string>();
+  private readonly requestIds = new Set<string>();
+  /** INS that sent at least one backfill request. */
+  readonly requested = new Set<string>();
   private oldestPendingAt = 0;
   private lineIdOffset = 0;
   private loop?: Promise<void>;
@@ -77,7 +80,9 @@ export class SimulatedInsurer {
   constructor(private readonly options: InsurerOptions) {}
 
   onRequest(request: BackfillRequestedPayload): void {
-    if (this.requests.some((r) => r.requestId === request.requestId)) return;
+    if (this.requestIds.has(request.requestId)) return;
+    this.requestIds.add(request.requestId);
+    this.requested.add(request.ins);
     const entry: BackfillRequestEntry = { requestId: request.requestId, ins: request.ins, from: request.from, to: request.to, trigger: request.trigger };
     this.requests.push(entry);
     const fileId = this.answered.get(request.ins);
@@ -95,10 +100,15 @@ export class SimulatedInsurer {
     this.loop = (async () => {
       while (!this.stopping && !this.options.signal?.aborted) {
         const max = this.options.maxPatientsPerFile ?? 500;
-        if (this.pending.length >= max || (this.pending.length > 0 && Date.now() - this.oldestPendingAt >= 1_000)) {
-          await this.serialised(() => this.answerPending());
+        try {
+          if (this.pending.length >= max || (this.pending.length > 0 && Date.now() - this.oldestPendingAt >= 1_000)) {
+            await this.serialised(() => this.answerPending());
+          }
+          await this.pollImports();
+        } catch (error) {
+          // A local failure (disk, drop folder): said once per occurrence; the run goes on.
+          this.options.log(`insurer: ${error instanceof Error ? error.message : String(error)}`);
         }
-        await this.pollImports();
         await sleep(250, this.options.signal);
       }
     })();
@@ -179,7 +189,12 @@ export class SimulatedInsurer {
       at: new Date().toISOString(),
     };
     this.files.push(entry);
-    await this.deliver(entry, path);
+    try {
+      await this.deliver(entry, path);
+    } catch (error) {
+      entry.reason = `not delivered: ${error instanceof Error ? error.message : String(error)}`;
+      this.options.log(`insurer: file ${fileId} ${entry.reason}`);
+    }
     return entry;
   }
 
@@ -201,6 +216,7 @@ export class SimulatedInsurer {
     if (dropDir === undefined) throw new Error(`feed delivery ${entry.way} needs dropDir (the service's REIMBURSEMENTS_DROP_DIR)`);
     if (entry.way === 'drop-folder') {
       // The file first (under a name the watcher ignores until renamed), its sidecar last: the sidecar says it is complete.
+      await mkdir(resolve(dropDir), { recursive: true });
       const target = join(resolve(dropDir), `${entry.fileId}.csv`);
       await copyFile(path, `${target}.part`);
       await rename(`${target}.part`, target);
@@ -219,7 +235,8 @@ export class SimulatedInsurer {
   /** Asks reimbursements for the outcome of every file still without one. */
   async pollImports(): Promise<void> {
     for (const file of this.files) {
-      if (file.outcome !== 'unknown' || (file.reason !== undefined && file.way !== 'upload')) continue;
+      // Files that never reached the suite have no import to ask about.
+      if (file.outcome !== 'unknown' || file.reason?.startsWith('not delivered') || file.reason?.startsWith('announcement not produced')) continue;
       const answer = await this.options.http.request('reimbursements', 'GET', `/imports/files/${encodeURIComponent(file.fileId)}`, PIPELINE);
       if (answer.status !== 200) continue;
       const body = answer.body as { status?: string; refusalReason?: string | null; counts?: Record<string, number> };
@@ -232,7 +249,7 @@ export class SimulatedInsurer {
   }
 
   allImported(): boolean {
-    return this.pending.length === 0 && this.files.every((f) => f.outcome !== 'unknown');
+    return this.pending.length === 0 && this.files.every((f) => f.outcome !== 'unknown' || f.reason?.startsWith('not delivered') || f.reason?.startsWith('announcement not produced'));
   }
 
   async stop(): Promise<void> {

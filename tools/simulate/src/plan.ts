@@ -347,31 +347,46 @@ function openingBody(patient: PlannedPatient, consentAt: string, ins = patient.i
   };
 }
 
-function channelActor(
-  random: RandomSource,
-  channel: OpeningChannel,
-  patient: PlannedPatient,
-  population: { pharmacies: SimPharmacy[]; establishments: SimEstablishment[]; professionals: SimProfessional[] },
-): Actor {
-  const local = <T extends { cpamCode: string }>(items: T[]): T => {
-    const here = items.filter((i) => i.cpamCode === patient.cpamCode);
+/** Items grouped by a key, built once (the plan at scale 100 has tens of thousands of lookups). */
+function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+interface Actors {
+  pharmacies: SimPharmacy[];
+  establishments: SimEstablishment[];
+  professionals: SimProfessional[];
+  byCpam: { pharmacies: Map<string, SimPharmacy[]>; establishments: Map<string, SimEstablishment[]>; professionals: Map<string, SimProfessional[]> };
+}
+
+function channelActor(random: RandomSource, channel: OpeningChannel, patient: PlannedPatient, population: Actors): Actor {
+  const local = <T>(items: T[], byCpam: Map<string, T[]>): T => {
+    const here = byCpam.get(patient.cpamCode) ?? [];
     return pick(random, here.length > 0 ? here : items);
   };
   switch (channel) {
     case OpeningChannel.CPAM_COUNTER:
       return { role: ActorRole.CPAM_AGENT, agentId: `agent-${patient.cpamCode}-${randomInt(random, 1, 12)}`, cpamCode: patient.cpamCode } as Actor;
     case OpeningChannel.PHARMACY:
-      return { role: ActorRole.PHARMACY, finess: local(population.pharmacies).finess } as Actor;
+      return { role: ActorRole.PHARMACY, finess: local(population.pharmacies, population.byCpam.pharmacies).finess } as Actor;
     case OpeningChannel.PATIENT_ONLINE:
       return patient.representativeIns
         ? ({ role: ActorRole.LEGAL_REPRESENTATIVE, ins: patient.representativeIns, represents: [patient.ins] } as Actor)
         : ({ role: ActorRole.PATIENT, ins: patient.ins } as Actor);
     case OpeningChannel.PROFESSIONAL: {
-      const pro = local(population.professionals);
+      const pro = local(population.professionals, population.byCpam.professionals);
       return { role: ActorRole.PROFESSIONAL, rpps: pro.rpps, profession: pro.profession } as Actor;
     }
     case OpeningChannel.ESTABLISHMENT: {
-      const e = local(population.establishments);
+      const e = local(population.establishments, population.byCpam.establishments);
       return { role: ActorRole.ESTABLISHMENT, finess: e.finess, kind: e.kind, category: e.category } as Actor;
     }
   }
@@ -459,7 +474,18 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
     patients: adults.length,
     dependants: dependants.length,
   };
-  const actors = { pharmacies, establishments, professionals };
+  const byCpam = (items: Array<{ cpamCode: string }>) => groupBy(items, (i) => i.cpamCode);
+  const actors: Actors = {
+    pharmacies,
+    establishments,
+    professionals,
+    byCpam: {
+      pharmacies: byCpam(pharmacies) as Map<string, SimPharmacy[]>,
+      establishments: byCpam(establishments) as Map<string, SimEstablishment[]>,
+      professionals: byCpam(professionals) as Map<string, SimProfessional[]>,
+    },
+  };
+  const staffOf = groupBy(professionals, (p) => p.establishmentFiness);
 
   // Openings: every patient once, channels by quota, then a few deliberate repeats and defects.
   const consentAt = new Date(now.getTime() - 60_000).toISOString();
@@ -500,7 +526,7 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
   const authorisedPros = new Map<string, SimProfessional[]>();
   for (const patient of patients) {
     if (random() >= 0.6) continue;
-    const here = professionals.filter((p) => p.cpamCode === patient.cpamCode);
+    const here = actors.byCpam.professionals.get(patient.cpamCode) ?? [];
     const pool = here.length >= 2 ? here : professionals;
     const chosen = new Set<SimProfessional>();
     const count = random() < 0.5 ? 1 : 2;
@@ -529,7 +555,7 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
           ? weightedPick(random, medicoSocial, (e) => DOCUMENT_WEIGHT[e.category])
           : undefined;
     const patient = establishment?.kind === EstablishmentKind.MEDICO_SOCIAL && elderly.length > 0 ? pick(random, elderly) : pick(random, patients);
-    const staff = establishment ? professionals.filter((p) => p.establishmentFiness === establishment.finess) : [];
+    const staff = establishment ? (staffOf.get(establishment.finess) ?? []) : [];
     const authorPool = staff.length > 0 ? staff : liberal.length > 0 ? liberal : professionals;
     const author = source === SourceCategory.PATIENT ? undefined : pick(random, authorPool);
     const type = pick(random, typesOf(source));

@@ -426,11 +426,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // ---- reimbursements: wait for the backfills of the records opened ------------------------
     state.phase = 'reimbursements';
     const created = new Set(ledger.openings.filter((o) => o.outcome === 'created').map((o) => o.ins));
-    await waitUntil(() => [...created].every((ins) => insurer.requests.some((r) => r.ins === ins)) && insurer.allImported(), settleTimeoutMs, signal);
+    await waitUntil(() => [...created].every((ins) => insurer.requested.has(ins)) && insurer.allImported(), settleTimeoutMs, signal);
 
     // ---- consultations -------------------------------------------------------------------------
     state.phase = 'consultations';
     const firstGranted = new Set<string>();
+    // The document a professional opens: the patient's first accepted one that is not masked from them.
+    const readable = new Map<string, DocumentEntry>();
+    for (const d of ledger.documents) if (d.outcome === 'accepted' && !d.maskedFromProfessionals && !readable.has(d.ins)) readable.set(d.ins, d);
     const byPair = new Map<string, PlannedConsultation[]>();
     for (const c of plan.consultations) {
       const key = `${c.ins}|${c.professional.rpps}`;
@@ -501,7 +504,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           if (signal?.aborted) return;
           const list = await read(c, 'documents-list', `/patients/${c.ins}/documents?limit=100`);
           if (list.outcome === 'granted') {
-            const accepted = ledger.documents.find((d) => d.ins === c.ins && d.outcome === 'accepted' && !d.maskedFromProfessionals);
+            const accepted = readable.get(c.ins);
             if (accepted) await read(c, 'document', `/patients/${c.ins}/documents/${encodeURIComponent(accepted.documentId)}`, accepted.documentId);
           }
           await read(c, 'reimbursements', `/patients/${c.ins}/reimbursements?pageSize=20`);
