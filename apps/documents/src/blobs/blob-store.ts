@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EntityManager } from 'typeorm';
 
@@ -58,6 +58,8 @@ export async function lockBodies(manager: EntityManager, sha256s: string[], mode
   );
 }
 
+const STATEMENT_BYTES = 1024 * 1024;
+
 export class PostgresBlobStore implements BlobStore {
   readonly kind = 'postgres';
 
@@ -66,13 +68,21 @@ export class PostgresBlobStore implements BlobStore {
     await lockBodies(manager, unique.map((b) => b.sha256), 'shared');
     // One VALUES row per body with the Buffer as its own parameter: node-postgres sends Buffer
     // parameters in binary, whereas a bytea[] array parameter would be hex-escaped text (3x slower).
-    for (let start = 0; start < unique.length; start += 100) {
-      const chunk = unique.slice(start, start + 100);
+    // Statements of about 1 MiB: node-postgres builds each message in a buffer that grows by
+    // half again plus the need, copying what it holds each time; a 20 MB statement (100 bodies
+    // of 200 KB) cost three copies of every byte in freshly mapped memory, about 1 ms of CPU
+    // per 200 KB body, where 1 MiB ones cost one.
+    for (let start = 0; start < unique.length; ) {
+      let end = start + 1;
+      let bytes = unique[start].body.length;
+      while (end < unique.length && end - start < 100 && bytes + unique[end].body.length <= STATEMENT_BYTES) bytes += unique[end++].body.length;
+      const chunk = unique.slice(start, end);
       const rows = chunk.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}, now())`).join(', ');
       await manager.query(
         `INSERT INTO document_blobs (sha256, body, created_at) VALUES ${rows} ON CONFLICT (sha256) DO NOTHING`,
         chunk.flatMap((b) => [b.sha256, b.body]),
       );
+      start = end;
     }
   }
 
@@ -86,6 +96,8 @@ export class PostgresBlobStore implements BlobStore {
   }
 }
 
+const FILE_WRITES_IN_FLIGHT = 8;
+
 export class FileBlobStore implements BlobStore {
   readonly kind = 'files';
 
@@ -97,13 +109,37 @@ export class FileBlobStore implements BlobStore {
 
   async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
     await lockBodies(manager, blobs.map((b) => b.sha256), 'shared');
-    for (const blob of blobs) {
-      const path = this.pathOf(blob.sha256);
-      await mkdir(dirname(path), { recursive: true });
-      // Write then rename: a reader never sees a half-written body under its final name.
-      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(temporary, blob.body);
-      await rename(temporary, path);
+    // A few at a time: the fsyncs wait on the disk, not on the CPU.
+    const queue = [...blobs];
+    const worker = async (): Promise<void> => {
+      for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.write(blob);
+    };
+    await Promise.all(Array.from({ length: Math.min(FILE_WRITES_IN_FLIGHT, queue.length) }, worker));
+  }
+
+  /**
+   * Write, flush, rename, flush the directory: a reader never sees a half-written body under its
+   * final name, and once the metadata commits (PostgreSQL flushes its WAL) the body is on disk
+   * too, so an operating-system crash cannot leave a document without its body.
+   */
+  private async write(blob: Blob): Promise<void> {
+    const path = this.pathOf(blob.sha256);
+    const directory = dirname(path);
+    await mkdir(directory, { recursive: true });
+    const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+    const file = await open(temporary, 'w');
+    try {
+      await file.writeFile(blob.body);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+    const dir = await open(directory, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
   }
 
