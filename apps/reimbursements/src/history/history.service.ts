@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dmp/access-rules';
@@ -35,6 +35,7 @@ function yyyymmOfIso(date: string): number {
  */
 @Injectable()
 export class HistoryService implements OnApplicationShutdown {
+  private readonly logger = new Logger(HistoryService.name);
   /**
    * Its own connections (not TypeORM's): the history query runs as a named prepared statement,
    * planned once per connection. Planning it (two dozen monthly partitions) cost about ten times
@@ -51,6 +52,11 @@ export class HistoryService implements OnApplicationShutdown {
       // Explicit, whatever the server's default: a trace is acknowledged only once durable.
       options: '-c synchronous_commit=on',
     });
+    // An idle connection dropped by the server (restart, failover) must not crash the process:
+    // the pool replaces it on the next read.
+    this.pool.on('error', (error) =>
+      this.logger.warn({ msg: 'history connection lost', error: error.message }),
+    );
     this.traces = new AccessTraceWriter(this.pool);
   }
 
