@@ -69,9 +69,9 @@ export class PostgresBlobStore implements BlobStore {
     // One VALUES row per body with the Buffer as its own parameter: node-postgres sends Buffer
     // parameters in binary, whereas a bytea[] array parameter would be hex-escaped text (3x slower).
     // Statements of about 1 MiB: node-postgres builds each message in a buffer that grows by
-    // half again plus the need, copying what it holds each time; a 20 MB statement (100 bodies
-    // of 200 KB) cost three copies of every byte in freshly mapped memory, about 1 ms of CPU
-    // per 200 KB body, where 1 MiB ones cost one.
+    // half again plus the need, copying what it holds each time: serialising 100 bodies of 200 KB
+    // in one 20 MB statement cost 0.23-0.4 ms of CPU per body, in statements of 5 bodies 0.10-0.14
+    // (pg-protocol's serializer alone, measured on the loaded development machine).
     for (let start = 0; start < unique.length; ) {
       let end = start + 1;
       let bytes = unique[start].body.length;
