@@ -45,6 +45,12 @@
     return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
   }
 
+  /** Gridlines that fall on round values: 5 for a bound of 5 or 10 times a power of ten, else 4. */
+  function ticksFor(max) {
+    var m = max / Math.pow(10, Math.floor(Math.log10(max)));
+    return Math.abs(m - 5) < 1e-9 || Math.abs(m - 1) < 1e-9 ? 5 : 4;
+  }
+
   function legend(container, keys, colors, labels) {
     var div = document.createElement('div');
     div.className = 'legend';
@@ -60,9 +66,10 @@
   }
 
   function yAxis(root, max, left, top, height, width) {
-    for (var i = 0; i <= 4; i++) {
-      var v = (max * i) / 4;
-      var y = top + height - (height * i) / 4;
+    var n = ticksFor(max);
+    for (var i = 0; i <= n; i++) {
+      var v = (max * i) / n;
+      var y = top + height - (height * i) / n;
       root.appendChild(svg('line', { x1: left, x2: left + width, y1: y, y2: y, stroke: '#e3e8ef', 'stroke-width': 1 }));
       root.appendChild(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end' }, compact(v)));
     }
@@ -117,7 +124,7 @@
     var plotW = W - labelW - valueW - 8;
     rows.forEach(function (r, i) {
       var y = 3 + i * rowH;
-      var label = svg('text', { x: labelW - 8, y: y + 14, 'text-anchor': 'end' }, r.label.length > 28 ? r.label.slice(0, 27) + '…' : r.label);
+      var label = svg('text', { x: labelW - 8, y: y + 14, 'text-anchor': 'end' }, r.label.length > 24 ? r.label.slice(0, 23) + '…' : r.label);
       label.appendChild(svg('title', {}, r.label));
       root.appendChild(label);
       root.appendChild(svg('rect', { x: labelW, y: y + 4, width: plotW, height: 12, fill: '#edf1f6', rx: 6 }));

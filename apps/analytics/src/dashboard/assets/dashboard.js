@@ -55,6 +55,14 @@
     var s = Math.max(0, (now - Date.parse(iso)) / 1000);
     return s < 1 ? 'just now' : duration(s) + ' ago';
   }
+  // One unit only ("6m ago"), for narrow columns.
+  function shortAgo(iso, now) {
+    var s = Math.max(0, (now - Date.parse(iso)) / 1000);
+    if (s < 60) return Math.round(s) + 's ago';
+    if (s < 3600) return Math.floor(s / 60) + 'm ago';
+    if (s < 86400) return Math.floor(s / 3600) + 'h ago';
+    return Math.floor(s / 86400) + 'd ago';
+  }
   var STATE_LABEL = { up: 'up', degraded: 'degraded', down: 'down', 'not-ready': 'not ready', silent: 'silent', unknown: 'unknown' };
   function pill(value) {
     return el('span', { className: 'pill pill-' + value, text: STATE_LABEL[value] || value });
@@ -291,10 +299,10 @@
       node.appendChild(el('div', { className: 'bar-row', 'data-source-topic': x.sourceTopic },
         el('div', { className: 'name', text: x.sourceTopic, title: x.sourceTopic }), bar(x.count / max, 'bad'), el('div', { className: 'value', text: count(x.count) })));
     });
-    var table = el('table', { className: 'reasons' }, el('thead', null, el('tr', null, el('th', { text: 'topic' }), el('th', { text: 'reason' }), el('th', { className: 'num', text: 'count' }), el('th', { className: 'num', text: 'last' }))));
+    var table = el('table', { className: 'reasons' }, el('thead', null, el('tr', null, el('th', { className: 'col-topic', text: 'topic' }), el('th', { text: 'reason' }), el('th', { className: 'num col-count', text: 'count' }), el('th', { className: 'num col-last', text: 'last' }))));
     var body = el('tbody');
     d.byReason.slice(0, 8).forEach(function (r) {
-      body.appendChild(el('tr', null, el('td', { text: r.sourceTopic }), el('td', { className: 'reason', text: r.reason, title: r.reason }), el('td', { className: 'num', text: count(r.count) }), el('td', { className: 'num', text: ago(r.lastAt, Date.parse(s.generatedAt)) })));
+      body.appendChild(el('tr', null, el('td', { text: r.sourceTopic, title: r.sourceTopic }), el('td', { className: 'reason', text: r.reason, title: r.reason }), el('td', { className: 'num', text: count(r.count) }), el('td', { className: 'num', text: shortAgo(r.lastAt, Date.parse(s.generatedAt)) })));
     });
     table.appendChild(body);
     node.appendChild(table);
