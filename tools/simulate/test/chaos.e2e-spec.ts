@@ -32,11 +32,11 @@ describe('chaos: a small simulation with kill -9 of a service and of the broker'
       minKills: 2,
       gapMs: [1_000, 3_000],
       downMs: [300, 1_000],
-      readyTimeoutMs: 90_000,
+      readyTimeoutMs: 120_000,
       invariantDeadlineMs: 60_000,
       log: (line) => lines.push(line),
     });
-  }, 240_000);
+  }, 420_000);
 
   afterAll(() => {
     if (!result?.invariants.holds) process.stderr.write(`chaos e2e log:\n${lines.join('\n')}\n`);

@@ -90,7 +90,21 @@ export class FaultInjector {
     }
     if (this.watcher) clearInterval(this.watcher);
     await this.restartCrashed();
-    await this.suite.waitAllReady(this.readyTimeoutMs);
+    try {
+      await this.suite.waitAllReady(this.readyTimeoutMs);
+    } catch (error) {
+      // The checks still run (they retry while the suite comes back); the report says it.
+      const problem = error instanceof Error ? error.message : String(error);
+      this.log(`faults: the suite was not all ready at the end: ${problem}`);
+      this.summary.faults.push({
+        target: 'suite',
+        action: 'restart',
+        at: new Date().toISOString(),
+        downMs: 0,
+        recoveredMs: 0,
+        problem,
+      });
+    }
     return this.progress;
   }
 
