@@ -9,7 +9,8 @@
 // Baseline in the same run: a bare kafkajs consumer reading the same messages and JSON-parsing
 // them (no validation, no database): what reading them from this broker costs at all.
 // Run: npm run bench:analytics   (BENCH_EVENTS=50000 for a short run; default 1,000,000;
-// BENCH_NODE_OPTIONS is passed to the service as NODE_OPTIONS, for profiling)
+// BENCH_INSTANCES=2 runs two service instances in the group; BENCH_NODE_OPTIONS is passed to
+// the service as NODE_OPTIONS, for profiling)
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -60,6 +61,8 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persis
 import { startServiceProcess } from '@dmp/testing';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
+// Instances of the service sharing the group (they split the partitions), as in production.
+const INSTANCES = Math.max(1, Number(process.env['BENCH_INSTANCES'] ?? 1));
 const PARTITIONS = 3;
 const GROUP = 'dmp-analytics';
 const repoRoot = join(__dirname, '..', '..', '..', '..');
@@ -368,7 +371,7 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   const producer = kafka.producer();
   const client = new Client({ connectionString: databaseUrl });
-  let service: Awaited<ReturnType<typeof startServiceProcess>> | undefined;
+  let services: Array<Awaited<ReturnType<typeof startServiceProcess>>> = [];
   try {
     await admin.connect();
     await producer.connect();
@@ -389,9 +392,11 @@ async function main(): Promise<void> {
     // 1. The analytics service consumes the topics from the start, as in production.
     // BENCH_NODE_OPTIONS reaches the service (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
     const nodeOptions: Record<string, string> = process.env['BENCH_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] } : {};
-    service = await startServiceProcess('analytics', { DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000', ...nodeOptions }, { readyTimeoutMs: 60_000 });
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000', ...nodeOptions };
+    services = await Promise.all(Array.from({ length: INSTANCES }, () => startServiceProcess('analytics', env, { readyTimeoutMs: 60_000 })));
+    const servicesCpu = (): number => services.reduce((sum, s) => sum + treeCpuSeconds(s.pid), 0);
     const pgPid = Number(readFileSync(join(workDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const cpu0 = treeCpuSeconds(service.pid);
+    const cpu0 = servicesCpu();
     const pg0 = treeCpuSeconds(pgPid);
     const started = performance.now();
     let lastLog = started;
@@ -403,15 +408,15 @@ async function main(): Promise<void> {
       }
     }
     const liveSeconds = (performance.now() - started) / 1000;
-    const liveCpu = treeCpuSeconds(service.pid) - cpu0;
+    const liveCpu = servicesCpu() - cpu0;
     const livePgCpu = treeCpuSeconds(pgPid) - pg0;
     const liveRate = EVENTS / liveSeconds;
     console.log(
-      `analytics service (validate + inbox + facts + counters, batches): ${round(liveRate)} events/s, ` +
+      `analytics service x${INSTANCES} (validate + inbox + facts + counters, batches): ${round(liveRate)} events/s, ` +
         `${round(EVENTS / liveCpu)} per CPU-second of the service, ${round(EVENTS / (liveCpu + livePgCpu))} per CPU-second of service + PostgreSQL`,
     );
-    await service.stop();
-    service = undefined;
+    await Promise.all(services.map((s) => s.stop()));
+    services = [];
     await client.connect();
     const live = await fingerprint(client);
 
@@ -442,6 +447,7 @@ async function main(): Promise<void> {
         bench: 'analytics',
         events: EVENTS,
         partitions: PARTITIONS,
+        instances: INSTANCES,
         events_per_s: round(liveRate),
         events_per_cpu_s_service: round(EVENTS / liveCpu),
         events_per_cpu_s_service_and_postgres: round(EVENTS / (liveCpu + livePgCpu)),
@@ -457,7 +463,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await service?.stop();
+    await Promise.all(services.map((s) => s.stop()));
     await client.end().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

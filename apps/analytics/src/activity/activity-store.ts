@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { ALL_PERIOD } from '../periods/paris-periods';
 import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
-import { lastByKey, sortedDistinct, Tally } from './tally';
+import { firstByKey, sortedDistinct, Tally } from './tally';
 
 /**
  * The SQL of the activity figures: every write is one multi-row statement per batch of events,
@@ -72,7 +72,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
 
 /** Inserts the new document versions and counts them, in one statement. */
 export async function insertDocumentFacts(manager: EntityManager, facts: DocumentFactRow[]): Promise<void> {
-  const rows = lastByKey(facts, (f) => `${f.documentId}\u0000${f.version}`).sort((a, b) => (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.version - b.version));
+  const rows = firstByKey(facts, (f) => `${f.documentId}\u0000${f.version}`).sort((a, b) => (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.version - b.version));
   if (rows.length === 0) return;
   await manager.query(
     `WITH fresh AS (
@@ -109,7 +109,7 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
  * Every insert is in key order, so that concurrent batches take the index locks in one order.
  */
 export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
-  const rows = lastByKey(members, (m) => `${m.figure}\u0000${m.day}\u0000${m.memberId}`).sort((a, b) => {
+  const rows = firstByKey(members, (m) => `${m.figure}\u0000${m.day}\u0000${m.memberId}`).sort((a, b) => {
     const x = `${a.figure}\u0000${a.day}\u0000${a.memberId}`;
     const y = `${b.figure}\u0000${b.day}\u0000${b.memberId}`;
     return x < y ? -1 : x > y ? 1 : 0;
@@ -163,7 +163,7 @@ async function addDistinctCounts(manager: EntityManager, tally: Tally): Promise<
 
 /** Inserts the new notifications and counts them, in one statement. */
 export async function insertNotificationFacts(manager: EntityManager, facts: NotificationFactRow[]): Promise<void> {
-  const rows = lastByKey(facts, (f) => f.notificationId).sort((a, b) => (a.notificationId < b.notificationId ? -1 : 1));
+  const rows = firstByKey(facts, (f) => f.notificationId).sort((a, b) => (a.notificationId < b.notificationId ? -1 : 1));
   if (rows.length === 0) return;
   await manager.query(
     `WITH fresh AS (
@@ -191,7 +191,7 @@ async function addNotificationCounts(manager: EntityManager, tally: Tally): Prom
 }
 
 export async function insertReimbursementFiles(manager: EntityManager, files: ReimbursementFileRow[]): Promise<void> {
-  const rows = lastByKey(files, (f) => `${f.fileId}\u0000${Date.parse(f.completedAt)}`);
+  const rows = firstByKey(files, (f) => `${f.fileId}\u0000${Date.parse(f.completedAt)}`);
   if (rows.length === 0) return;
   await manager.query(
     `INSERT INTO reimbursement_file_facts (file_id, completed_at, day, kind, status, lines_read, lines_imported, lines_duplicate, lines_rejected, lines_unknown_patient, lines_out_of_window)

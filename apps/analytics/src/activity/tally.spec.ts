@@ -1,4 +1,4 @@
-import { lastByKey, sortedDistinct, Tally } from './tally';
+import { firstByKey, lastByKey, sortedDistinct, Tally } from './tally';
 
 describe(Tally.name, () => {
   it('sums the deltas of equal keys and sorts the entries by key', () => {
@@ -42,6 +42,12 @@ describe(lastByKey.name, () => {
     const sut = lastByKey([{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'a', v: 3 }], (i) => i.k);
 
     expect(sut).toEqual([{ k: 'a', v: 3 }, { k: 'b', v: 2 }]);
+  });
+
+  it('keeps one item per key, the first one seen, for facts whose first event wins', () => {
+    const sut = firstByKey([{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'a', v: 3 }], (i) => i.k);
+
+    expect(sut).toEqual([{ k: 'a', v: 1 }, { k: 'b', v: 2 }]);
   });
 
   it('sorts distinct values', () => {

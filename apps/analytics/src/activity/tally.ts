@@ -52,6 +52,21 @@ export function lastByKey<T>(items: readonly T[], keyOf: (item: T) => string): T
   return [...byKey.values()];
 }
 
+/**
+ * The items with one per key, the first one seen winning. For facts inserted with ON CONFLICT DO
+ * NOTHING, where the first event of a key in partition order wins across batches: keeping the
+ * first within a batch too makes the winner independent of where batches happen to be cut (a
+ * replay cuts them elsewhere).
+ */
+export function firstByKey<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (!byKey.has(key)) byKey.set(key, item);
+  }
+  return [...byKey.values()];
+}
+
 /** Sorted distinct values. */
 export function sortedDistinct(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
