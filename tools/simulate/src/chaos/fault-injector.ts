@@ -13,6 +13,8 @@ export interface FaultRecord {
   recoveredMs: number;
   /** Set when the suite did not come back within the readiness timeout. */
   problem?: string;
+  /** For a crash: the last lines the process wrote. */
+  lastLines?: string[];
 }
 
 export interface FaultSummary {
@@ -178,36 +180,40 @@ export class FaultInjector {
 
   /** Restarts instances (and the broker) that exited although nobody killed them. */
   private restartCrashed(): Promise<void> {
-    this.restarting ??= (async () => {
-      try {
-        const down = [
-          ...this.suite.downInstances(),
-          ...(this.suite.broker.running ? [] : [this.suite.broker]),
-        ].filter((t) => !this.busy.has(t.name));
-        for (const target of down) {
-          const began = Date.now();
-          this.log(`watcher: ${target.name} exited on its own: ${target.lastLines(5).join(' | ')}`);
-          this.summary.crashes++;
-          const record: FaultRecord = {
-            target: target.name,
-            action: 'crashed (restarted)',
-            at: new Date(began).toISOString(),
-            downMs: 0,
-            recoveredMs: 0,
-          };
-          try {
-            await target.start(this.readyTimeoutMs);
-            this.summary.restarts++;
-          } catch (error) {
-            record.problem = error instanceof Error ? error.message : String(error);
-          }
-          record.recoveredMs = Date.now() - began;
-          this.summary.faults.push(record);
-        }
-      } finally {
-        this.restarting = undefined;
-      }
-    })();
+    // One sweep at a time. The flag is cleared in a `.finally` (always asynchronous): clearing
+    // it inside the sweep would run before the assignment when the sweep finds nothing to do,
+    // and the watcher would never sweep again.
+    this.restarting ??= this.sweepCrashed().finally(() => {
+      this.restarting = undefined;
+    });
     return this.restarting;
+  }
+
+  private async sweepCrashed(): Promise<void> {
+    const down = [
+      ...this.suite.downInstances(),
+      ...(this.suite.broker.running ? [] : [this.suite.broker]),
+    ].filter((t) => !this.busy.has(t.name));
+    for (const target of down) {
+      const began = Date.now();
+      this.log(`watcher: ${target.name} exited on its own: ${target.lastLines(8).join(' | ')}`);
+      this.summary.crashes++;
+      const record: FaultRecord = {
+        target: target.name,
+        action: 'crashed (restarted)',
+        at: new Date(began).toISOString(),
+        downMs: 0,
+        recoveredMs: 0,
+        lastLines: target.lastLines(8),
+      };
+      try {
+        await target.start(this.readyTimeoutMs);
+        this.summary.restarts++;
+      } catch (error) {
+        record.problem = error instanceof Error ? error.message : String(error);
+      }
+      record.recoveredMs = Date.now() - began;
+      this.summary.faults.push(record);
+    }
   }
 }
