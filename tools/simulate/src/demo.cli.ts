@@ -5,7 +5,7 @@ import { planRuntime, UsageError, type RuntimePlan } from '@dmp/runtime';
 import { progressLine, waitForSuite, writeLedger } from './cli-support';
 import { renderReport } from './report';
 import { runSimulation } from './run-simulation';
-import type { ServiceEndpoints, ServiceName } from './types';
+import type { FeedDelivery, ServiceEndpoints, ServiceName } from './types';
 
 /**
  * `npm run demo`: starts the suite on the embedded defaults (the `npm start` runtime, as a
@@ -101,8 +101,20 @@ async function main(): Promise<void> {
   });
   process.on('exit', stopRuntime);
 
+  // The reimbursements drop folder is relative to the services' working directory, not to the
+  // data directory: the demo puts it (and the upload spool) under its data directory, so a demo
+  // beside another stack of this checkout never shares a drop folder with it.
+  const dropDir = process.env['REIMBURSEMENTS_DROP_DIR'] ?? join(plan.dataDir, 'reimbursements', 'drop');
+  const suiteEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    REIMBURSEMENTS_DROP_DIR: dropDir,
+    REIMBURSEMENTS_SPOOL_DIR: process.env['REIMBURSEMENTS_SPOOL_DIR'] ?? join(plan.dataDir, 'reimbursements', 'spool'),
+  };
+  let feedDelivery: FeedDelivery[] = ['upload', 'drop-folder', 'announcement'];
   if (await alreadyRunning(endpoints)) {
     say(`a suite already answers on ${endpoints.enrolment} ... ${endpoints.analytics}: using it`);
+    // Its drop folder is unknown here: uploads and announcements (absolute paths) only.
+    feedDelivery = ['upload', 'announcement'];
   } else {
     mkdirSync(plan.dataDir, { recursive: true });
     const logPath = join(plan.dataDir, 'demo-suite.log');
@@ -111,13 +123,17 @@ async function main(): Promise<void> {
     // Its own process group: Ctrl-C reaches the demo only, which stops the runtime once, gracefully.
     runtime = spawn(process.execPath, [join(root, 'dist', 'tools', 'runtime', 'src', 'main.js'), ...args.runtimeArgs], {
       cwd: root,
-      env: process.env,
+      env: suiteEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    let announceReady: () => void = () => undefined;
+    // The runtime prints its table once every service is ready: the simulation starts after it.
+    const runtimeReady = new Promise<void>((resolve) => (announceReady = resolve));
     const forward = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.length === 0) continue;
+        if (/instance\(s\) ready/.test(line)) announceReady();
         log.write(`${line}\n`);
         // The runtime's own lines and its table; the services' JSON logs go to the file only.
         if (line.startsWith('runtime') || !line.includes(' | ')) process.stdout.write(`${line}\n`);
@@ -132,6 +148,7 @@ async function main(): Promise<void> {
     });
     try {
       await waitForSuite(endpoints, Number(process.env['RUNTIME_READY_TIMEOUT_MS'] ?? 180_000), () => !runtimeExited);
+      await Promise.race([runtimeReady, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     } catch (error) {
       say(`${error instanceof Error ? error.message : String(error)}; see ${logPath}`);
       stopRuntime();
@@ -140,14 +157,13 @@ async function main(): Promise<void> {
   }
 
   say(`simulation: seed ${args.seed}, scale ${args.scale} (replay with: npm run demo -- --seed ${args.seed} --scale ${args.scale})`);
-  const dropDir = process.env['REIMBURSEMENTS_DROP_DIR'] ?? '.data/reimbursements/drop';
   const ledger = await runSimulation({
     seed: args.seed,
     scale: args.scale,
     endpoints,
     kafkaBrokers: plan.kafkaBrokers.split(','),
-    // The insurer uses each of the three ways in, in turn.
-    feedDelivery: ['upload', 'drop-folder', 'announcement'],
+    // The insurer uses each of the ways in, in turn.
+    feedDelivery,
     dropDir: isAbsolute(dropDir) ? dropDir : join(root, dropDir),
     onProgress: (p) => process.stdout.write(`${progressLine(p)}\n`),
     log: (line) => say(line),

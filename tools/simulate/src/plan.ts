@@ -456,7 +456,8 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
   const adults: PlannedPatient[] = [];
   for (let i = 0; i < adultCount; i++) {
     const cpam = weightedPick(random, PILOT_CPAM_OFFICES, (o) => o.coveredPopulation).code;
-    adults.push(buildPatient(random, cpam, randomInt(random, year - 95, year - 18), now));
+    // Born at least 19 years ago: of age on any day of this year.
+    adults.push(buildPatient(random, cpam, randomInt(random, year - 95, year - 19), now));
   }
   const dependants: PlannedPatient[] = [];
   for (const parent of adults) {
