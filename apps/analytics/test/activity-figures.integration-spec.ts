@@ -217,6 +217,26 @@ describe('analytics activity figures', () => {
     expect(await db.query(`SELECT 1 FROM document_counts WHERE cpam_code = '' AND day BETWEEN '2018-06-01' AND '2018-06-30' AND added <> 0`)).toEqual([]);
   });
 
+  it('keeps the first event of a document version in partition order, whether or not the copies share a batch', async () => {
+    const ins = anIns();
+    const [a, b] = [`doc-${randomUUID()}`, `doc-${randomUUID()}`];
+    const first = (documentId: string): Envelope => documentReplaced({ ins, documentId, version: 2, at: '2017-03-06T10:00:00.000Z', establishment: chu, author: physician });
+    const second = (documentId: string): Envelope => documentReplaced({ ins, documentId, version: 2, at: '2017-04-10T10:00:00.000Z', establishment: chu, author: physician });
+    // a: both copies in one send (one batch); b: the second copy handled in a later batch.
+    const together = [first(a), second(a), first(b)];
+    await publish(together);
+    await handled(together);
+    const later = [second(b)];
+    await publish(later);
+    await handled(later);
+
+    const days: Array<{ document_id: string; day: string }> = await db.query('SELECT document_id, day::text AS day FROM document_facts WHERE document_id = ANY($1) ORDER BY document_id', [[a, b]]);
+    expect(days.map((d) => d.day)).toEqual(['2017-03-06', '2017-03-06']);
+    expect(await get('/figures/documents?period=month&from=2017-01-01&to=2017-12-31')).toEqual([
+      { period: '2017-03-01', sourceCategory: 'establishment-health', type: '11490-0', documents: 0, replacements: 2 },
+    ]);
+  });
+
   it('answers 400 naming the field for a bad filter', async () => {
     const bad = await fetch(`${sut.url}/figures/documents?period=all&source=robot&cpam=12`, { headers: { authorization: `Bearer ${operator}` } });
     const body = (await bad.json()) as { errors: Array<{ field: string }> };
