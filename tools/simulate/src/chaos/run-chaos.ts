@@ -86,12 +86,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dmp-chaos-'));
   const database = options.database ?? { kind: 'embedded' };
+  // A service boots in seconds on a quiet machine, but in minutes on a shared one under load.
+  const readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
   const suite = new ChaosSuite({
     root: options.root,
     dataDir,
     database,
     instances: options.instances ?? { documents: 2, consent: 2 },
-    readyTimeoutMs: options.readyTimeoutMs,
+    readyTimeoutMs,
     log,
     serviceOutput: options.serviceOutput,
   });
@@ -112,7 +114,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       `fault plan (seed ${options.seed}): ${plan.map((f) => `${f.action} ${f.target} after ${(f.gapMs / 1000).toFixed(1)} s`).join('; ')}`,
     );
     const injector = new FaultInjector(suite, plan, {
-      readyTimeoutMs: options.readyTimeoutMs,
+      readyTimeoutMs,
       log,
     });
     const { urls, kafkaBrokers, reimbursementsDropDir } = suite.endpoints;
