@@ -15,9 +15,30 @@ describe(parseSimulateArgs.name, () => {
   });
 
   it('reads the seed, scale, output, brokers, feed delivery and a port offset', () => {
-    const sut = parseSimulateArgs(['--seed', '7', '--scale', '0.5', '--out', 'l.json', '--brokers', 'a:1,b:2', '--feed-delivery', 'upload,announcement', '--port-offset', '100', '--documents', 'http://h:9/']);
+    const sut = parseSimulateArgs([
+      '--seed',
+      '7',
+      '--scale',
+      '0.5',
+      '--out',
+      'l.json',
+      '--brokers',
+      'a:1,b:2',
+      '--feed-delivery',
+      'upload,announcement',
+      '--port-offset',
+      '100',
+      '--documents',
+      'http://h:9/',
+    ]);
 
-    expect(sut).toMatchObject({ seed: 7, scale: 0.5, out: 'l.json', kafkaBrokers: ['a:1', 'b:2'], feedDelivery: ['upload', 'announcement'] });
+    expect(sut).toMatchObject({
+      seed: 7,
+      scale: 0.5,
+      out: 'l.json',
+      kafkaBrokers: ['a:1', 'b:2'],
+      feedDelivery: ['upload', 'announcement'],
+    });
     expect(sut.endpoints.enrolment).toBe('http://127.0.0.1:3101');
     expect(sut.endpoints.documents).toBe('http://h:9');
   });
@@ -41,12 +62,20 @@ describe(progressLine.name, () => {
       phase: 'documents',
       elapsedMs: 12_345,
       done: { openings: 500, authorisations: 400, documents: 120, feedFiles: 3, consultations: 0 },
-      planned: { openings: 504, authorisations: 432, documents: 1008, feedFiles: 5, consultations: 245 },
+      planned: {
+        openings: 504,
+        authorisations: 432,
+        documents: 1008,
+        feedFiles: 5,
+        consultations: 245,
+      },
       ratePerSecond: 45.25,
       retries: 3,
       unknown: 0,
     });
 
-    expect(sut).toBe('[  12.3 s] documents      openings 500/504  authorisations 400/432  documents 120/1008  feed files 3/5  visits 0/245  45.3 actions/s  (3 retries)');
+    expect(sut).toBe(
+      '[  12.3 s] documents      openings 500/504  authorisations 400/432  documents 120/1008  feed files 3/5  visits 0/245  45.3 actions/s  (3 retries)',
+    );
   });
 });

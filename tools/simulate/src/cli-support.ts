@@ -1,6 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { FeedDelivery, ServiceEndpoints, ServiceName, SimulationLedger, SimulationProgress } from './types';
+import type {
+  FeedDelivery,
+  ServiceEndpoints,
+  ServiceName,
+  SimulationLedger,
+  SimulationProgress,
+} from './types';
 
 export class CliUsageError extends Error {
   constructor(message: string) {
@@ -38,13 +44,32 @@ export const SIMULATE_USAGE = `Usage: npm run simulate -- [options]   (against a
   --settle-timeout-ms N  how long to wait for asynchronous answers at the end (default 120000)
   --quiet                no progress lines`;
 
-const SERVICE_NAMES: readonly ServiceName[] = ['enrolment', 'documents', 'reimbursements', 'consent', 'analytics'];
-const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = { enrolment: 3001, documents: 3002, reimbursements: 3003, consent: 3004, analytics: 3005 };
+const SERVICE_NAMES: readonly ServiceName[] = [
+  'enrolment',
+  'documents',
+  'reimbursements',
+  'consent',
+  'analytics',
+];
+const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
+  enrolment: 3001,
+  documents: 3002,
+  reimbursements: 3003,
+  consent: 3004,
+  analytics: 3005,
+};
 
 function numberArg(flag: string, raw: string | undefined, min: number, integer: boolean): number {
   const value = Number(raw);
-  if (raw === undefined || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new CliUsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${raw ?? 'nothing'})`);
+  if (
+    raw === undefined ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new CliUsageError(
+      `${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${raw ?? 'nothing'})`,
+    );
   }
   return value;
 }
@@ -59,7 +84,10 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
     const service = SERVICE_NAMES.find((s) => flag === `--${s}`);
     if (service) {
       const url = value();
-      if (!url || !/^https?:\/\/[^/]+$/.test(url.replace(/\/$/, ''))) throw new CliUsageError(`${flag} must be a base URL such as http://127.0.0.1:3001 (got ${url ?? 'nothing'})`);
+      if (!url || !/^https?:\/\/[^/]+$/.test(url.replace(/\/$/, '')))
+        throw new CliUsageError(
+          `${flag} must be a base URL such as http://127.0.0.1:3001 (got ${url ?? 'nothing'})`,
+        );
       args.endpoints[service] = url.replace(/\/$/, '');
       continue;
     }
@@ -75,8 +103,12 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
         if (!args.out) throw new CliUsageError('--out needs a file name');
         break;
       case '--brokers': {
-        const list = (value() ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-        if (list.length === 0 || list.some((b) => !/^[^:]+:\d+$/.test(b))) throw new CliUsageError('--brokers must be a comma-separated list of host:port');
+        const list = (value() ?? '')
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean);
+        if (list.length === 0 || list.some((b) => !/^[^:]+:\d+$/.test(b)))
+          throw new CliUsageError('--brokers must be a comma-separated list of host:port');
         args.kafkaBrokers = list;
         break;
       }
@@ -86,7 +118,8 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
       case '--feed-delivery': {
         const list = (value() ?? '').split(',').map((w) => w.trim());
         const allowed: FeedDelivery[] = ['upload', 'drop-folder', 'announcement'];
-        if (list.length === 0 || list.some((w) => !allowed.includes(w as FeedDelivery))) throw new CliUsageError(`--feed-delivery must list ${allowed.join(', ')}`);
+        if (list.length === 0 || list.some((w) => !allowed.includes(w as FeedDelivery)))
+          throw new CliUsageError(`--feed-delivery must list ${allowed.join(', ')}`);
         args.feedDelivery = list as FeedDelivery[];
         break;
       }
@@ -110,7 +143,8 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
         throw new CliUsageError(`unknown option ${flag ?? ''}`);
     }
   }
-  for (const s of SERVICE_NAMES) args.endpoints[s] ??= `http://127.0.0.1:${DEFAULT_PORTS[s] + portOffset}`;
+  for (const s of SERVICE_NAMES)
+    args.endpoints[s] ??= `http://127.0.0.1:${DEFAULT_PORTS[s] + portOffset}`;
   return args;
 }
 
@@ -124,7 +158,12 @@ export function progressLine(p: SimulationProgress): string {
     ['consultations', 'visits'],
   ];
   const parts = kinds.map(([k, label]) => `${label} ${p.done[k]}/${p.planned[k]}`);
-  const extra = [p.retries > 0 ? `${p.retries} retries` : '', p.unknown > 0 ? `${p.unknown} unknown` : ''].filter(Boolean).join(', ');
+  const extra = [
+    p.retries > 0 ? `${p.retries} retries` : '',
+    p.unknown > 0 ? `${p.unknown} unknown` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `[${(p.elapsedMs / 1000).toFixed(1).padStart(6)} s] ${p.phase.padEnd(14)} ${parts.join('  ')}  ${p.ratePerSecond.toFixed(1)} actions/s${extra ? `  (${extra})` : ''}`;
 }
 
@@ -134,7 +173,11 @@ export function writeLedger(path: string, ledger: SimulationLedger): void {
 }
 
 /** Resolves when every service answers /health/ready with 200, or rejects with the ones that do not. */
-export async function waitForSuite(endpoints: ServiceEndpoints, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForSuite(
+  endpoints: ServiceEndpoints,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let missing: string[] = [];
   while (Date.now() < deadline && isAlive()) {

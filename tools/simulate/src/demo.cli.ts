@@ -34,7 +34,10 @@ function parse(argv: string[]): { seed: number; scale: number; runtimeArgs: stri
     const flag = argv[i];
     if (flag === '--seed' || flag === '--scale') {
       const value = Number(argv[++i]);
-      if (!Number.isFinite(value) || value <= 0 || (flag === '--seed' && !Number.isInteger(value))) throw new UsageError(`${flag} must be a positive ${flag === '--seed' ? 'integer' : 'number'}`);
+      if (!Number.isFinite(value) || value <= 0 || (flag === '--seed' && !Number.isInteger(value)))
+        throw new UsageError(
+          `${flag} must be a positive ${flag === '--seed' ? 'integer' : 'number'}`,
+        );
       if (flag === '--seed') seed = value;
       else scale = value;
     } else if (flag === '--instances' || flag === '--services') {
@@ -48,7 +51,9 @@ function parse(argv: string[]): { seed: number; scale: number; runtimeArgs: stri
 
 function endpointsOf(plan: RuntimePlan): ServiceEndpoints {
   const endpoints = {} as ServiceEndpoints;
-  for (const instance of plan.instances) if (instance.index === 1) endpoints[instance.service as ServiceName] = `http://127.0.0.1:${instance.port}`;
+  for (const instance of plan.instances)
+    if (instance.index === 1)
+      endpoints[instance.service as ServiceName] = `http://127.0.0.1:${instance.port}`;
   return endpoints;
 }
 
@@ -75,9 +80,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const endpoints = endpointsOf(plan);
-  const missing = (['enrolment', 'documents', 'reimbursements', 'consent', 'analytics'] as const).filter((s) => endpoints[s] === undefined);
+  const missing = (
+    ['enrolment', 'documents', 'reimbursements', 'consent', 'analytics'] as const
+  ).filter((s) => endpoints[s] === undefined);
   if (missing.length > 0) {
-    process.stderr.write(`the demo needs every service; not planned: ${missing.join(', ')} (unset SERVICES)\n`);
+    process.stderr.write(
+      `the demo needs every service; not planned: ${missing.join(', ')} (unset SERVICES)\n`,
+    );
     process.exit(2);
   }
 
@@ -104,11 +113,13 @@ async function main(): Promise<void> {
   // The reimbursements drop folder is relative to the services' working directory, not to the
   // data directory: the demo puts it (and the upload spool) under its data directory, so a demo
   // beside another stack of this checkout never shares a drop folder with it.
-  const dropDir = process.env['REIMBURSEMENTS_DROP_DIR'] ?? join(plan.dataDir, 'reimbursements', 'drop');
+  const dropDir =
+    process.env['REIMBURSEMENTS_DROP_DIR'] ?? join(plan.dataDir, 'reimbursements', 'drop');
   const suiteEnv: NodeJS.ProcessEnv = {
     ...process.env,
     REIMBURSEMENTS_DROP_DIR: dropDir,
-    REIMBURSEMENTS_SPOOL_DIR: process.env['REIMBURSEMENTS_SPOOL_DIR'] ?? join(plan.dataDir, 'reimbursements', 'spool'),
+    REIMBURSEMENTS_SPOOL_DIR:
+      process.env['REIMBURSEMENTS_SPOOL_DIR'] ?? join(plan.dataDir, 'reimbursements', 'spool'),
   };
   let feedDelivery: FeedDelivery[] = ['upload', 'drop-folder', 'announcement'];
   if (await alreadyRunning(endpoints)) {
@@ -121,12 +132,16 @@ async function main(): Promise<void> {
     const log = createWriteStream(logPath, { flags: 'a' });
     say(`starting the suite (npm start ${args.runtimeArgs.join(' ')}); service logs in ${logPath}`);
     // Its own process group: Ctrl-C reaches the demo only, which stops the runtime once, gracefully.
-    runtime = spawn(process.execPath, [join(root, 'dist', 'tools', 'runtime', 'src', 'main.js'), ...args.runtimeArgs], {
-      cwd: root,
-      env: suiteEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    runtime = spawn(
+      process.execPath,
+      [join(root, 'dist', 'tools', 'runtime', 'src', 'main.js'), ...args.runtimeArgs],
+      {
+        cwd: root,
+        env: suiteEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     let announceReady: () => void = () => undefined;
     // The runtime prints its table once every service is ready: the simulation starts after it.
     const runtimeReady = new Promise<void>((resolve) => (announceReady = resolve));
@@ -147,7 +162,11 @@ async function main(): Promise<void> {
       process.exit(interrupts > 0 ? 0 : 1);
     });
     try {
-      await waitForSuite(endpoints, Number(process.env['RUNTIME_READY_TIMEOUT_MS'] ?? 180_000), () => !runtimeExited);
+      await waitForSuite(
+        endpoints,
+        Number(process.env['RUNTIME_READY_TIMEOUT_MS'] ?? 180_000),
+        () => !runtimeExited,
+      );
       await Promise.race([runtimeReady, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     } catch (error) {
       say(`${error instanceof Error ? error.message : String(error)}; see ${logPath}`);
@@ -156,7 +175,9 @@ async function main(): Promise<void> {
     }
   }
 
-  say(`simulation: seed ${args.seed}, scale ${args.scale} (replay with: npm run demo -- --seed ${args.seed} --scale ${args.scale})`);
+  say(
+    `simulation: seed ${args.seed}, scale ${args.scale} (replay with: npm run demo -- --seed ${args.seed} --scale ${args.scale})`,
+  );
   const ledger = await runSimulation({
     seed: args.seed,
     scale: args.scale,
@@ -174,11 +195,15 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${renderReport(ledger)}\n\n`);
   say(`ledger: ${ledgerPath}`);
   say(`dashboard: ${endpoints.analytics}/dashboard`);
-  say(`figures:   ${endpoints.analytics}/figures/openings?period=day (operator token: POST ${endpoints.analytics}/dev/tokens {"role":"operator","operatorId":"ops-1"})`);
+  say(
+    `figures:   ${endpoints.analytics}/figures/openings?period=day (operator token: POST ${endpoints.analytics}/dev/tokens {"role":"operator","operatorId":"ops-1"})`,
+  );
   if (runtime) say('the suite keeps running; Ctrl-C stops it.');
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -12,7 +12,16 @@ describe(countFeedLines.name, () => {
     const now = new Date('2026-11-23T10:00:00Z');
     const patients = ['184127510812347', '279057510812366'];
     const out = join(dir, 'feed.csv');
-    await generateFeed({ out, lines: 400, seed: 3, kind: 'backfill', now, linesPerPatient: 200, outOfWindowRatio: 0.1, patients });
+    await generateFeed({
+      out,
+      lines: 400,
+      seed: 3,
+      kind: 'backfill',
+      now,
+      linesPerPatient: 200,
+      outOfWindowRatio: 0.1,
+      patients,
+    });
 
     const sut = await countFeedLines(out, now);
 

@@ -36,7 +36,10 @@ function monthIndex(isoDate: string): number {
  * Counts a generated file's lines per patient and those inside the window (the current month
  * and the 24 before it), reading the file as the insurer wrote it.
  */
-export async function countFeedLines(path: string, now: Date): Promise<Map<string, { lines: number; inWindow: number }>> {
+export async function countFeedLines(
+  path: string,
+  now: Date,
+): Promise<Map<string, { lines: number; inWindow: number }>> {
   const text = await readFile(path, 'utf8');
   const windowStart = now.getUTCFullYear() * 12 + now.getUTCMonth() - 24;
   const counts = new Map<string, { lines: number; inWindow: number }>();
@@ -83,7 +86,13 @@ export class SimulatedInsurer {
     if (this.requestIds.has(request.requestId)) return;
     this.requestIds.add(request.requestId);
     this.requested.add(request.ins);
-    const entry: BackfillRequestEntry = { requestId: request.requestId, ins: request.ins, from: request.from, to: request.to, trigger: request.trigger };
+    const entry: BackfillRequestEntry = {
+      requestId: request.requestId,
+      ins: request.ins,
+      from: request.from,
+      to: request.to,
+      trigger: request.trigger,
+    };
     this.requests.push(entry);
     const fileId = this.answered.get(request.ins);
     // A second request for a patient already answered (a redelivery, a reactivation): the same lines, already sent.
@@ -101,7 +110,10 @@ export class SimulatedInsurer {
       while (!this.stopping && !this.options.signal?.aborted) {
         const max = this.options.maxPatientsPerFile ?? 500;
         try {
-          if (this.pending.length >= max || (this.pending.length > 0 && Date.now() - this.oldestPendingAt >= 1_000)) {
+          if (
+            this.pending.length >= max ||
+            (this.pending.length > 0 && Date.now() - this.oldestPendingAt >= 1_000)
+          ) {
             await this.serialised(() => this.answerPending());
           }
           await this.pollImports();
@@ -130,7 +142,12 @@ export class SimulatedInsurer {
     this.oldestPendingAt = Date.now();
     const patients = [...new Set(batch.map((r) => r.ins))].filter((ins) => !this.answered.has(ins));
     if (patients.length === 0) return;
-    const entry = await this.writeAndDeliver('backfill', patients, this.options.linesPerPatient, []);
+    const entry = await this.writeAndDeliver(
+      'backfill',
+      patients,
+      this.options.linesPerPatient,
+      [],
+    );
     for (const r of batch) r.fileId = this.answered.get(r.ins) ?? entry.fileId;
     entry.requestIds = batch.map((r) => r.requestId);
   }
@@ -143,7 +160,12 @@ export class SimulatedInsurer {
     });
   }
 
-  private async writeAndDeliver(kind: 'backfill' | 'delta', patients: string[], perPatient: number, strangers: string[]): Promise<FeedFileEntry> {
+  private async writeAndDeliver(
+    kind: 'backfill' | 'delta',
+    patients: string[],
+    perPatient: number,
+    strangers: string[],
+  ): Promise<FeedFileEntry> {
     const seq = this.files.length;
     const fileId = `SIM-${this.options.seed}-${kind.toUpperCase()}-${String(seq).padStart(5, '0')}`;
     const path = join(this.options.workDir, `${fileId}.csv`);
@@ -179,9 +201,15 @@ export class SimulatedInsurer {
       way: this.options.delivery[seq % this.options.delivery.length] ?? 'upload',
       sha256: generated.sha256,
       lines: generated.lines,
-      expectedStored: perPatientLines.filter((p) => p.openRecord).reduce((a, p) => a + p.inWindow, 0),
-      expectedOutOfWindow: perPatientLines.filter((p) => p.openRecord).reduce((a, p) => a + p.lines - p.inWindow, 0),
-      expectedUnknownPatient: perPatientLines.filter((p) => !p.openRecord).reduce((a, p) => a + p.lines, 0),
+      expectedStored: perPatientLines
+        .filter((p) => p.openRecord)
+        .reduce((a, p) => a + p.inWindow, 0),
+      expectedOutOfWindow: perPatientLines
+        .filter((p) => p.openRecord)
+        .reduce((a, p) => a + p.lines - p.inWindow, 0),
+      expectedUnknownPatient: perPatientLines
+        .filter((p) => !p.openRecord)
+        .reduce((a, p) => a + p.lines, 0),
       patients: perPatientLines,
       requestIds: [],
       outcome: 'unknown',
@@ -213,7 +241,10 @@ export class SimulatedInsurer {
       }
       return;
     }
-    if (dropDir === undefined) throw new Error(`feed delivery ${entry.way} needs dropDir (the service's REIMBURSEMENTS_DROP_DIR)`);
+    if (dropDir === undefined)
+      throw new Error(
+        `feed delivery ${entry.way} needs dropDir (the service's REIMBURSEMENTS_DROP_DIR)`,
+      );
     if (entry.way === 'drop-folder') {
       // The file first (under a name the watcher ignores until renamed), its sidecar last: the sidecar says it is complete.
       await mkdir(resolve(dropDir), { recursive: true });
@@ -225,7 +256,14 @@ export class SimulatedInsurer {
       return;
     }
     const sent = await kafka.announceFile(
-      { fileId: entry.fileId, kind: entry.kind === 'backfill' ? ReimbursementFileKind.BACKFILL : ReimbursementFileKind.DELTA, location: resolve(path), sha256: entry.sha256, lineCount: entry.lines },
+      {
+        fileId: entry.fileId,
+        kind:
+          entry.kind === 'backfill' ? ReimbursementFileKind.BACKFILL : ReimbursementFileKind.DELTA,
+        location: resolve(path),
+        sha256: entry.sha256,
+        lineCount: entry.lines,
+      },
       retryDeadlineMs,
     );
     entry.attempts = sent.attempts;
@@ -236,10 +274,24 @@ export class SimulatedInsurer {
   async pollImports(): Promise<void> {
     for (const file of this.files) {
       // Files that never reached the suite have no import to ask about.
-      if (file.outcome !== 'unknown' || file.reason?.startsWith('not delivered') || file.reason?.startsWith('announcement not produced')) continue;
-      const answer = await this.options.http.request('reimbursements', 'GET', `/imports/files/${encodeURIComponent(file.fileId)}`, PIPELINE);
+      if (
+        file.outcome !== 'unknown' ||
+        file.reason?.startsWith('not delivered') ||
+        file.reason?.startsWith('announcement not produced')
+      )
+        continue;
+      const answer = await this.options.http.request(
+        'reimbursements',
+        'GET',
+        `/imports/files/${encodeURIComponent(file.fileId)}`,
+        PIPELINE,
+      );
       if (answer.status !== 200) continue;
-      const body = answer.body as { status?: string; refusalReason?: string | null; counts?: Record<string, number> };
+      const body = answer.body as {
+        status?: string;
+        refusalReason?: string | null;
+        counts?: Record<string, number>;
+      };
       if (body.status === 'completed' || body.status === 'refused') {
         file.outcome = body.status;
         if (body.counts) file.counts = body.counts;
@@ -249,7 +301,15 @@ export class SimulatedInsurer {
   }
 
   allImported(): boolean {
-    return this.pending.length === 0 && this.files.every((f) => f.outcome !== 'unknown' || f.reason?.startsWith('not delivered') || f.reason?.startsWith('announcement not produced'));
+    return (
+      this.pending.length === 0 &&
+      this.files.every(
+        (f) =>
+          f.outcome !== 'unknown' ||
+          f.reason?.startsWith('not delivered') ||
+          f.reason?.startsWith('announcement not produced'),
+      )
+    );
   }
 
   async stop(): Promise<void> {

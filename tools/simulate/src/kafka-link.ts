@@ -61,17 +61,31 @@ export class KafkaLink {
   }
 
   async start(): Promise<void> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+    });
     this.producer = producer;
     await this.connectWithRetry(() => producer.connect(), 'producer');
-    await this.consume(`dmp-simulator-results-${this.options.runId}`, Topics.DOCUMENT_SUBMISSION_RESULTS, (envelope: Envelope<DocumentSubmissionResultsPayload>) => {
-      if (envelope.payload?.submissionId?.startsWith(this.options.submissionPrefix)) this.options.onSubmissionResult(envelope.payload);
-    });
-    await this.consume(`dmp-simulator-insurer-${this.options.runId}`, Topics.BACKFILL_REQUESTS, (envelope: Envelope<BackfillRequestedPayload>) => {
-      const at = Date.parse(envelope.payload?.requestedAt ?? envelope.occurredAt);
-      // Requests of earlier runs stay in the topic; the insurer answered them then.
-      if (envelope.payload && at >= this.options.since.getTime() - 5_000) this.options.onBackfillRequest(envelope.payload);
-    });
+    await this.consume(
+      `dmp-simulator-results-${this.options.runId}`,
+      Topics.DOCUMENT_SUBMISSION_RESULTS,
+      (envelope: Envelope<DocumentSubmissionResultsPayload>) => {
+        if (envelope.payload?.submissionId?.startsWith(this.options.submissionPrefix))
+          this.options.onSubmissionResult(envelope.payload);
+      },
+    );
+    await this.consume(
+      `dmp-simulator-insurer-${this.options.runId}`,
+      Topics.BACKFILL_REQUESTS,
+      (envelope: Envelope<BackfillRequestedPayload>) => {
+        const at = Date.parse(envelope.payload?.requestedAt ?? envelope.occurredAt);
+        // Requests of earlier runs stay in the topic; the insurer answered them then.
+        if (envelope.payload && at >= this.options.since.getTime() - 5_000)
+          this.options.onBackfillRequest(envelope.payload);
+      },
+    );
   }
 
   private async connectWithRetry(connect: () => Promise<void>, what: string): Promise<void> {
@@ -81,13 +95,19 @@ export class KafkaLink {
         return;
       } catch (error) {
         if (attempt >= 30 || this.options.signal?.aborted) throw error;
-        this.options.log(`kafka ${what}: ${error instanceof Error ? error.message : String(error)}; retrying`);
+        this.options.log(
+          `kafka ${what}: ${error instanceof Error ? error.message : String(error)}; retrying`,
+        );
         await sleep(Math.min(5_000, 200 * attempt), this.options.signal);
       }
     }
   }
 
-  private async consume<P>(groupId: string, topic: string, handle: (envelope: Envelope<P>) => void): Promise<void> {
+  private async consume<P>(
+    groupId: string,
+    topic: string,
+    handle: (envelope: Envelope<P>) => void,
+  ): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: true,
@@ -95,11 +115,19 @@ export class KafkaLink {
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 500,
       // A broker restart in the middle of a chaos run: rejoin instead of giving up.
-      retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: async () => !this.closed },
+      retry: {
+        retries: 30,
+        initialRetryTime: 200,
+        maxRetryTime: 5_000,
+        restartOnFailure: async () => !this.closed,
+      },
     });
     this.consumers.push(consumer);
     await this.connectWithRetry(() => consumer.connect(), `consumer ${topic}`);
-    await this.connectWithRetry(() => consumer.subscribe({ topic, fromBeginning: true }), `subscribe ${topic}`);
+    await this.connectWithRetry(
+      () => consumer.subscribe({ topic, fromBeginning: true }),
+      `subscribe ${topic}`,
+    );
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (!message.value) return;
@@ -113,7 +141,10 @@ export class KafkaLink {
   }
 
   /** Produces one submission; the event id derives from the submission id, so a retry is the same event. */
-  async produceSubmission(payload: DocumentSubmissionPayload, deadlineMs: number): Promise<{ ok: boolean; attempts: number; error?: string }> {
+  async produceSubmission(
+    payload: DocumentSubmissionPayload,
+    deadlineMs: number,
+  ): Promise<{ ok: boolean; attempts: number; error?: string }> {
     const envelope = createEvent(DocumentSubmissionEvent, payload, {
       producer: 'dmp-simulator',
       correlationId: payload.submissionId,
@@ -122,7 +153,10 @@ export class KafkaLink {
     return this.produce(Topics.DOCUMENT_SUBMISSIONS, serializeEvent(envelope), deadlineMs);
   }
 
-  async announceFile(payload: FileAnnouncedPayload, deadlineMs: number): Promise<{ ok: boolean; attempts: number; error?: string }> {
+  async announceFile(
+    payload: FileAnnouncedPayload,
+    deadlineMs: number,
+  ): Promise<{ ok: boolean; attempts: number; error?: string }> {
     const envelope = createEvent(FileAnnouncedEvent, payload, {
       producer: 'dmp-simulator-insurer',
       correlationId: payload.fileId,
@@ -131,7 +165,11 @@ export class KafkaLink {
     return this.produce(Topics.FILE_ANNOUNCEMENTS, serializeEvent(envelope), deadlineMs);
   }
 
-  private async produce(topic: string, message: { key: string; value: string; headers: Record<string, string> }, deadlineMs: number): Promise<{ ok: boolean; attempts: number; error?: string }> {
+  private async produce(
+    topic: string,
+    message: { key: string; value: string; headers: Record<string, string> },
+    deadlineMs: number,
+  ): Promise<{ ok: boolean; attempts: number; error?: string }> {
     const deadline = Date.now() + deadlineMs;
     let attempts = 0;
     let error = '';

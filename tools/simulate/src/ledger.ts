@@ -1,6 +1,15 @@
 import type { LedgerTotals, SimulationLedger } from './types';
 
-type LedgerEntries = Pick<SimulationLedger, 'openings' | 'dependants' | 'documents' | 'backfillRequests' | 'feedFiles' | 'authorisations' | 'consultations'>;
+type LedgerEntries = Pick<
+  SimulationLedger,
+  | 'openings'
+  | 'dependants'
+  | 'documents'
+  | 'backfillRequests'
+  | 'feedFiles'
+  | 'authorisations'
+  | 'consultations'
+>;
 
 export function emptyTotals(): LedgerTotals {
   return {
@@ -50,7 +59,9 @@ export function computeTotals(ledger: LedgerEntries, retries: number): LedgerTot
     totals.feedLinesExpectedStored += f.expectedStored;
   }
   totals.backfillRequests = ledger.backfillRequests.length;
-  totals.backfillRequestsAnswered = ledger.backfillRequests.filter((r) => r.fileId !== undefined).length;
+  totals.backfillRequestsAnswered = ledger.backfillRequests.filter(
+    (r) => r.fileId !== undefined,
+  ).length;
   for (const a of ledger.authorisations) totals.authorisations[a.outcome]++;
   for (const c of ledger.consultations) {
     totals.consultations[c.outcome]++;

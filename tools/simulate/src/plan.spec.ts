@@ -1,5 +1,20 @@
-import { DocumentFormat, OpeningChannel, SourceCategory, isMinorOn, validateFiness, validateIns, validateRpps } from '@dmp/domain';
-import { DOCUMENT_SOURCE_MIX, OPENING_CHANNEL_MIX, planSimulation, quotas, sha256Hex, type SimulationPlan } from './plan';
+import {
+  DocumentFormat,
+  OpeningChannel,
+  SourceCategory,
+  isMinorOn,
+  validateFiness,
+  validateIns,
+  validateRpps,
+} from '@dmp/domain';
+import {
+  DOCUMENT_SOURCE_MIX,
+  OPENING_CHANNEL_MIX,
+  planSimulation,
+  quotas,
+  sha256Hex,
+  type SimulationPlan,
+} from './plan';
 
 const now = new Date('2026-11-23T10:00:00Z');
 
@@ -14,7 +29,13 @@ function shares<K extends string>(keys: K[]): Record<string, number> {
 function fingerprint(plan: SimulationPlan): string {
   return JSON.stringify({
     openings: plan.openings.map((o) => [o.patient.ins, o.channel, o.intent, o.actor]),
-    documents: plan.documents.map((d) => [d.documentId, d.ins, d.sha256, d.sourceCategory, d.establishment?.finess ?? null]),
+    documents: plan.documents.map((d) => [
+      d.documentId,
+      d.ins,
+      d.sha256,
+      d.sourceCategory,
+      d.establishment?.finess ?? null,
+    ]),
     authorisations: plan.authorisations.map((a) => [a.ins, a.grantee]),
     consultations: plan.consultations.map((c) => [c.ins, c.professional.rpps, c.mode]),
   });
@@ -49,22 +70,35 @@ describe(planSimulation.name, () => {
   it('follows the channel mix of the seeds to within a percent (counters 38%, pharmacies 28%, online 21%, professionals and establishments 13%)', () => {
     const mix = shares(sut.openings.filter((o) => o.intent === 'first').map((o) => o.channel));
 
-    for (const channel of Object.values(OpeningChannel)) expect(Math.abs((mix[channel] ?? 0) - OPENING_CHANNEL_MIX[channel])).toBeLessThan(0.01);
-    expect((mix[OpeningChannel.PROFESSIONAL] ?? 0) + (mix[OpeningChannel.ESTABLISHMENT] ?? 0)).toBeCloseTo(0.13, 2);
+    for (const channel of Object.values(OpeningChannel))
+      expect(Math.abs((mix[channel] ?? 0) - OPENING_CHANNEL_MIX[channel])).toBeLessThan(0.01);
+    expect(
+      (mix[OpeningChannel.PROFESSIONAL] ?? 0) + (mix[OpeningChannel.ESTABLISHMENT] ?? 0),
+    ).toBeCloseTo(0.13, 2);
   });
 
   it('follows the document source mix of the seeds to within a percent (patients 47.8%, establishments 36.5%, liberal 11.5%, others 4.3%)', () => {
-    const mix = shares(sut.documents.filter((d) => d.intent === 'normal').map((d) => d.sourceCategory));
+    const mix = shares(
+      sut.documents.filter((d) => d.intent === 'normal').map((d) => d.sourceCategory),
+    );
 
-    for (const source of Object.values(SourceCategory)) expect(Math.abs((mix[source] ?? 0) - DOCUMENT_SOURCE_MIX[source])).toBeLessThan(0.01);
-    expect((mix[SourceCategory.ESTABLISHMENT_HEALTH] ?? 0) + (mix[SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL] ?? 0)).toBeCloseTo(0.365, 2);
+    for (const source of Object.values(SourceCategory))
+      expect(Math.abs((mix[source] ?? 0) - DOCUMENT_SOURCE_MIX[source])).toBeLessThan(0.01);
+    expect(
+      (mix[SourceCategory.ESTABLISHMENT_HEALTH] ?? 0) +
+        (mix[SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL] ?? 0),
+    ).toBeCloseTo(0.365, 2);
   });
 
   it('gives every patient a valid INS and every professional, pharmacy and establishment a valid RPPS or FINESS', () => {
-    for (const p of sut.patients) expect(validateIns(p.ins)).toMatchObject({ ok: true, value: p.ins });
-    for (const p of sut.population.professionals) expect(validateRpps(p.rpps)).toMatchObject({ ok: true });
-    for (const p of sut.population.pharmacies) expect(validateFiness(p.finess)).toMatchObject({ ok: true });
-    for (const e of sut.population.establishments) expect(validateFiness(e.finess)).toMatchObject({ ok: true });
+    for (const p of sut.patients)
+      expect(validateIns(p.ins)).toMatchObject({ ok: true, value: p.ins });
+    for (const p of sut.population.professionals)
+      expect(validateRpps(p.rpps)).toMatchObject({ ok: true });
+    for (const p of sut.population.pharmacies)
+      expect(validateFiness(p.finess)).toMatchObject({ ok: true });
+    for (const e of sut.population.establishments)
+      expect(validateFiness(e.finess)).toMatchObject({ ok: true });
   });
 
   it('gives the deliberately invalid openings an INS whose key is wrong, and only them', () => {
@@ -72,7 +106,8 @@ describe(planSimulation.name, () => {
 
     expect(invalid.length).toBeGreaterThan(0);
     for (const o of invalid) expect(validateIns(o.patient.ins).ok).toBe(false);
-    for (const o of sut.openings.filter((x) => x.intent !== 'invalid')) expect(validateIns(o.patient.ins).ok).toBe(true);
+    for (const o of sut.openings.filter((x) => x.intent !== 'invalid'))
+      expect(validateIns(o.patient.ins).ok).toBe(true);
   });
 
   it('opens dependants as minors with an adult of the population as legal representative', () => {
@@ -85,14 +120,16 @@ describe(planSimulation.name, () => {
       expect(isMinorOn(d.birthDate, '2026-11-23')).toBe(true);
       expect(adults.has(d.representativeIns ?? '')).toBe(true);
     }
-    for (const p of sut.patients.filter((x) => !x.representativeIns)) expect(isMinorOn(p.birthDate, '2026-11-23')).toBe(false);
+    for (const p of sut.patients.filter((x) => !x.representativeIns))
+      expect(isMinorOn(p.birthDate, '2026-11-23')).toBe(false);
   });
 
   it('declares each body with its own hash, except the documents meant to be rejected', () => {
     for (const d of sut.documents) {
       if (d.intent === 'invalid') expect(d.sha256).not.toBe(sha256Hex(d.body));
       else expect(d.sha256).toBe(sha256Hex(d.body));
-      if (d.format === DocumentFormat.PDF) expect(d.body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      if (d.format === DocumentFormat.PDF)
+        expect(d.body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     }
   });
 
@@ -101,7 +138,9 @@ describe(planSimulation.name, () => {
 
     expect(resends.length).toBeGreaterThan(0);
     for (const r of resends) {
-      const original = sut.documents.find((d) => d.intent === 'normal' && d.documentId === r.documentId);
+      const original = sut.documents.find(
+        (d) => d.intent === 'normal' && d.documentId === r.documentId,
+      );
       expect(original?.sha256).toBe(r.sha256);
       expect(r.establishment).toBeDefined();
     }

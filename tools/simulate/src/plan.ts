@@ -17,7 +17,15 @@ import {
   randomInt,
   seededRandom,
 } from '@dmp/domain';
-import type { DocumentIntent, OpeningIntent, SimCpamOffice, SimEstablishment, SimPharmacy, SimPopulation, SimProfessional } from './types';
+import type {
+  DocumentIntent,
+  OpeningIntent,
+  SimCpamOffice,
+  SimEstablishment,
+  SimPharmacy,
+  SimPopulation,
+  SimProfessional,
+} from './types';
 
 /**
  * The deterministic part of a simulation: from a seed and a scale, the population and every
@@ -64,7 +72,10 @@ export const PER_SCALE = {
   pharmacies: 20,
   professionals: 80,
   /** CHU, hospitals, clinics, EHPAD, other medico-social (seed 000: 21 CHU of 425 health, 606 EHPAD of 617 medico-social). */
-  establishments: { chu: 1, hospital: 5, clinic: 4, ehpad: 14, 'other-medico-social': 1 } as Record<EstablishmentCategory, number>,
+  establishments: { chu: 1, hospital: 5, clinic: 4, ehpad: 14, 'other-medico-social': 1 } as Record<
+    EstablishmentCategory,
+    number
+  >,
   consultationSessions: 200,
 } as const;
 
@@ -89,9 +100,24 @@ const HEALTH_TYPES: readonly DocumentType[] = [
   DocumentType.CONSULT_NOTE,
   DocumentType.TELEMEDICINE_REPORT,
 ];
-const MEDICO_SOCIAL_TYPES: readonly DocumentType[] = [DocumentType.EMERGENCY_LIAISON_FILE, DocumentType.EMERGENCY_LIAISON_FILE, DocumentType.TELEMEDICINE_REPORT, DocumentType.CONSULT_NOTE];
-const LIBERAL_TYPES: readonly DocumentType[] = [DocumentType.CONSULT_NOTE, DocumentType.LABORATORY_REPORT, DocumentType.IMAGING_REPORT, DocumentType.ADVANCE_DIRECTIVES];
-const PATIENT_TYPES: readonly DocumentType[] = [DocumentType.PATIENT_ADDED, DocumentType.PATIENT_ADDED, DocumentType.ADVANCE_DIRECTIVES, DocumentType.LABORATORY_REPORT];
+const MEDICO_SOCIAL_TYPES: readonly DocumentType[] = [
+  DocumentType.EMERGENCY_LIAISON_FILE,
+  DocumentType.EMERGENCY_LIAISON_FILE,
+  DocumentType.TELEMEDICINE_REPORT,
+  DocumentType.CONSULT_NOTE,
+];
+const LIBERAL_TYPES: readonly DocumentType[] = [
+  DocumentType.CONSULT_NOTE,
+  DocumentType.LABORATORY_REPORT,
+  DocumentType.IMAGING_REPORT,
+  DocumentType.ADVANCE_DIRECTIVES,
+];
+const PATIENT_TYPES: readonly DocumentType[] = [
+  DocumentType.PATIENT_ADDED,
+  DocumentType.PATIENT_ADDED,
+  DocumentType.ADVANCE_DIRECTIVES,
+  DocumentType.LABORATORY_REPORT,
+];
 
 const PROFESSION_MIX: Readonly<Record<Profession, number>> = {
   [Profession.PHYSICIAN]: 0.5,
@@ -103,10 +129,61 @@ const PROFESSION_MIX: Readonly<Record<Profession, number>> = {
   [Profession.PODIATRIST]: 0.03,
 };
 
-const FAMILY_NAMES = ['MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFEBVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD', 'ETCHEVERRY', 'LE GALL', 'MULLER', 'SCHMITT'];
+const FAMILY_NAMES = [
+  'MARTIN',
+  'BERNARD',
+  'THOMAS',
+  'PETIT',
+  'ROBERT',
+  'RICHARD',
+  'DURAND',
+  'DUBOIS',
+  'MOREAU',
+  'LAURENT',
+  'SIMON',
+  'MICHEL',
+  'LEFEBVRE',
+  'LEROY',
+  'ROUX',
+  'DAVID',
+  'BERTRAND',
+  'MOREL',
+  'FOURNIER',
+  'GIRARD',
+  'ETCHEVERRY',
+  'LE GALL',
+  'MULLER',
+  'SCHMITT',
+];
 const GIVEN_NAMES: Readonly<Record<1 | 2, readonly string[]>> = {
-  1: ['Jean', 'Pierre', 'Michel', 'André', 'Louis', 'Lucas', 'Hugo', 'Léo', 'Gabriel', 'Arthur', 'Jules', 'Paul'],
-  2: ['Marie', 'Jeanne', 'Françoise', 'Monique', 'Catherine', 'Nathalie', 'Emma', 'Jade', 'Louise', 'Alice', 'Chloé', 'Léa'],
+  1: [
+    'Jean',
+    'Pierre',
+    'Michel',
+    'André',
+    'Louis',
+    'Lucas',
+    'Hugo',
+    'Léo',
+    'Gabriel',
+    'Arthur',
+    'Jules',
+    'Paul',
+  ],
+  2: [
+    'Marie',
+    'Jeanne',
+    'Françoise',
+    'Monique',
+    'Catherine',
+    'Nathalie',
+    'Emma',
+    'Jade',
+    'Louise',
+    'Alice',
+    'Chloé',
+    'Léa',
+  ],
 };
 
 export interface PlannedPatient {
@@ -186,7 +263,10 @@ export interface SimulationPlan {
 // ---- helpers --------------------------------------------------------------------------------
 
 /** Counts per key proportional to `weights`, summing exactly to `total` (largest remainder). */
-export function quotas<K extends string>(weights: Readonly<Record<K, number>>, total: number): Record<K, number> {
+export function quotas<K extends string>(
+  weights: Readonly<Record<K, number>>,
+  total: number,
+): Record<K, number> {
   const keys = Object.keys(weights) as K[];
   const sum = keys.reduce((a, k) => a + weights[k], 0);
   const raw = keys.map((k) => ({ k, exact: (weights[k] / sum) * total }));
@@ -202,7 +282,11 @@ export function quotas<K extends string>(weights: Readonly<Record<K, number>>, t
 }
 
 /** A list holding each key as many times as its quota, shuffled. */
-function quotaList<K extends string>(random: RandomSource, weights: Readonly<Record<K, number>>, total: number): K[] {
+function quotaList<K extends string>(
+  random: RandomSource,
+  weights: Readonly<Record<K, number>>,
+  total: number,
+): K[] {
   const counts = quotas(weights, total);
   const list: K[] = [];
   for (const k of Object.keys(counts) as K[]) for (let i = 0; i < counts[k]; i++) list.push(k);
@@ -222,7 +306,11 @@ function pick<T>(random: RandomSource, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
 }
 
-function weightedPick<T>(random: RandomSource, items: readonly T[], weight: (item: T) => number): T {
+function weightedPick<T>(
+  random: RandomSource,
+  items: readonly T[],
+  weight: (item: T) => number,
+): T {
   const total = items.reduce((a, i) => a + weight(i), 0);
   let roll = random() * total;
   for (const item of items) {
@@ -254,7 +342,10 @@ function isoDate(year: number, month: number, day: number): string {
 
 // ---- population -----------------------------------------------------------------------------
 
-function buildPopulation(random: RandomSource, scale: number): {
+function buildPopulation(
+  random: RandomSource,
+  scale: number,
+): {
   pharmacies: SimPharmacy[];
   establishments: SimEstablishment[];
   professionals: SimProfessional[];
@@ -267,7 +358,10 @@ function buildPopulation(random: RandomSource, scale: number): {
   const pharmacyCount = scaled(PER_SCALE.pharmacies, scale, offices.length);
   for (let i = 0; i < pharmacyCount; i++) {
     const office = i < offices.length ? offices[i] : officeOf();
-    pharmacies.push({ finess: generateFiness(random, department(office.code)), cpamCode: office.code });
+    pharmacies.push({
+      finess: generateFiness(random, department(office.code)),
+      cpamCode: office.code,
+    });
   }
   const establishments: SimEstablishment[] = [];
   let n = 0;
@@ -287,7 +381,11 @@ function buildPopulation(random: RandomSource, scale: number): {
     }
   }
   const professionals: SimProfessional[] = [];
-  const professionList = quotaList(random, PROFESSION_MIX, scaled(PER_SCALE.professionals, scale, 14));
+  const professionList = quotaList(
+    random,
+    PROFESSION_MIX,
+    scaled(PER_SCALE.professionals, scale, 14),
+  );
   for (const profession of professionList) {
     const liberal = random() < 0.6;
     const office = officeOf();
@@ -303,7 +401,13 @@ function buildPopulation(random: RandomSource, scale: number): {
   return { pharmacies, establishments, professionals };
 }
 
-function buildPatient(random: RandomSource, cpamCode: string, birthYear: number, now: Date, representativeIns?: string): PlannedPatient {
+function buildPatient(
+  random: RandomSource,
+  cpamCode: string,
+  birthYear: number,
+  now: Date,
+  representativeIns?: string,
+): PlannedPatient {
   const sex = random() < 0.5 ? 1 : 2;
   const month = randomInt(random, 1, 12);
   const day = randomInt(random, 1, 28);
@@ -314,9 +418,15 @@ function buildPatient(random: RandomSource, cpamCode: string, birthYear: number,
   const today = now.toISOString().slice(0, 10);
   if (birthDate > today) birthDate = isoDate(birthYear - 1, month, day);
   const contact = random();
-  const slug = `${givenNames}.${familyName}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '');
+  const slug = `${givenNames}.${familyName}`
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[^a-z.]/g, '');
   const email = contact < 0.8 ? `${slug}.${ins.slice(-4)}@example.fr` : undefined;
-  const mobile = contact > 0.5 || email === undefined ? `+336${pad(randomInt(random, 0, 99_999_999), 8)}` : undefined;
+  const mobile =
+    contact > 0.5 || email === undefined
+      ? `+336${pad(randomInt(random, 0, 99_999_999), 8)}`
+      : undefined;
   return {
     ins,
     familyName,
@@ -331,7 +441,11 @@ function buildPatient(random: RandomSource, cpamCode: string, birthYear: number,
   };
 }
 
-function openingBody(patient: PlannedPatient, consentAt: string, ins = patient.ins): Record<string, unknown> {
+function openingBody(
+  patient: PlannedPatient,
+  consentAt: string,
+  ins = patient.ins,
+): Record<string, unknown> {
   return {
     ins,
     familyName: patient.familyName,
@@ -343,7 +457,9 @@ function openingBody(patient: PlannedPatient, consentAt: string, ins = patient.i
     emergencyAccess: patient.emergencyAccess,
     samuAccess: patient.samuAccess,
     consent: { at: consentAt },
-    ...(patient.representativeIns ? { legalRepresentatives: [{ ins: patient.representativeIns, relationship: 'parent' }] } : {}),
+    ...(patient.representativeIns
+      ? { legalRepresentatives: [{ ins: patient.representativeIns, relationship: 'parent' }] }
+      : {}),
   };
 }
 
@@ -364,22 +480,42 @@ interface Actors {
   pharmacies: SimPharmacy[];
   establishments: SimEstablishment[];
   professionals: SimProfessional[];
-  byCpam: { pharmacies: Map<string, SimPharmacy[]>; establishments: Map<string, SimEstablishment[]>; professionals: Map<string, SimProfessional[]> };
+  byCpam: {
+    pharmacies: Map<string, SimPharmacy[]>;
+    establishments: Map<string, SimEstablishment[]>;
+    professionals: Map<string, SimProfessional[]>;
+  };
 }
 
-function channelActor(random: RandomSource, channel: OpeningChannel, patient: PlannedPatient, population: Actors): Actor {
+function channelActor(
+  random: RandomSource,
+  channel: OpeningChannel,
+  patient: PlannedPatient,
+  population: Actors,
+): Actor {
   const local = <T>(items: T[], byCpam: Map<string, T[]>): T => {
     const here = byCpam.get(patient.cpamCode) ?? [];
     return pick(random, here.length > 0 ? here : items);
   };
   switch (channel) {
     case OpeningChannel.CPAM_COUNTER:
-      return { role: ActorRole.CPAM_AGENT, agentId: `agent-${patient.cpamCode}-${randomInt(random, 1, 12)}`, cpamCode: patient.cpamCode } as Actor;
+      return {
+        role: ActorRole.CPAM_AGENT,
+        agentId: `agent-${patient.cpamCode}-${randomInt(random, 1, 12)}`,
+        cpamCode: patient.cpamCode,
+      } as Actor;
     case OpeningChannel.PHARMACY:
-      return { role: ActorRole.PHARMACY, finess: local(population.pharmacies, population.byCpam.pharmacies).finess } as Actor;
+      return {
+        role: ActorRole.PHARMACY,
+        finess: local(population.pharmacies, population.byCpam.pharmacies).finess,
+      } as Actor;
     case OpeningChannel.PATIENT_ONLINE:
       return patient.representativeIns
-        ? ({ role: ActorRole.LEGAL_REPRESENTATIVE, ins: patient.representativeIns, represents: [patient.ins] } as Actor)
+        ? ({
+            role: ActorRole.LEGAL_REPRESENTATIVE,
+            ins: patient.representativeIns,
+            represents: [patient.ins],
+          } as Actor)
         : ({ role: ActorRole.PATIENT, ins: patient.ins } as Actor);
     case OpeningChannel.PROFESSIONAL: {
       const pro = local(population.professionals, population.byCpam.professionals);
@@ -387,22 +523,53 @@ function channelActor(random: RandomSource, channel: OpeningChannel, patient: Pl
     }
     case OpeningChannel.ESTABLISHMENT: {
       const e = local(population.establishments, population.byCpam.establishments);
-      return { role: ActorRole.ESTABLISHMENT, finess: e.finess, kind: e.kind, category: e.category } as Actor;
+      return {
+        role: ActorRole.ESTABLISHMENT,
+        finess: e.finess,
+        kind: e.kind,
+        category: e.category,
+      } as Actor;
     }
   }
 }
 
 // ---- documents ------------------------------------------------------------------------------
 
-function documentBody(random: RandomSource, format: DocumentFormat, title: string, documentId: string, ins: string): Buffer {
-  const words = ['RAS', 'bilan', 'normal', 'suivi', 'traitement', 'poursuivi', 'contrôle', 'à', 'trois', 'mois', 'patient', 'stable', 'examen', 'clinique', 'sans', 'particularité'];
+function documentBody(
+  random: RandomSource,
+  format: DocumentFormat,
+  title: string,
+  documentId: string,
+  ins: string,
+): Buffer {
+  const words = [
+    'RAS',
+    'bilan',
+    'normal',
+    'suivi',
+    'traitement',
+    'poursuivi',
+    'contrôle',
+    'à',
+    'trois',
+    'mois',
+    'patient',
+    'stable',
+    'examen',
+    'clinique',
+    'sans',
+    'particularité',
+  ];
   const length = randomInt(random, 40, 250);
   const text: string[] = [];
   for (let i = 0; i < length; i++) text.push(pick(random, words));
   const prose = `${title}\nDocument ${documentId} - patient ${ins}\n${text.join(' ')}.\n`;
   switch (format) {
     case DocumentFormat.PDF:
-      return Buffer.from(`%PDF-1.4\n% simulated\n1 0 obj << /Title (${title.replace(/[()\\]/g, '')}) >> endobj\nstream\n${prose}endstream\n%%EOF\n`, 'latin1');
+      return Buffer.from(
+        `%PDF-1.4\n% simulated\n1 0 obj << /Title (${title.replace(/[()\\]/g, '')}) >> endobj\nstream\n${prose}endstream\n%%EOF\n`,
+        'latin1',
+      );
     case DocumentFormat.CDA_R2:
       return Buffer.from(
         `<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="${documentId}"/><title>${title.replace(/[<&>]/g, ' ')}</title>` +
@@ -439,7 +606,8 @@ export interface PlanOptions {
 }
 
 export function planSimulation(options: PlanOptions): SimulationPlan {
-  if (!Number.isFinite(options.scale) || options.scale <= 0) throw new RangeError(`scale must be a positive number, got ${options.scale}`);
+  if (!Number.isFinite(options.scale) || options.scale <= 0)
+    throw new RangeError(`scale must be a positive number, got ${options.scale}`);
   const seed = options.seed >>> 0;
   const scale = options.scale;
   const now = options.now ?? new Date();
@@ -447,7 +615,8 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
   const { pharmacies, establishments, professionals } = buildPopulation(random, scale);
   const httpShare = options.httpEstablishmentShare ?? 0.2;
   // At least one establishment of each way when there are two or more.
-  const httpCount = establishments.length > 1 ? Math.max(1, Math.round(establishments.length * httpShare)) : 0;
+  const httpCount =
+    establishments.length > 1 ? Math.max(1, Math.round(establishments.length * httpShare)) : 0;
   for (const e of shuffle(random, [...establishments]).slice(0, httpCount)) e.way = 'http';
 
   // Patients: adults, then about one dependant for eight adults (a parent opening their child's record).
@@ -464,7 +633,16 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
     const parentYear = Number(parent.birthDate.slice(0, 4));
     if (parentYear > year - 22 || parentYear < year - 60 || random() >= 0.14) continue;
     const children = random() < 0.3 ? 2 : 1;
-    for (let c = 0; c < children; c++) dependants.push(buildPatient(random, parent.cpamCode, randomInt(random, year - 16, year - 1), now, parent.ins));
+    for (let c = 0; c < children; c++)
+      dependants.push(
+        buildPatient(
+          random,
+          parent.cpamCode,
+          randomInt(random, year - 16, year - 1),
+          now,
+          parent.ins,
+        ),
+      );
   }
   const patients = [...adults, ...dependants];
   const population: SimPopulation = {
@@ -491,13 +669,23 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
   // Openings: every patient once, channels by quota, then a few deliberate repeats and defects.
   const consentAt = new Date(now.getTime() - 60_000).toISOString();
   const channels = quotaList(random, OPENING_CHANNEL_MIX, patients.length);
-  const order = shuffle(random, patients.map((_, i) => i));
+  const order = shuffle(
+    random,
+    patients.map((_, i) => i),
+  );
   const openings: PlannedOpening[] = [];
   const firstChannel = new Map<string, PlannedOpening>();
   for (let i = 0; i < order.length; i++) {
     const patient = patients[order[i]];
     const channel = channels[i];
-    const opening: PlannedOpening = { seq: openings.length, patient, intent: 'first', channel, actor: channelActor(random, channel, patient, actors), body: openingBody(patient, consentAt) };
+    const opening: PlannedOpening = {
+      seq: openings.length,
+      patient,
+      intent: 'first',
+      channel,
+      actor: channelActor(random, channel, patient, actors),
+      body: openingBody(patient, consentAt),
+    };
     openings.push(opening);
     firstChannel.set(patient.ins, opening);
   }
@@ -511,15 +699,31 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
     const first = firstOpening(pick(random, patients).ins);
     openings.push({ ...first, seq: openings.length, intent: 'retry-same' });
     const other = firstOpening(pick(random, patients).ins);
-    const otherChannel = other.channel === OpeningChannel.CPAM_COUNTER ? OpeningChannel.PHARMACY : OpeningChannel.CPAM_COUNTER;
-    openings.push({ ...other, seq: openings.length, intent: 'other-channel', channel: otherChannel, actor: channelActor(random, otherChannel, other.patient, actors) });
+    const otherChannel =
+      other.channel === OpeningChannel.CPAM_COUNTER
+        ? OpeningChannel.PHARMACY
+        : OpeningChannel.CPAM_COUNTER;
+    openings.push({
+      ...other,
+      seq: openings.length,
+      intent: 'other-channel',
+      channel: otherChannel,
+      actor: channelActor(random, otherChannel, other.patient, actors),
+    });
   }
   for (let i = 0; i < Math.max(1, Math.round(patients.length * 0.01)); i++) {
     const cpam = weightedPick(random, PILOT_CPAM_OFFICES, (o) => o.coveredPopulation).code;
     const stranger = buildPatient(random, cpam, randomInt(random, year - 80, year - 20), now);
     const badIns = withWrongKey(stranger.ins);
     const patient = { ...stranger, ins: badIns };
-    openings.push({ seq: openings.length, patient, intent: 'invalid', channel: OpeningChannel.CPAM_COUNTER, actor: channelActor(random, OpeningChannel.CPAM_COUNTER, patient, actors), body: openingBody(patient, consentAt) });
+    openings.push({
+      seq: openings.length,
+      patient,
+      intent: 'invalid',
+      channel: OpeningChannel.CPAM_COUNTER,
+      actor: channelActor(random, OpeningChannel.CPAM_COUNTER, patient, actors),
+      body: openingBody(patient, consentAt),
+    });
   }
 
   // Authorisations: six patients in ten authorise one or two professionals of their office.
@@ -533,9 +737,19 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
     const count = random() < 0.5 ? 1 : 2;
     while (chosen.size < Math.min(count, pool.length)) chosen.add(pick(random, pool));
     const by = patient.representativeIns
-      ? ({ role: ActorRole.LEGAL_REPRESENTATIVE, ins: patient.representativeIns, represents: [patient.ins] } as Actor)
+      ? ({
+          role: ActorRole.LEGAL_REPRESENTATIVE,
+          ins: patient.representativeIns,
+          represents: [patient.ins],
+        } as Actor)
       : ({ role: ActorRole.PATIENT, ins: patient.ins } as Actor);
-    for (const pro of chosen) authorisations.push({ seq: authorisations.length, ins: patient.ins, by, grantee: { kind: 'professional', rpps: pro.rpps } });
+    for (const pro of chosen)
+      authorisations.push({
+        seq: authorisations.length,
+        ins: patient.ins,
+        by,
+        grantee: { kind: 'professional', rpps: pro.rpps },
+      });
     authorisedPros.set(patient.ins, [...chosen]);
   }
 
@@ -555,13 +769,21 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
         : source === SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL
           ? weightedPick(random, medicoSocial, (e) => DOCUMENT_WEIGHT[e.category])
           : undefined;
-    const patient = establishment?.kind === EstablishmentKind.MEDICO_SOCIAL && elderly.length > 0 ? pick(random, elderly) : pick(random, patients);
+    const patient =
+      establishment?.kind === EstablishmentKind.MEDICO_SOCIAL && elderly.length > 0
+        ? pick(random, elderly)
+        : pick(random, patients);
     const staff = establishment ? (staffOf.get(establishment.finess) ?? []) : [];
     const authorPool = staff.length > 0 ? staff : liberal.length > 0 ? liberal : professionals;
     const author = source === SourceCategory.PATIENT ? undefined : pick(random, authorPool);
     const type = pick(random, typesOf(source));
     const formatRoll = random();
-    const format = formatRoll < 0.5 ? DocumentFormat.PDF : formatRoll < 0.8 ? DocumentFormat.CDA_R2 : DocumentFormat.TEXT;
+    const format =
+      formatRoll < 0.5
+        ? DocumentFormat.PDF
+        : formatRoll < 0.8
+          ? DocumentFormat.CDA_R2
+          : DocumentFormat.TEXT;
     const seq = documents.length;
     const documentId = `1.2.250.1.999.${seed}.${pad(seq, 7)}`;
     const title = `${type} ${establishment?.name ?? 'cabinet'}`.slice(0, 255);
@@ -575,7 +797,9 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
       intent,
       sourceCategory: source,
       ...(establishment ? { establishment } : {}),
-      author: author ? { rpps: author.rpps, profession: author.profession } : { rpps: '', profession: Profession.PHYSICIAN },
+      author: author
+        ? { rpps: author.rpps, profession: author.profession }
+        : { rpps: '', profession: Profession.PHYSICIAN },
       type,
       format,
       title,
@@ -592,7 +816,10 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
   const defects = Math.max(1, Math.round(establishmentDocs.length * 0.01));
   for (let i = 0; i < defects && establishmentDocs.length > 0; i++) {
     documents.push({ ...pick(random, establishmentDocs), seq: documents.length, intent: 'resend' });
-    const source = random() < 0.8 && health.length > 0 ? SourceCategory.ESTABLISHMENT_HEALTH : SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL;
+    const source =
+      random() < 0.8 && health.length > 0
+        ? SourceCategory.ESTABLISHMENT_HEALTH
+        : SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL;
     documents.push(planDocument(source, 'invalid'));
   }
 
@@ -606,8 +833,21 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
     if (roll < 0.7 && withAuthorisations.length > 0) {
       const patient = pick(random, withAuthorisations);
       const pro = pick(random, authorisedPros.get(patient.ins) ?? []);
-      consultations.push({ seq: consultations.length, ins: patient.ins, professional: pro, mode: 'normal', kind: 'authorised' });
-      if (random() < 0.3) consultations.push({ seq: consultations.length, ins: patient.ins, professional: pro, mode: 'normal', kind: 'authorised-again' });
+      consultations.push({
+        seq: consultations.length,
+        ins: patient.ins,
+        professional: pro,
+        mode: 'normal',
+        kind: 'authorised',
+      });
+      if (random() < 0.3)
+        consultations.push({
+          seq: consultations.length,
+          ins: patient.ins,
+          professional: pro,
+          mode: 'normal',
+          kind: 'authorised-again',
+        });
     } else if (roll < 0.85) {
       const patient = pick(random, patients);
       consultations.push({
@@ -615,16 +855,38 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
         ins: patient.ins,
         professional: pick(random, physicians.length > 0 ? physicians : professionals),
         mode: 'emergency',
-        emergencyReason: pick(random, ['patient unconscious on arrival', 'acute respiratory distress', 'road accident, patient unable to consent', 'cardiac arrest']),
+        emergencyReason: pick(random, [
+          'patient unconscious on arrival',
+          'acute respiratory distress',
+          'road accident, patient unable to consent',
+          'cardiac arrest',
+        ]),
         kind: 'emergency',
       });
     } else {
       const patient = pick(random, patients);
       const allowed = new Set((authorisedPros.get(patient.ins) ?? []).map((p) => p.rpps));
       const strangers = professionals.filter((p) => !allowed.has(p.rpps));
-      if (strangers.length > 0) consultations.push({ seq: consultations.length, ins: patient.ins, professional: pick(random, strangers), mode: 'normal', kind: 'not-authorised' });
+      if (strangers.length > 0)
+        consultations.push({
+          seq: consultations.length,
+          ins: patient.ins,
+          professional: pick(random, strangers),
+          mode: 'normal',
+          kind: 'not-authorised',
+        });
     }
   }
 
-  return { seed, scale, now, population, patients, openings, authorisations, documents, consultations };
+  return {
+    seed,
+    scale,
+    now,
+    population,
+    patients,
+    openings,
+    authorisations,
+    documents,
+    consultations,
+  };
 }

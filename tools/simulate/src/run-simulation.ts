@@ -10,8 +10,21 @@ import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
 import { SimulatedInsurer } from './insurer';
 import { KafkaLink } from './kafka-link';
 import { computeTotals } from './ledger';
-import { planSimulation, type PlannedConsultation, type PlannedDocument, type PlannedOpening, type SimulationPlan } from './plan';
-import { SuiteHttp, describeRefusal, errorCodeOf, forEachLimited, isTransient, sleep } from './suite-http';
+import {
+  planSimulation,
+  type PlannedConsultation,
+  type PlannedDocument,
+  type PlannedOpening,
+  type SimulationPlan,
+} from './plan';
+import {
+  SuiteHttp,
+  describeRefusal,
+  errorCodeOf,
+  forEachLimited,
+  isTransient,
+  sleep,
+} from './suite-http';
 import type {
   ActionKind,
   AuthorisationEntry,
@@ -77,8 +90,20 @@ class RunState {
     this.since = now;
   }
 
-  readonly done: Record<ActionKind, number> = { openings: 0, authorisations: 0, documents: 0, feedFiles: 0, consultations: 0 };
-  readonly planned: Record<ActionKind, number> = { openings: 0, authorisations: 0, documents: 0, feedFiles: 0, consultations: 0 };
+  readonly done: Record<ActionKind, number> = {
+    openings: 0,
+    authorisations: 0,
+    documents: 0,
+    feedFiles: 0,
+    consultations: 0,
+  };
+  readonly planned: Record<ActionKind, number> = {
+    openings: 0,
+    authorisations: 0,
+    documents: 0,
+    feedFiles: 0,
+    consultations: 0,
+  };
   unknown = 0;
 }
 
@@ -107,7 +132,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seed: options.seed,
     scale: options.scale,
     ...(options.now ? { now: options.now } : {}),
-    ...(options.httpEstablishmentShare !== undefined ? { httpEstablishmentShare: options.httpEstablishmentShare } : {}),
+    ...(options.httpEstablishmentShare !== undefined
+      ? { httpEstablishmentShare: options.httpEstablishmentShare }
+      : {}),
   });
   const ledger: SimulationLedger = {
     version: 1,
@@ -121,13 +148,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     kafkaBrokers,
     population: plan.population,
     openings: [],
-    dependants: plan.patients.flatMap((p): DependantEntry[] => (p.representativeIns ? [{ ins: p.ins, representativeIns: p.representativeIns, relationship: 'parent' }] : [])),
+    dependants: plan.patients.flatMap((p): DependantEntry[] =>
+      p.representativeIns
+        ? [{ ins: p.ins, representativeIns: p.representativeIns, relationship: 'parent' }]
+        : [],
+    ),
     documents: [],
     backfillRequests: [],
     feedFiles: [],
     authorisations: [],
     consultations: [],
-    totals: computeTotals({ openings: [], dependants: [], documents: [], backfillRequests: [], feedFiles: [], authorisations: [], consultations: [] }, 0),
+    totals: computeTotals(
+      {
+        openings: [],
+        dependants: [],
+        documents: [],
+        backfillRequests: [],
+        feedFiles: [],
+        authorisations: [],
+        consultations: [],
+      },
+      0,
+    ),
     phaseDurationsMs: state.durations,
     anomalies: [],
   };
@@ -136,7 +178,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   state.planned.documents = plan.documents.length;
   state.planned.consultations = plan.consultations.length;
 
-  const http = new SuiteHttp(endpoints, options.tokenSecret ?? DEV_AUTH_TOKEN_SECRET, retryDeadlineMs, signal, log);
+  const http = new SuiteHttp(
+    endpoints,
+    options.tokenSecret ?? DEV_AUTH_TOKEN_SECRET,
+    retryDeadlineMs,
+    signal,
+    log,
+  );
   const anomaly = (line: string): void => {
     ledger.anomalies.push(line);
     log(`ANOMALY ${line}`);
@@ -154,9 +202,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     lastAt = now;
     state.done.feedFiles = insurer?.files.filter((f) => f.outcome !== 'unknown').length ?? 0;
     state.planned.feedFiles = insurer?.files.length ?? 0;
-    return { phase: state.phase, elapsedMs: now - started.getTime(), done: { ...state.done }, planned: { ...state.planned }, ratePerSecond: Math.round(rate * 10) / 10, retries: http.retries, unknown: state.unknown };
+    return {
+      phase: state.phase,
+      elapsedMs: now - started.getTime(),
+      done: { ...state.done },
+      planned: { ...state.planned },
+      ratePerSecond: Math.round(rate * 10) / 10,
+      retries: http.retries,
+      unknown: state.unknown,
+    };
   };
-  const timer = options.onProgress ? setInterval(() => options.onProgress?.(progress()), interval) : undefined;
+  const timer = options.onProgress
+    ? setInterval(() => options.onProgress?.(progress()), interval)
+    : undefined;
 
   // Opened records, as far as the simulation knows: the insurer's lines for them must be stored.
   const openRecords = new Set<string>();
@@ -169,11 +227,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const r of result.results) {
       if (r.documentId === undefined) continue;
       for (const entry of documentsById.get(r.documentId) ?? []) {
-        if (entry.submissionId === result.submissionId) recordDocumentAnswer(entry, r.outcome, r.reasons);
+        if (entry.submissionId === result.submissionId)
+          recordDocumentAnswer(entry, r.outcome, r.reasons);
       }
     }
     if (result.submissionRejectedReason) {
-      for (const entries of documentsById.values()) for (const e of entries) if (e.submissionId === result.submissionId) recordDocumentAnswer(e, 'rejected', [result.submissionRejectedReason]);
+      for (const entries of documentsById.values())
+        for (const e of entries)
+          if (e.submissionId === result.submissionId)
+            recordDocumentAnswer(e, 'rejected', [result.submissionRejectedReason]);
     }
   };
   const kafka = new KafkaLink({
@@ -194,7 +256,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     http,
     kafka,
     workDir,
-    delivery: options.feedDelivery && options.feedDelivery.length > 0 ? options.feedDelivery : ['upload'],
+    delivery:
+      options.feedDelivery && options.feedDelivery.length > 0 ? options.feedDelivery : ['upload'],
     ...(options.dropDir ? { dropDir: options.dropDir } : {}),
     linesPerPatient: options.linesPerPatient ?? 100,
     now: plan.now,
@@ -210,23 +273,30 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const before = entry.outcome;
     if (outcome === 'accepted') entry.outcome = 'accepted';
     // A duplicate answer to a document of ours sent once means an earlier attempt of ours stored it.
-    else if (outcome === 'duplicate') entry.outcome = entry.intent === 'resend' ? 'duplicate' : 'accepted';
+    else if (outcome === 'duplicate')
+      entry.outcome = entry.intent === 'resend' ? 'duplicate' : 'accepted';
     else if (outcome === 'rejected') {
       entry.outcome = 'rejected';
       entry.reason = reasons.join('; ');
-    } else if (outcome === 'parked') entry.reason = reasons.join('; ') || 'parked: the record opening has not reached documents yet';
+    } else if (outcome === 'parked')
+      entry.reason =
+        reasons.join('; ') || 'parked: the record opening has not reached documents yet';
     if (before === 'unknown' && entry.outcome !== 'unknown') state.done.documents++;
   }
 
   try {
-    log(`run ${runId}: ${plan.patients.length} patients, ${plan.openings.length} openings, ${plan.documents.length} documents, ${plan.consultations.length} consultation visits planned`);
+    log(
+      `run ${runId}: ${plan.patients.length} patients, ${plan.openings.length} openings, ${plan.documents.length} documents, ${plan.consultations.length} consultation visits planned`,
+    );
     await kafka.start();
     insurer.start();
 
     // ---- openings -----------------------------------------------------------------------------
     state.phase = 'openings';
     const open = async (planned: PlannedOpening): Promise<void> => {
-      const answer = await http.request('enrolment', 'POST', '/records', planned.actor, { body: planned.body });
+      const answer = await http.request('enrolment', 'POST', '/records', planned.actor, {
+        body: planned.body,
+      });
       const entry: OpeningEntry = {
         seq: planned.seq,
         ins: planned.patient.ins,
@@ -234,33 +304,60 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         channel: planned.channel,
         actor: ledgerActor(planned.actor),
         cpamCode: planned.patient.cpamCode,
-        ...(planned.actor.role === ActorRole.PHARMACY ? { pharmacyFiness: planned.actor.finess } : {}),
-        ...(planned.patient.representativeIns ? { representativeIns: planned.patient.representativeIns } : {}),
+        ...(planned.actor.role === ActorRole.PHARMACY
+          ? { pharmacyFiness: planned.actor.finess }
+          : {}),
+        ...(planned.patient.representativeIns
+          ? { representativeIns: planned.patient.representativeIns }
+          : {}),
         birthDate: planned.patient.birthDate,
         outcome: 'unknown',
         status: answer.status,
         attempts: answer.attempts,
         at: new Date().toISOString(),
       };
-      const recordId = (answer.body as { recordId?: string; id?: string } | undefined)?.recordId ?? (answer.body as { id?: string } | undefined)?.id;
+      const recordId =
+        (answer.body as { recordId?: string; id?: string } | undefined)?.recordId ??
+        (answer.body as { id?: string } | undefined)?.id;
       if (answer.status === 201) entry.outcome = 'created';
       else if (answer.status === 200) entry.outcome = 'existing';
       else if (answer.status === 409) entry.outcome = 'conflict';
       else if (answer.status >= 400 && answer.status < 500) entry.outcome = 'rejected';
-      if (recordId && (entry.outcome === 'created' || entry.outcome === 'existing')) entry.recordId = recordId;
-      if (entry.outcome !== 'created' && entry.outcome !== 'existing') entry.reason = describeRefusal(answer.status, answer.body, answer.text);
+      if (recordId && (entry.outcome === 'created' || entry.outcome === 'existing'))
+        entry.recordId = recordId;
+      if (entry.outcome !== 'created' && entry.outcome !== 'existing')
+        entry.reason = describeRefusal(answer.status, answer.body, answer.text);
       if (entry.outcome === 'unknown') state.unknown++;
-      if (isTransient(answer.status) && answer.status !== 0) anomaly(`opening ${planned.patient.ins}: final answer ${answer.status} ${answer.text.slice(0, 200)}`);
-      if (planned.intent === 'first' && entry.outcome === 'conflict') anomaly(`opening ${planned.patient.ins} (first, ${planned.channel}): 409 ${entry.reason ?? ''}`);
-      if (planned.intent === 'first' && entry.outcome === 'rejected') anomaly(`opening ${planned.patient.ins} (first, ${planned.channel}): refused ${entry.reason ?? ''}`);
-      if (entry.outcome === 'created' || entry.outcome === 'existing' || (entry.outcome === 'conflict' && planned.intent !== 'invalid')) openRecords.add(planned.patient.ins);
+      if (isTransient(answer.status) && answer.status !== 0)
+        anomaly(
+          `opening ${planned.patient.ins}: final answer ${answer.status} ${answer.text.slice(0, 200)}`,
+        );
+      if (planned.intent === 'first' && entry.outcome === 'conflict')
+        anomaly(
+          `opening ${planned.patient.ins} (first, ${planned.channel}): 409 ${entry.reason ?? ''}`,
+        );
+      if (planned.intent === 'first' && entry.outcome === 'rejected')
+        anomaly(
+          `opening ${planned.patient.ins} (first, ${planned.channel}): refused ${entry.reason ?? ''}`,
+        );
+      if (
+        entry.outcome === 'created' ||
+        entry.outcome === 'existing' ||
+        (entry.outcome === 'conflict' && planned.intent !== 'invalid')
+      )
+        openRecords.add(planned.patient.ins);
       ledger.openings.push(entry);
       state.done.openings++;
     };
     const firsts = plan.openings.filter((o) => o.intent === 'first');
     await forEachLimited(firsts, concurrency, open, signal);
     // Repeats and defects after the first openings: they are about records that exist by now.
-    await forEachLimited(plan.openings.filter((o) => o.intent !== 'first'), concurrency, open, signal);
+    await forEachLimited(
+      plan.openings.filter((o) => o.intent !== 'first'),
+      concurrency,
+      open,
+      signal,
+    );
     ledger.openings.sort((a, b) => a.seq - b.seq);
 
     // ---- authorisations -------------------------------------------------------------------------
@@ -269,24 +366,44 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       plan.authorisations,
       concurrency,
       async (planned) => {
-        const entry: AuthorisationEntry = { seq: planned.seq, ins: planned.ins, by: ledgerActor(planned.by), grantee: planned.grantee, outcome: 'unknown', status: 0, attempts: 0, at: new Date().toISOString() };
+        const entry: AuthorisationEntry = {
+          seq: planned.seq,
+          ins: planned.ins,
+          by: ledgerActor(planned.by),
+          grantee: planned.grantee,
+          outcome: 'unknown',
+          status: 0,
+          attempts: 0,
+          at: new Date().toISOString(),
+        };
         if (!openRecords.has(planned.ins)) {
           entry.outcome = 'rejected';
           entry.reason = 'not attempted: the record was not opened';
         } else {
-          const body = planned.grantee.kind === 'professional' ? { kind: 'professional', rpps: planned.grantee.rpps } : { kind: 'establishment', finess: planned.grantee.finess };
+          const body =
+            planned.grantee.kind === 'professional'
+              ? { kind: 'professional', rpps: planned.grantee.rpps }
+              : { kind: 'establishment', finess: planned.grantee.finess };
           // Consent learns of the opening from its event: until then it answers 409 RECORD_NOT_OPEN.
-          const answer = await http.request('consent', 'POST', `/patients/${planned.ins}/consent/authorisations`, planned.by, {
-            body,
-            retryWhen: (status, b) => status === 409 && errorCodeOf(b) === 'RECORD_NOT_OPEN',
-          });
+          const answer = await http.request(
+            'consent',
+            'POST',
+            `/patients/${planned.ins}/consent/authorisations`,
+            planned.by,
+            {
+              body,
+              retryWhen: (status, b) => status === 409 && errorCodeOf(b) === 'RECORD_NOT_OPEN',
+            },
+          );
           entry.status = answer.status;
           entry.attempts = answer.attempts;
           if (answer.status === 200 || answer.status === 201) entry.outcome = 'authorised';
           else if (answer.status >= 400 && answer.status < 500) {
             entry.outcome = 'rejected';
             entry.reason = describeRefusal(answer.status, answer.body, answer.text);
-            anomaly(`authorisation ${planned.ins} -> ${JSON.stringify(planned.grantee)}: ${entry.reason}`);
+            anomaly(
+              `authorisation ${planned.ins} -> ${JSON.stringify(planned.grantee)}: ${entry.reason}`,
+            );
           } else state.unknown++;
         }
         ledger.authorisations.push(entry);
@@ -332,7 +449,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
       return entry;
     };
-    type Sendable = { planned: PlannedDocument; entry: DocumentEntry; establishment: SimEstablishment };
+    type Sendable = {
+      planned: PlannedDocument;
+      entry: DocumentEntry;
+      establishment: SimEstablishment;
+    };
     const sendable: Sendable[] = [];
     for (const d of plan.documents) {
       const entry = entryOf(d);
@@ -341,10 +462,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       list.push(entry);
       documentsById.set(d.documentId, list);
       if (entry.outcome === 'not-sent') state.done.documents++;
-      else if (d.establishment) sendable.push({ planned: d, entry, establishment: d.establishment });
+      else if (d.establishment)
+        sendable.push({ planned: d, entry, establishment: d.establishment });
     }
     let submissionSeq = 0;
-    const submissionsOf = (items: typeof sendable): Array<{ payload: DocumentSubmissionPayload; entries: DocumentEntry[]; way: 'kafka' | 'http' }> => {
+    const submissionsOf = (
+      items: typeof sendable,
+    ): Array<{
+      payload: DocumentSubmissionPayload;
+      entries: DocumentEntry[];
+      way: 'kafka' | 'http';
+    }> => {
       const byEstablishment = new Map<string, typeof sendable>();
       for (const item of items) {
         const key = item.establishment.finess;
@@ -352,7 +480,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         group.push(item);
         byEstablishment.set(key, group);
       }
-      const out: Array<{ payload: DocumentSubmissionPayload; entries: DocumentEntry[]; way: 'kafka' | 'http' }> = [];
+      const out: Array<{
+        payload: DocumentSubmissionPayload;
+        entries: DocumentEntry[];
+        way: 'kafka' | 'http';
+      }> = [];
       for (const group of byEstablishment.values()) {
         for (let i = 0; i < group.length; i += SUBMISSION_SIZE) {
           const chunk = group.slice(i, i + SUBMISSION_SIZE);
@@ -360,7 +492,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           const submissionId = `${submissionPrefix}${String(submissionSeq++).padStart(6, '0')}`;
           const payload: DocumentSubmissionPayload = {
             submissionId,
-            establishment: { finess: e.finess, kind: e.kind, category: e.category } as DocumentSubmissionPayload['establishment'],
+            establishment: {
+              finess: e.finess,
+              kind: e.kind,
+              category: e.category,
+            } as DocumentSubmissionPayload['establishment'],
             submittedAt: new Date().toISOString(),
             documents: chunk.map(({ planned: d }) => ({
               documentId: d.documentId,
@@ -372,7 +508,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
               authoredAt: d.authoredAt,
               sha256: d.sha256,
               sizeBytes: d.body.length,
-              visibility: { maskedFromProfessionals: d.maskedFromProfessionals, invisibleToPatientUntilExplained: d.invisibleToPatientUntilExplained, invisibleToLegalRepresentatives: false },
+              visibility: {
+                maskedFromProfessionals: d.maskedFromProfessionals,
+                invisibleToPatientUntilExplained: d.invisibleToPatientUntilExplained,
+                invisibleToLegalRepresentatives: false,
+              },
               bodyBase64: d.body.toString('base64'),
             })),
           };
@@ -382,7 +522,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
       return out;
     };
-    const submit = async (submission: { payload: DocumentSubmissionPayload; entries: DocumentEntry[]; way: 'kafka' | 'http' }): Promise<void> => {
+    const submit = async (submission: {
+      payload: DocumentSubmissionPayload;
+      entries: DocumentEntry[];
+      way: 'kafka' | 'http';
+    }): Promise<void> => {
       const e = submission.payload.establishment;
       if (submission.way === 'kafka') {
         const sent = await kafka.produceSubmission(submission.payload, retryDeadlineMs);
@@ -395,45 +539,84 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         }
         return;
       }
-      const actor = { role: ActorRole.ESTABLISHMENT, finess: e.finess, kind: e.kind, category: e.category } as Actor;
-      const answer = await http.request('documents', 'POST', '/submissions', actor, { body: submission.payload });
+      const actor = {
+        role: ActorRole.ESTABLISHMENT,
+        finess: e.finess,
+        kind: e.kind,
+        category: e.category,
+      } as Actor;
+      const answer = await http.request('documents', 'POST', '/submissions', actor, {
+        body: submission.payload,
+      });
       for (const entry of submission.entries) entry.attempts = answer.attempts;
       if (answer.status === 200 || answer.status === 201) {
-        const body = answer.body as { results?: Array<{ documentId?: string; outcome: string; reasons?: string[] }>; submissionRejectedReason?: string };
+        const body = answer.body as {
+          results?: Array<{ documentId?: string; outcome: string; reasons?: string[] }>;
+          submissionRejectedReason?: string;
+        };
         for (const r of body.results ?? []) {
           const entry = submission.entries.find((x) => x.documentId === r.documentId);
           if (entry) recordDocumentAnswer(entry, r.outcome, r.reasons ?? []);
         }
-        if (body.submissionRejectedReason) for (const entry of submission.entries) recordDocumentAnswer(entry, 'rejected', [body.submissionRejectedReason]);
+        if (body.submissionRejectedReason)
+          for (const entry of submission.entries)
+            recordDocumentAnswer(entry, 'rejected', [body.submissionRejectedReason]);
       } else if (answer.status >= 400 && answer.status < 500) {
         const reason = describeRefusal(answer.status, answer.body, answer.text);
         for (const entry of submission.entries) recordDocumentAnswer(entry, 'rejected', [reason]);
         anomaly(`submission ${submission.payload.submissionId}: ${reason}`);
       } else {
-        if (answer.status !== 0) anomaly(`submission ${submission.payload.submissionId}: final answer ${answer.status} ${answer.text.slice(0, 200)}`);
-        for (const entry of submission.entries) entry.reason = describeRefusal(answer.status, answer.body, answer.text);
+        if (answer.status !== 0)
+          anomaly(
+            `submission ${submission.payload.submissionId}: final answer ${answer.status} ${answer.text.slice(0, 200)}`,
+          );
+        for (const entry of submission.entries)
+          entry.reason = describeRefusal(answer.status, answer.body, answer.text);
       }
     };
     // Originals and defects first; re-sends once the originals have their answers (a re-send in
     // the same submission as its original would test something else).
     const resends = sendable.filter((s) => s.entry.intent === 'resend');
-    await forEachLimited(submissionsOf(sendable.filter((s) => s.entry.intent !== 'resend')), Math.max(2, Math.floor(concurrency / 2)), submit, signal);
+    await forEachLimited(
+      submissionsOf(sendable.filter((s) => s.entry.intent !== 'resend')),
+      Math.max(2, Math.floor(concurrency / 2)),
+      submit,
+      signal,
+    );
     state.phase = 'settling';
-    await waitUntil(() => ledger.documents.every((d) => d.intent === 'resend' || d.outcome !== 'unknown' || (d.reason?.startsWith('not produced') ?? false)), settleTimeoutMs, signal);
+    await waitUntil(
+      () =>
+        ledger.documents.every(
+          (d) =>
+            d.intent === 'resend' ||
+            d.outcome !== 'unknown' ||
+            (d.reason?.startsWith('not produced') ?? false),
+        ),
+      settleTimeoutMs,
+      signal,
+    );
     state.phase = 'documents';
     await forEachLimited(submissionsOf(resends), concurrency, submit, signal);
 
     // ---- reimbursements: wait for the backfills of the records opened ------------------------
     state.phase = 'reimbursements';
-    const created = new Set(ledger.openings.filter((o) => o.outcome === 'created').map((o) => o.ins));
-    await waitUntil(() => [...created].every((ins) => insurer.requested.has(ins)) && insurer.allImported(), settleTimeoutMs, signal);
+    const created = new Set(
+      ledger.openings.filter((o) => o.outcome === 'created').map((o) => o.ins),
+    );
+    await waitUntil(
+      () => [...created].every((ins) => insurer.requested.has(ins)) && insurer.allImported(),
+      settleTimeoutMs,
+      signal,
+    );
 
     // ---- consultations -------------------------------------------------------------------------
     state.phase = 'consultations';
     const firstGranted = new Set<string>();
     // The document a professional opens: the patient's first accepted one that is not masked from them.
     const readable = new Map<string, DocumentEntry>();
-    for (const d of ledger.documents) if (d.outcome === 'accepted' && !d.maskedFromProfessionals && !readable.has(d.ins)) readable.set(d.ins, d);
+    for (const d of ledger.documents)
+      if (d.outcome === 'accepted' && !d.maskedFromProfessionals && !readable.has(d.ins))
+        readable.set(d.ins, d);
     const byPair = new Map<string, PlannedConsultation[]>();
     for (const c of plan.consultations) {
       const key = `${c.ins}|${c.professional.rpps}`;
@@ -442,9 +625,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       byPair.set(key, list);
     }
     let consultationSeq = 0;
-    const read = async (c: PlannedConsultation, target: ConsultationEntry['target'], path: string, documentId?: string): Promise<ConsultationEntry> => {
-      const actor = { role: ActorRole.PROFESSIONAL, rpps: c.professional.rpps, profession: c.professional.profession } as Actor;
-      const query = c.mode === 'emergency' ? `${path.includes('?') ? '&' : '?'}mode=emergency&reason=${encodeURIComponent(c.emergencyReason ?? 'emergency')}` : '';
+    const read = async (
+      c: PlannedConsultation,
+      target: ConsultationEntry['target'],
+      path: string,
+      documentId?: string,
+    ): Promise<ConsultationEntry> => {
+      const actor = {
+        role: ActorRole.PROFESSIONAL,
+        rpps: c.professional.rpps,
+        profession: c.professional.profession,
+      } as Actor;
+      const query =
+        c.mode === 'emergency'
+          ? `${path.includes('?') ? '&' : '?'}mode=emergency&reason=${encodeURIComponent(c.emergencyReason ?? 'emergency')}`
+          : '';
       const service = target === 'reimbursements' ? 'reimbursements' : 'documents';
       const answer = await http.request(service, 'GET', `${path}${query}`, actor);
       const entry: ConsultationEntry = {
@@ -453,7 +648,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         rpps: c.professional.rpps,
         profession: c.professional.profession,
         mode: c.mode,
-        ...(c.emergencyReason && c.mode === 'emergency' ? { emergencyReason: c.emergencyReason } : {}),
+        ...(c.emergencyReason && c.mode === 'emergency'
+          ? { emergencyReason: c.emergencyReason }
+          : {}),
         target,
         ...(documentId ? { documentId } : {}),
         outcome: 'unknown',
@@ -485,7 +682,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         anomaly(`consultation ${target} ${c.ins} by ${c.professional.rpps}: ${entry.reason}`);
       } else {
         state.unknown++;
-        if (answer.status !== 0) anomaly(`consultation ${target} ${c.ins}: final answer ${answer.status} ${answer.text.slice(0, 200)}`);
+        if (answer.status !== 0)
+          anomaly(
+            `consultation ${target} ${c.ins}: final answer ${answer.status} ${answer.text.slice(0, 200)}`,
+          );
       }
       const pair = `${c.ins}|${c.professional.rpps}`;
       if (entry.outcome === 'granted' && !firstGranted.has(pair)) {
@@ -505,7 +705,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           const list = await read(c, 'documents-list', `/patients/${c.ins}/documents?limit=100`);
           if (list.outcome === 'granted') {
             const accepted = readable.get(c.ins);
-            if (accepted) await read(c, 'document', `/patients/${c.ins}/documents/${encodeURIComponent(accepted.documentId)}`, accepted.documentId);
+            if (accepted)
+              await read(
+                c,
+                'document',
+                `/patients/${c.ins}/documents/${encodeURIComponent(accepted.documentId)}`,
+                accepted.documentId,
+              );
           }
           await read(c, 'reimbursements', `/patients/${c.ins}/reimbursements?pageSize=20`);
           state.done.consultations++;
@@ -520,12 +726,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const deltaRandom = seededRandom((plan.seed ^ 0x5eed) >>> 0);
     const openList = [...openRecords].sort();
     const deltaPatients = openList.filter(() => deltaRandom() < 0.2);
-    const strangers = [generateIns(deltaRandom), generateIns(deltaRandom)].filter((ins) => !plannedIns.has(ins));
+    const strangers = [generateIns(deltaRandom), generateIns(deltaRandom)].filter(
+      (ins) => !plannedIns.has(ins),
+    );
     await insurer.sendDelta(deltaPatients, strangers);
 
     // ---- settling -------------------------------------------------------------------------------
     state.phase = 'settling';
-    await waitUntil(() => insurer.allImported() && ledger.documents.every((d) => d.outcome !== 'unknown' || (d.reason?.startsWith('not produced') ?? false)), settleTimeoutMs, signal);
+    await waitUntil(
+      () =>
+        insurer.allImported() &&
+        ledger.documents.every(
+          (d) => d.outcome !== 'unknown' || (d.reason?.startsWith('not produced') ?? false),
+        ),
+      settleTimeoutMs,
+      signal,
+    );
   } finally {
     await insurer.stop().catch((error: unknown) => log(`insurer stop: ${String(error)}`));
     await kafka.stop();
@@ -545,7 +761,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return ledger;
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+async function waitUntil(
+  condition: () => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() >= deadline || signal?.aborted) return false;

@@ -1,5 +1,12 @@
 import { join, resolve } from 'node:path';
-import { CliUsageError, SIMULATE_USAGE, parseSimulateArgs, progressLine, waitForSuite, writeLedger } from './cli-support';
+import {
+  CliUsageError,
+  SIMULATE_USAGE,
+  parseSimulateArgs,
+  progressLine,
+  waitForSuite,
+  writeLedger,
+} from './cli-support';
 import { renderReport } from './report';
 import { DEFAULT_ENDPOINTS, runSimulation } from './run-simulation';
 import type { ServiceEndpoints } from './types';
@@ -26,7 +33,9 @@ async function main(): Promise<number> {
   try {
     await waitForSuite(endpoints, 5_000);
   } catch (error) {
-    process.stderr.write(`simulate: ${error instanceof Error ? error.message : String(error)}\nStart the suite first (npm start), or point --enrolment ... --analytics at it.\n`);
+    process.stderr.write(
+      `simulate: ${error instanceof Error ? error.message : String(error)}\nStart the suite first (npm start), or point --enrolment ... --analytics at it.\n`,
+    );
     return 1;
   }
   const controller = new AbortController();
@@ -45,7 +54,12 @@ async function main(): Promise<number> {
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
     ...(args.retryDeadlineMs !== undefined ? { retryDeadlineMs: args.retryDeadlineMs } : {}),
     ...(args.settleTimeoutMs !== undefined ? { settleTimeoutMs: args.settleTimeoutMs } : {}),
-    ...(args.quiet ? {} : { onProgress: (p) => process.stdout.write(`${progressLine(p)}\n`), log: (line: string) => process.stdout.write(`  ${line}\n`) }),
+    ...(args.quiet
+      ? {}
+      : {
+          onProgress: (p) => process.stdout.write(`${progressLine(p)}\n`),
+          log: (line: string) => process.stdout.write(`  ${line}\n`),
+        }),
     signal: controller.signal,
   });
   writeLedger(out, ledger);
@@ -56,7 +70,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`simulate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `simulate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -22,17 +22,33 @@ export interface RequestOptions {
 
 /** Answers that mean "not now" rather than "no": the service is down, restarting or overloaded. */
 export function isTransient(status: number): boolean {
-  return status === 0 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+  return (
+    status === 0 ||
+    status === 429 ||
+    status === 500 ||
+    status === 502 ||
+    status === 503 ||
+    status === 504
+  );
 }
 
 export function errorCodeOf(body: unknown): string | undefined {
-  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' ? (body as { code: string }).code : undefined;
+  return typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { code?: unknown }).code === 'string'
+    ? (body as { code: string }).code
+    : undefined;
 }
 
 /** A short description of a refusal: its code and the fields' reasons. */
 export function describeRefusal(status: number, body: unknown, text: string): string {
   if (typeof body === 'object' && body !== null) {
-    const b = body as { code?: string; message?: string; errors?: Array<{ field?: string; reason?: string }>; reasons?: unknown };
+    const b = body as {
+      code?: string;
+      message?: string;
+      errors?: Array<{ field?: string; reason?: string }>;
+      reasons?: unknown;
+    };
     const fields = (b.errors ?? []).map((e) => `${e.field ?? '?'}: ${e.reason ?? '?'}`).join('; ');
     return [b.code ?? String(status), fields || b.message].filter(Boolean).join(' ');
   }
@@ -81,7 +97,13 @@ export class SuiteHttp {
     return token;
   }
 
-  async request(service: ServiceName, method: string, path: string, actor: Actor, options: RequestOptions = {}): Promise<SuiteAnswer> {
+  async request(
+    service: ServiceName,
+    method: string,
+    path: string,
+    actor: Actor,
+    options: RequestOptions = {},
+  ): Promise<SuiteAnswer> {
     const deadline = Date.now() + this.deadlineMs;
     let attempts = 0;
     let last: SuiteAnswer = { status: 0, body: undefined, text: '', attempts: 0 };
@@ -90,21 +112,34 @@ export class SuiteHttp {
       attempts++;
       last = await this.once(service, method, path, actor, options);
       last.attempts = attempts;
-      const again = isTransient(last.status) || (options.retryWhen?.(last.status, last.body) ?? false);
+      const again =
+        isTransient(last.status) || (options.retryWhen?.(last.status, last.body) ?? false);
       // Out of time with a transient answer: the caller records the effect as unknown.
       if (!again || this.signal?.aborted || Date.now() >= deadline) return last;
       this.retries++;
       if (quietSince === 0) {
         quietSince = Date.now();
-        if (isTransient(last.status)) this.log(`${service} ${method} ${path}: ${last.status === 0 ? last.text : last.status}; retrying`);
+        if (isTransient(last.status))
+          this.log(
+            `${service} ${method} ${path}: ${last.status === 0 ? last.text : last.status}; retrying`,
+          );
       }
       const backoff = Math.min(5_000, 100 * 2 ** Math.min(attempts, 6)) * (0.5 + Math.random() / 2);
       await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())), this.signal);
     }
   }
 
-  private async once(service: ServiceName, method: string, path: string, actor: Actor, options: RequestOptions): Promise<SuiteAnswer> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token(actor)}`, ...options.headers };
+  private async once(
+    service: ServiceName,
+    method: string,
+    path: string,
+    actor: Actor,
+    options: RequestOptions,
+  ): Promise<SuiteAnswer> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token(actor)}`,
+      ...options.headers,
+    };
     let payload: string | Buffer | undefined;
     if (options.raw !== undefined) {
       payload = options.raw;
@@ -129,21 +164,35 @@ export class SuiteHttp {
       }
       return { status: response.status, body, text, attempts: 1 };
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      return { status: 0, body: undefined, text: `${error instanceof Error ? error.message : String(error)}${cause}`, attempts: 1 };
+      const cause =
+        error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return {
+        status: 0,
+        body: undefined,
+        text: `${error instanceof Error ? error.message : String(error)}${cause}`,
+        attempts: 1,
+      };
     }
   }
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time (stops taking new items once `signal` aborts). */
-export async function forEachLimited<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
-    while (next < items.length && !signal?.aborted) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(concurrency, items.length)) },
+    async () => {
+      while (next < items.length && !signal?.aborted) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    },
+  );
   await Promise.all(workers);
 }
 

@@ -1,4 +1,12 @@
-import type { DocumentFormat, DocumentType, EstablishmentCategory, EstablishmentKind, OpeningChannel, Profession, SourceCategory } from '@dmp/domain';
+import type {
+  DocumentFormat,
+  DocumentType,
+  EstablishmentCategory,
+  EstablishmentKind,
+  OpeningChannel,
+  Profession,
+  SourceCategory,
+} from '@dmp/domain';
 
 /**
  * The simulator's public types. The ledger is the contract with whoever checks a run afterwards
@@ -71,7 +79,8 @@ export type SimulationPhase =
   | 'done';
 
 /** The kinds of action the simulator counts. */
-export type ActionKind = 'openings' | 'authorisations' | 'documents' | 'feedFiles' | 'consultations';
+export type ActionKind =
+  'openings' | 'authorisations' | 'documents' | 'feedFiles' | 'consultations';
 
 export interface SimulationProgress {
   phase: SimulationPhase;

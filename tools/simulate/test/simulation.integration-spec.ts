@@ -2,11 +2,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActorRole } from '@dmp/domain';
-import { createTestDatabase, startServiceProcess, testKafkaBrokers, tokenFor, waitFor, type ServiceProcess } from '@dmp/testing';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  testKafkaBrokers,
+  tokenFor,
+  waitFor,
+  type ServiceProcess,
+} from '@dmp/testing';
 import type { Actor } from '@dmp/auth';
-import { runSimulation, type ServiceEndpoints, type ServiceName, type SimulationLedger } from '../src';
+import {
+  runSimulation,
+  type ServiceEndpoints,
+  type ServiceName,
+  type SimulationLedger,
+} from '../src';
 
-const SERVICES: readonly ServiceName[] = ['enrolment', 'documents', 'reimbursements', 'consent', 'analytics'];
+const SERVICES: readonly ServiceName[] = [
+  'enrolment',
+  'documents',
+  'reimbursements',
+  'consent',
+  'analytics',
+];
 const operator = { role: ActorRole.OPERATOR, operatorId: 'simulation-test' } as Actor;
 
 async function get<T>(url: string, actor: Actor): Promise<{ status: number; body: T }> {
@@ -40,7 +58,13 @@ describe('runSimulation against the running suite', () => {
           {
             DATABASE_URL: await createTestDatabase(`simulate_${service}`),
             LOG_LEVEL: 'warn',
-            ...(service === 'reimbursements' ? { REIMBURSEMENTS_DROP_DIR: dropDir, REIMBURSEMENTS_SPOOL_DIR: spoolDir, REIMBURSEMENTS_POLL_MS: '200' } : {}),
+            ...(service === 'reimbursements'
+              ? {
+                  REIMBURSEMENTS_DROP_DIR: dropDir,
+                  REIMBURSEMENTS_SPOOL_DIR: spoolDir,
+                  REIMBURSEMENTS_POLL_MS: '200',
+                }
+              : {}),
           },
           { readyTimeoutMs: 300_000 },
         ),
@@ -77,50 +101,90 @@ describe('runSimulation against the running suite', () => {
   });
 
   it('records the answers the suite gives to repeats and defects', () => {
-    expect(ledger.openings.filter((o) => o.intent === 'retry-same').every((o) => o.outcome === 'existing')).toBe(true);
-    expect(ledger.openings.filter((o) => o.intent === 'other-channel').every((o) => o.outcome === 'conflict')).toBe(true);
-    expect(ledger.openings.filter((o) => o.intent === 'invalid').every((o) => o.outcome === 'rejected')).toBe(true);
-    expect(ledger.documents.filter((d) => d.intent === 'invalid').every((d) => d.outcome === 'rejected')).toBe(true);
-    expect(ledger.documents.filter((d) => d.intent === 'resend').every((d) => d.outcome === 'duplicate')).toBe(true);
+    expect(
+      ledger.openings
+        .filter((o) => o.intent === 'retry-same')
+        .every((o) => o.outcome === 'existing'),
+    ).toBe(true);
+    expect(
+      ledger.openings
+        .filter((o) => o.intent === 'other-channel')
+        .every((o) => o.outcome === 'conflict'),
+    ).toBe(true);
+    expect(
+      ledger.openings.filter((o) => o.intent === 'invalid').every((o) => o.outcome === 'rejected'),
+    ).toBe(true);
+    expect(
+      ledger.documents.filter((d) => d.intent === 'invalid').every((d) => d.outcome === 'rejected'),
+    ).toBe(true);
+    expect(
+      ledger.documents.filter((d) => d.intent === 'resend').every((d) => d.outcome === 'duplicate'),
+    ).toBe(true);
   });
 
   it('opened the records the ledger says it created, and analytics counts each once', async () => {
     const created = ledger.openings.filter((o) => o.outcome === 'created');
     for (const opening of created) {
-      const status = await get<{ exists: boolean; status: string }>(`${endpoints.enrolment}/records/${opening.ins}/status`, operator);
+      const status = await get<{ exists: boolean; status: string }>(
+        `${endpoints.enrolment}/records/${opening.ins}/status`,
+        operator,
+      );
       expect(status.body).toMatchObject({ exists: true, status: 'open' });
     }
     const figures = await waitFor(
       async () => {
-        const answer = await get<{ opened: number }>(`${endpoints.analytics}/figures/records`, operator);
+        const answer = await get<{ opened: number }>(
+          `${endpoints.analytics}/figures/records`,
+          operator,
+        );
         return answer.body.opened === created.length ? answer.body : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 250, message: 'analytics to count every opening of the run' },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        message: 'analytics to count every opening of the run',
+      },
     );
     expect(figures.opened).toBe(created.length);
   });
 
   it('stored each accepted document with the hash the ledger holds, in the right record', async () => {
-    const visible = ledger.documents.filter((d) => d.outcome === 'accepted' && d.intent === 'normal' && !d.invisibleToPatientUntilExplained);
+    const visible = ledger.documents.filter(
+      (d) =>
+        d.outcome === 'accepted' && d.intent === 'normal' && !d.invisibleToPatientUntilExplained,
+    );
     expect(visible.length).toBeGreaterThan(0);
     for (const document of visible.slice(0, 5)) {
       const patient = { role: ActorRole.PATIENT, ins: document.ins } as Actor;
-      const answer = await get<{ documentId: string; sha256: string; ins: string }>(`${endpoints.documents}/patients/${document.ins}/documents/${encodeURIComponent(document.documentId)}`, patient);
+      const answer = await get<{ documentId: string; sha256: string; ins: string }>(
+        `${endpoints.documents}/patients/${document.ins}/documents/${encodeURIComponent(document.documentId)}`,
+        patient,
+      );
       expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ documentId: document.documentId, sha256: document.sha256 });
+      expect(answer.body).toMatchObject({
+        documentId: document.documentId,
+        sha256: document.sha256,
+      });
     }
   });
 
   it('stored, for a patient, as many reimbursement lines as the ledger expects from the files', async () => {
     const expected = new Map<string, number>();
-    for (const file of ledger.feedFiles) for (const p of file.patients) if (p.openRecord) expected.set(p.ins, (expected.get(p.ins) ?? 0) + p.inWindow);
+    for (const file of ledger.feedFiles)
+      for (const p of file.patients)
+        if (p.openRecord) expected.set(p.ins, (expected.get(p.ins) ?? 0) + p.inWindow);
     const [ins, lines] = [...expected.entries()].sort((a, b) => b[1] - a[1])[0]!;
     const patient = { role: ActorRole.PATIENT, ins } as Actor;
 
-    const history = await get<{ total: number }>(`${endpoints.reimbursements}/patients/${ins}/reimbursements?pageSize=1`, patient);
+    const history = await get<{ total: number }>(
+      `${endpoints.reimbursements}/patients/${ins}/reimbursements?pageSize=1`,
+      patient,
+    );
 
     expect(history.status).toBe(200);
     expect(history.body.total).toBe(lines);
-    expect(ledger.feedFiles.reduce((a, f) => a + (f.counts?.['imported'] ?? 0), 0)).toBe(ledger.totals.feedLinesExpectedStored);
+    expect(ledger.feedFiles.reduce((a, f) => a + (f.counts?.['imported'] ?? 0), 0)).toBe(
+      ledger.totals.feedLinesExpectedStored,
+    );
   });
 });
