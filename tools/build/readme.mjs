@@ -53,6 +53,8 @@ export function assembleReadme() {
     }
     const firstHeading = /^(#+) /m.exec(text);
     if (part !== 'overview' && firstHeading && firstHeading[1].length === 1) text = demote(text);
+    // Links relative to docs/readme/ (images in docs/images/) must resolve from the root too.
+    text = text.replace(/\]\(\.\.\//g, '](docs/');
     sections.push(text.trim());
   }
   return `${sections.join('\n\n')}\n`;
