@@ -10,7 +10,7 @@ export type { FieldError } from './http/domain.exception';
 export type { ErrorBody } from './http/error-body';
 export { createValidationPipe, flattenValidationErrors, validationException } from './http/validation';
 export type { FastBodyValidation } from './http/validation';
-export { PlatformExceptionFilter, codeForStatus } from './http/platform-exception.filter';
+export { PlatformExceptionFilter, codeForStatus, isDatabaseUnavailable } from './http/platform-exception.filter';
 export { PlatformModule } from './platform.module';
 export type { PlatformServiceOptions } from './platform.module';
 export { SERVICE_CONFIG, PLATFORM_OPTIONS } from './platform.tokens';

@@ -1,6 +1,6 @@
 import { ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
-import { DomainException, PlatformExceptionFilter, codeForStatus, flattenValidationErrors } from '../src';
+import { DomainException, PlatformExceptionFilter, codeForStatus, flattenValidationErrors, isDatabaseUnavailable } from '../src';
 
 const request = { method: 'GET', url: '/x' };
 
@@ -44,6 +44,26 @@ describe(PlatformExceptionFilter.name, () => {
       errors: [],
       errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+  });
+
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a server shutting down (57P01), wrapped by TypeORM', Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) })],
+    ['a connection exception class 08', Object.assign(new Error('connection failure'), { code: '08006' })],
+    ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
+    ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
+  ])('answers %s with a 503 the client may retry, not a 500', (_case, error) => {
+    const body = sut.toBody(error, request);
+
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(body).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE', errors: [], errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it('still answers a query error that is not about the connection with a 500', () => {
+    const error = Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('division by zero'), { code: '22012' }) });
+
+    expect(isDatabaseUnavailable(error)).toBe(false);
+    expect(sut.toBody(error, request)).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });
   });
 
   it('keeps the 4xx status of an error thrown by Express middleware', () => {

@@ -27,6 +27,24 @@ function isHealthCheckFailure(exception: unknown): exception is HttpException {
   return typeof response === 'object' && response !== null && 'details' in response && 'status' in response;
 }
 
+/**
+ * Connection-level failures of the database (server restarting, shutting down, unreachable):
+ * SQLSTATE class 08 and 57P01-57P03, socket errors, and node-postgres' own connection messages.
+ * TypeORM wraps the driver's error in `driverError`.
+ */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
+const unavailableMessages = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)/i;
+
+export function isDatabaseUnavailable(exception: unknown): boolean {
+  for (let error = exception, depth = 0; error && typeof error === 'object' && depth < 4; depth++) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && unavailableMessages.test(message)) return true;
+    error = (error as { driverError?: unknown; cause?: unknown }).driverError ?? (error as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** `NOT_FOUND` from 404, `UNPROCESSABLE_ENTITY` from 422. */
 export function codeForStatus(status: number): string {
   const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
@@ -35,7 +53,8 @@ export function codeForStatus(status: number): string {
 
 /**
  * Every HTTP error leaves in the shape `{ statusCode, code, message, errors }`. Deliberate
- * errors (DomainException, Nest HttpExceptions, body-parser's 4xx) keep their status; anything
+ * errors (DomainException, Nest HttpExceptions, body-parser's 4xx) keep their status; a lost
+ * database connection is a 503 with Retry-After (a restart is not a server bug); anything
  * else is a 500 whose body carries only an error id: the stack goes to the log, never to the
  * client. Non-HTTP contexts (Kafka handlers) are left to their own error handling.
  */
@@ -55,6 +74,8 @@ export class PlatformExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = this.toBody(exception, request);
+    // The client may retry soon: the database is restarting or briefly out of reach.
+    if (body.code === 'DATABASE_UNAVAILABLE') response.setHeader('Retry-After', '1');
     response.status(body.statusCode).json(body);
   }
 
@@ -74,6 +95,16 @@ export class PlatformExceptionFilter implements ExceptionFilter {
       };
     }
     const errorId = randomUUID();
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({
+        msg: 'database unavailable',
+        errorId,
+        method: request.method,
+        url: request.originalUrl ?? request.url,
+        err: exception instanceof Error ? { name: exception.name, message: exception.message } : String(exception),
+      });
+      return { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: `The database is unavailable for now; retry shortly (reference ${errorId})`, errors: [], errorId };
+    }
     this.logger.error({
       msg: 'unhandled error',
       errorId,
