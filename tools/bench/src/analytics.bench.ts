@@ -11,9 +11,9 @@
 // Run: npm run bench:analytics   (BENCH_EVENTS=50000 for a short run; default 1,000,000;
 // BENCH_INSTANCES=2 runs two service instances in the group; BENCH_NODE_OPTIONS is passed to
 // the service as NODE_OPTIONS, for profiling)
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
@@ -59,6 +59,7 @@ import {
 } from '@dmp/domain';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { startServiceProcess } from '@dmp/testing';
+import { round, startBrokerProcess, treeCpuSeconds } from './support/processes';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 // Instances of the service sharing the group (they split the partitions), as in production.
@@ -75,61 +76,6 @@ const TOPICS = [
   Topics.NOTIFICATION_SENT,
   Topics.FILE_IMPORTED,
 ];
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-/** CPU seconds (user + system) used so far by a process and its live descendants, from /proc. */
-function treeCpuSeconds(rootPid: number): number {
-  const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(fields[1]));
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  let total = 0;
-  for (const [pid, t] of ticks) {
-    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parents.get(p)) {
-      if (p === rootPid) {
-        total += t;
-        break;
-      }
-    }
-  }
-  return total / CLOCK_TICKS;
-}
-
-async function startBrokerProcess(dataDir: string): Promise<{ child: ChildProcess; bootstrap: string }> {
-  const cli = join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
-  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, '--durability', 'os', '--log-level', 'warn'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not start within 15 s:\n${output}`)), 15_000);
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-      const match = /\b((?:\d{1,3}\.){3}\d{1,3}|localhost):(\d{2,5})\b/.exec(output);
-      if (match && Number(match[2]) > 0) {
-        clearTimeout(timer);
-        resolve({ child, bootstrap: `${match[1]}:${match[2]}` });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}:\n${output}`)));
-  });
-}
 
 type Message = { key: string; value: string; headers: Record<string, string> };
 
@@ -363,7 +309,7 @@ async function fingerprint(client: Client): Promise<Record<string, string>> {
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-analytics-'));
   const postgres = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: 20000 + Math.floor(Math.random() * 20000), unsafeFast: true });
-  const broker = await startBrokerProcess(join(workDir, 'kafka'));
+  const broker = await startBrokerProcess(join(workDir, 'kafka'), { args: ['--durability', 'os'] });
   process.env['TEST_KAFKA_BROKERS'] = broker.bootstrap;
   const databaseUrl = withDatabase(postgres.url, 'bench_analytics');
   await ensureDatabase(databaseUrl);

@@ -8,12 +8,13 @@
 //      BENCH_MESSAGE_BYTES=204800 npm run bench:broker   (large messages, documents-sized: the
 //      message count then defaults to ~200 MB per phase and each send carries ~1 MiB)
 //      BENCH_BROKER_CLI=/path/to/cli.js   (run against another build of the broker)
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, createWriteStream, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { Server, Socket, connect, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { processCpuSeconds, round, startBrokerProcess } from './support/processes';
 
 const MESSAGE_BYTES = Number(process.env.BENCH_MESSAGE_BYTES ?? 1024);
 // ~200 MB per phase whatever the size (200,000 messages of 1 KB, 1,000 of 200 KB).
@@ -25,56 +26,9 @@ const SENDS_IN_FLIGHT = 4;
 const PARTITIONS = 6;
 const IDLE_WINDOW_MS = 5_000;
 const KCAT = process.env.KCAT_PATH ?? '/usr/bin/kcat';
-const repoRoot = resolve(__dirname, '..', '..', '..', '..');
-const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks
-
-interface Broker {
-  child: ChildProcess;
-  bootstrap: string;
-  pid: number;
-}
 
 function log(line: string): void {
   console.log(line);
-}
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-async function startBrokerProcess(dataDir: string): Promise<Broker> {
-  // BENCH_BROKER_CLI: another build of the broker (say, the previous commit's) for an A/B run.
-  const cli = process.env.BENCH_BROKER_CLI ?? join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
-  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  let output = '';
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not start within 15 s:\n${output}`)), 15_000);
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-      const match = /\b((?:\d{1,3}\.){3}\d{1,3}|localhost):(\d{2,5})\b/.exec(output);
-      if (match && Number(match[2]) > 0) {
-        clearTimeout(timer);
-        resolveStart({ child, bootstrap: `${match[1]}:${match[2]}`, pid: child.pid ?? -1 });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`broker exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 function peakRssMb(pid: number): number {
@@ -97,13 +51,13 @@ interface Phase {
 }
 
 async function timed(pid: number, work: () => Promise<void>): Promise<Phase> {
-  const cpu0 = cpuSeconds(pid);
+  const cpu0 = processCpuSeconds(pid) ?? 0;
   const client0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await work();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const client = process.cpuUsage(client0);
-  return { seconds, brokerCpuSeconds: cpuSeconds(pid) - cpu0, clientCpuSeconds: (client.user + client.system) / 1e6 };
+  return { seconds, brokerCpuSeconds: (processCpuSeconds(pid) ?? cpu0) - cpu0, clientCpuSeconds: (client.user + client.system) / 1e6 };
 }
 
 function phaseLine(name: string, phase: Phase, count: number, megabytes: number, clientIsThisProcess = true): string {
@@ -239,7 +193,8 @@ async function writeKcatInput(file: string, count: number): Promise<void> {
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'bench-broker-'));
   const dataDir = join(workDir, 'data');
-  const broker = await startBrokerProcess(dataDir);
+  // BENCH_BROKER_CLI: another build of the broker (say, the previous commit's) for an A/B run.
+  const broker = await startBrokerProcess(dataDir, { cli: process.env.BENCH_BROKER_CLI });
   const mb = (MESSAGES * MESSAGE_BYTES) / 1e6;
   log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => round(l, 2)).join(' ')} (other processes share these cores)`);
   log(`broker pid ${broker.pid} at ${broker.bootstrap}; ${MESSAGES} messages of ${MESSAGE_BYTES} B (${round(mb)} MB) per phase`);

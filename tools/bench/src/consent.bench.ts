@@ -16,6 +16,7 @@ import { AccessMode, AccessTargetKind, ActorRole, DocumentType, Profession, gene
 import { createJsonLogger, startBroker } from '@dmp/embedded-kafka';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
+import { round } from './support/processes';
 
 const DECISION_MS = Number(process.env.BENCH_DECISION_MS ?? 2_000);
 const ACCESS_EVENTS = Number(process.env.BENCH_ACCESS_EVENTS ?? 20_000);
@@ -23,11 +24,6 @@ const WARMUP_EVENTS = 1_000;
 const PATIENTS = 200;
 const PROFESSIONALS = 100;
 const PARTITIONS = 6;
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Decisions per second

@@ -5,7 +5,7 @@
 // Run: npm run bench:documents   (BENCH_DOCS_10K=4000, BENCH_DOCS_200K=1500 to change sizes;
 // BENCH_DOCS_BODY=pdf for incompressible PDF bodies instead of compressible text)
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Producer, logLevel } from 'kafkajs';
@@ -15,6 +15,7 @@ import { ActorRole, CpamCode, DocumentFormat, DocumentType, EstablishmentCategor
 import { createJsonLogger, startBroker } from '@dmp/embedded-kafka';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
+import { round, treeCpuSeconds } from './support/processes';
 
 const DOCS_10K = Number(process.env.BENCH_DOCS_10K ?? 4_000);
 const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 1_500);
@@ -25,35 +26,6 @@ const PARTITIONS = 6;
 
 type Message = { key: string; value: string; headers: Record<string, string> };
 
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds (user + system) used so far by a process and its live descendants, from /proc. */
-function treeCpuSeconds(rootPid: number): number {
-  const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces) in parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(fields[1]));
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  let total = 0;
-  for (const [pid, t] of ticks) {
-    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parents.get(p)) {
-      if (p === rootPid) {
-        total += t;
-        break;
-      }
-    }
-  }
-  return total / CLOCK_TICKS;
-}
 
 function postmasterPid(dataDir: string): number {
   return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -64,11 +36,6 @@ interface CpuSnapshot {
   postgres: number;
   /** This process: the in-process broker, the producer and the bench's polling. */
   brokerAndProducer: number;
-}
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 function submissions(count: number, bodyBytes: number, patients: Ins[], run: string): { messages: Message[]; bodyBytes: number; messageBytes: number } {

@@ -22,6 +22,7 @@ import { ActorRole, CpamCode, Finess, Ins, generateFiness, generateIns, seededRa
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
 import { freePort, waitFor } from '@dmp/testing';
+import { processCpuSeconds } from './support/processes';
 
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -54,19 +55,6 @@ function makeRows(count: number, random: () => number, taken: Set<string>): Row[
   return rows;
 }
 
-/**
- * CPU seconds (user + system) a process has used, from /proc (Linux; null elsewhere). On a
- * machine shared with other work, CPU per opening is steadier than openings per second.
- */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
 /** The PostgreSQL server of a data directory and its children (backends, WAL writer...). */
 function postgresPids(dataDir: string): number[] {
   const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
@@ -93,12 +81,12 @@ function postgresPids(dataDir: string): number[] {
  * A process that ended meanwhile (a PostgreSQL backend) counts as nothing; null when none was readable.
  */
 function cpuMeter(pids: number[]): () => number | null {
-  const before = new Map(pids.map((pid) => [pid, cpuSeconds(pid)] as const));
+  const before = new Map(pids.map((pid) => [pid, processCpuSeconds(pid)] as const));
   return () => {
     let total = 0;
     let readable = 0;
     for (const [pid, start] of before) {
-      const end = cpuSeconds(pid);
+      const end = processCpuSeconds(pid);
       if (start === null || end === null) continue;
       total += end - start;
       readable++;

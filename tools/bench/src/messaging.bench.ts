@@ -6,7 +6,6 @@
 // Also: the outbox relay's publish rate against the same rows sent with a bare producer.
 // Embedded PostgreSQL and the embedded broker (as a child process) are started by the bench.
 // Run: npm run bench:messaging   (BENCH_EVENTS=50000 for a shorter run)
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -38,44 +37,11 @@ import {
   OutboxRelay,
   toKafkaJsConfig,
 } from '@dmp/messaging';
+import { round, startBrokerProcess } from './support/processes';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
 const RELAY_EVENTS = Math.min(EVENTS, 30_000);
 const PARTITIONS = 3;
-const repoRoot = join(__dirname, '..', '..', '..', '..');
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-async function startBrokerProcess(
-  dataDir: string,
-): Promise<{ child: ChildProcess; bootstrap: string }> {
-  const cli = join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
-  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`broker did not start within 15 s:\n${output}`)),
-      15_000,
-    );
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-      const match = /\b((?:\d{1,3}\.){3}\d{1,3}|localhost):(\d{2,5})\b/.exec(output);
-      if (match && Number(match[2]) > 0) {
-        clearTimeout(timer);
-        resolve({ child, bootstrap: `${match[1]}:${match[2]}` });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}:\n${output}`)));
-  });
-}
 
 function recordOpened(random: () => number, i: number): EventEnvelope<RecordOpenedPayload> {
   const ins = generateIns(random);

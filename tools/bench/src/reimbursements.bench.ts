@@ -41,17 +41,13 @@ import { emptyConsentState } from '@dmp/access-rules';
 import { issueDevToken } from '@dmp/auth';
 import { ActorRole, Ins } from '@dmp/domain';
 import { startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
+import { round, startBrokerProcess } from './support/processes';
 
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
 const DEV_SECRET = 'dmp-development-secret-do-not-use-in-production';
 
 function log(line: string): void {
   console.log(line);
-}
-
-function round(value: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -159,39 +155,6 @@ function get(agent: Agent, url: string, token: string): Promise<number> {
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/**
- * The broker in its own process: in this one it would share the event loop with the HTTP
- * clients whose latency is measured (the service's outbox relay publishes every access event).
- */
-async function startBrokerProcess(
-  dataDir: string,
-): Promise<{ child: ChildProcess; bootstrap: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'dist/tools/embedded-kafka/src/cli.js'), '--port', '0', '--data-dir', dataDir],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  return new Promise((resolveStart, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error('the broker did not start in 30 s')), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /broker ready (\S+:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout?.removeAllListeners('data');
-        child.stdout?.resume();
-        resolveStart({ child, bootstrap: match[1] });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the broker exited with ${code}`)));
   });
 }
 
@@ -561,7 +524,7 @@ async function main(): Promise<void> {
   });
   await pg.stop();
   pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
-  const broker = await startBrokerProcess(join(work, 'kafka'));
+  const broker = await startBrokerProcess(join(work, 'kafka'), { timeoutMs: 30_000 });
   const importUrl = withDatabase(pg.url, 'bench_import');
 
   try {
