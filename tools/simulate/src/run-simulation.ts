@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Actor } from '@dmp/auth';
+import { actorRef, type Actor } from '@dmp/auth';
 import { ActorRole, SourceCategory, generateIns, seededRandom } from '@dmp/domain';
 import type { DocumentSubmissionPayload, DocumentSubmissionResultsPayload } from '@dmp/contracts';
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
@@ -31,7 +31,6 @@ import type {
   ConsultationEntry,
   DependantEntry,
   DocumentEntry,
-  LedgerActor,
   OpeningEntry,
   ServiceEndpoints,
   SimulationLedger,
@@ -53,25 +52,6 @@ export const DEFAULT_KAFKA_BROKERS: readonly string[] = ['127.0.0.1:19092'];
 
 /** Documents per submission (establishments send in small batches, around the clock). */
 const SUBMISSION_SIZE = 10;
-
-function ledgerActor(actor: Actor): LedgerActor {
-  switch (actor.role) {
-    case ActorRole.PATIENT:
-    case ActorRole.LEGAL_REPRESENTATIVE:
-      return { role: actor.role, id: actor.ins };
-    case ActorRole.PROFESSIONAL:
-      return { role: actor.role, id: actor.rpps };
-    case ActorRole.ESTABLISHMENT:
-    case ActorRole.PHARMACY:
-      return { role: actor.role, id: actor.finess };
-    case ActorRole.CPAM_AGENT:
-      return { role: actor.role, id: actor.agentId };
-    case ActorRole.INSURER_PIPELINE:
-      return { role: actor.role, id: actor.pipelineId };
-    case ActorRole.OPERATOR:
-      return { role: actor.role, id: actor.operatorId };
-  }
-}
 
 /** Where the run is and what it has done; read by the progress timer. */
 class RunState {
@@ -302,7 +282,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         ins: planned.patient.ins,
         intent: planned.intent,
         channel: planned.channel,
-        actor: ledgerActor(planned.actor),
+        actor: actorRef(planned.actor),
         cpamCode: planned.patient.cpamCode,
         ...(planned.actor.role === ActorRole.PHARMACY
           ? { pharmacyFiness: planned.actor.finess }
@@ -369,7 +349,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const entry: AuthorisationEntry = {
           seq: planned.seq,
           ins: planned.ins,
-          by: ledgerActor(planned.by),
+          by: actorRef(planned.by),
           grantee: planned.grantee,
           outcome: 'unknown',
           status: 0,

@@ -14,23 +14,3 @@ export function assertMayReadPatient(actor: Actor, ins: string): void {
   if (actor.role === ActorRole.OPERATOR) return;
   assertActsForPatient(actor, ins);
 }
-
-/** How the actor is named in events (`by`). */
-export function actorRef(actor: Actor): { role: Actor['role']; id: string } {
-  switch (actor.role) {
-    case ActorRole.PATIENT:
-    case ActorRole.LEGAL_REPRESENTATIVE:
-      return { role: actor.role, id: actor.ins };
-    case ActorRole.PROFESSIONAL:
-      return { role: actor.role, id: actor.rpps };
-    case ActorRole.ESTABLISHMENT:
-    case ActorRole.PHARMACY:
-      return { role: actor.role, id: actor.finess };
-    case ActorRole.CPAM_AGENT:
-      return { role: actor.role, id: actor.agentId };
-    case ActorRole.INSURER_PIPELINE:
-      return { role: actor.role, id: actor.pipelineId };
-    case ActorRole.OPERATOR:
-      return { role: actor.role, id: actor.operatorId };
-  }
-}

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dmp/access-rules';
-import { Actor } from '@dmp/auth';
+import { Actor, actorId } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
 import {
   AccessMode,
@@ -157,7 +157,7 @@ export class HistoryService implements OnApplicationShutdown {
   ): Promise<void> {
     const accessor = new AccessorRef();
     accessor.role = actor.role;
-    accessor.id = accessorId(actor);
+    accessor.id = actorId(actor);
     if (actor.role === ActorRole.PROFESSIONAL) {
       accessor.profession = actor.profession;
       if (actor.finess) accessor.finess = actor.finess;
@@ -223,24 +223,5 @@ function requesterOf(actor: Actor): AccessRequester {
       return { role: actor.role, finess: actor.finess };
     default:
       return { role: actor.role };
-  }
-}
-
-function accessorId(actor: Actor): string {
-  switch (actor.role) {
-    case ActorRole.PATIENT:
-    case ActorRole.LEGAL_REPRESENTATIVE:
-      return actor.ins;
-    case ActorRole.PROFESSIONAL:
-      return actor.rpps;
-    case ActorRole.ESTABLISHMENT:
-    case ActorRole.PHARMACY:
-      return actor.finess;
-    case ActorRole.CPAM_AGENT:
-      return actor.agentId;
-    case ActorRole.INSURER_PIPELINE:
-      return actor.pipelineId;
-    default:
-      return actor.operatorId;
   }
 }

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ensureDatabase } from '@dmp/persistence';
+import { freePort } from '@dmp/testing';
 import { ServiceBalancer } from './service-balancer';
 import {
   BrokerProcess,
@@ -42,23 +42,6 @@ export interface SuiteEndpoints {
   kafkaBrokers: string;
   /** Where the reimbursements service watches for dropped insurer files. */
   reimbursementsDropDir: string;
-}
-
-/** A free loopback port chosen by the OS (another process could still race us for it). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object'
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**
@@ -125,14 +108,14 @@ export class ChaosSuite {
     mkdirSync(dataDir, { recursive: true });
     const began = Date.now();
     if (this.options.database.kind === 'embedded') {
-      this.postgres = new PostgresServer(join(dataDir, 'postgres'), await freeLoopbackPort());
+      this.postgres = new PostgresServer(join(dataDir, 'postgres'), await freePort());
       await this.postgres.start();
       this.log(
         `PostgreSQL on 127.0.0.1:${this.postgres.port} (data in ${join(dataDir, 'postgres')})`,
       );
     }
     for (const service of SUITE_SERVICES) await ensureDatabase(this.databaseUrl(service));
-    this.broker = new BrokerProcess(root, join(dataDir, 'kafka'), await freeLoopbackPort());
+    this.broker = new BrokerProcess(root, join(dataDir, 'kafka'), await freePort());
     await this.broker.start(30_000);
     this.log(`broker on ${this.broker.bootstrap} (pid ${this.broker.pid})`);
 
@@ -145,7 +128,7 @@ export class ChaosSuite {
           root,
           service,
           index,
-          port: await freeLoopbackPort(),
+          port: await freePort(),
           env: { ...env, DATABASE_URL: this.databaseUrl(service) },
           onLine: this.options.serviceOutput
             ? (line) => this.options.serviceOutput?.(`${service}-${index} | ${line}`)

@@ -4,7 +4,7 @@ import { Finess, Ins, Rpps } from '@dmp/domain';
 import { ChoiceRecorder } from '../choice-recorder.service';
 import { ConsentErrorCode, ConsentException } from '../../patients/consent.exception';
 import { ConsentView } from '../../patients/consent-view';
-import { actorRef } from '../../patients/patient-access.policy';
+import { actorRef } from '@dmp/auth';
 import { eventOptions } from '../event-options';
 import { AuthoriseCommand } from './authorise.command';
 

@@ -4,7 +4,7 @@ import { EventEnvelope } from '@dmp/contracts';
 import { Ins, Rpps } from '@dmp/domain';
 import { ChoiceRecorder } from '../choice-recorder.service';
 import { ConsentView } from '../../patients/consent-view';
-import { actorRef } from '../../patients/patient-access.policy';
+import { actorRef } from '@dmp/auth';
 import { eventOptions } from '../event-options';
 import { BlockProfessionalCommand } from './block-professional.command';
 

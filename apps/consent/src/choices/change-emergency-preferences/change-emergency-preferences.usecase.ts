@@ -3,7 +3,7 @@ import { EmergencyPreferencesChangedEvent, createEvent } from '@dmp/contracts';
 import { Ins } from '@dmp/domain';
 import { ChoiceRecorder } from '../choice-recorder.service';
 import { ConsentView } from '../../patients/consent-view';
-import { actorRef } from '../../patients/patient-access.policy';
+import { actorRef } from '@dmp/auth';
 import { eventOptions } from '../event-options';
 import { ChangeEmergencyPreferencesCommand } from './change-emergency-preferences.command';
 

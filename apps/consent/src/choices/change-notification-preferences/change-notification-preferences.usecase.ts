@@ -4,7 +4,7 @@ import { Ins, NotificationChannel } from '@dmp/domain';
 import { ChoiceRecorder } from '../choice-recorder.service';
 import { ConsentErrorCode, ConsentException } from '../../patients/consent.exception';
 import { ConsentView } from '../../patients/consent-view';
-import { actorRef } from '../../patients/patient-access.policy';
+import { actorRef } from '@dmp/auth';
 import { eventOptions } from '../event-options';
 import { ChangeNotificationPreferencesCommand } from './change-notification-preferences.command';
 

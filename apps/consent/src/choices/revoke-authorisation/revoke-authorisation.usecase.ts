@@ -3,7 +3,7 @@ import { AuthorisationRevokedEvent, GranteeKind, createEvent } from '@dmp/contra
 import { Finess, Ins, Rpps } from '@dmp/domain';
 import { ChoiceRecorder } from '../choice-recorder.service';
 import { ConsentView } from '../../patients/consent-view';
-import { actorRef } from '../../patients/patient-access.policy';
+import { actorRef } from '@dmp/auth';
 import { eventOptions } from '../event-options';
 import { RevokeAuthorisationCommand } from './revoke-authorisation.command';
 
