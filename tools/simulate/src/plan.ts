@@ -26,6 +26,7 @@ import type {
   SimPopulation,
   SimProfessional,
 } from './types';
+import { groupBy } from './group-by';
 
 /**
  * The deterministic part of a simulation: from a seed and a scale, the population and every
@@ -461,19 +462,6 @@ function openingBody(
       ? { legalRepresentatives: [{ ins: patient.representativeIns, relationship: 'parent' }] }
       : {}),
   };
-}
-
-/** Items grouped by a key, built once (the plan at scale 100 has tens of thousands of lookups). */
-function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    if (k === undefined) continue;
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 interface Actors {

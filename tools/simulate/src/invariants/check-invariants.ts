@@ -8,6 +8,7 @@ import {
 } from './compare';
 import type { Expectations } from './expectations';
 import { forEachLimited, type SuiteClient } from './suite-client';
+import { groupBy } from '../group-by';
 
 export interface InvariantReport {
   holds: boolean;
@@ -60,17 +61,6 @@ interface NotificationRow {
 interface DocumentsPage {
   items: Array<{ documentId: string; sha256: string }>;
   refused: number;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 function patientsOf(expectations: Expectations): string[] {

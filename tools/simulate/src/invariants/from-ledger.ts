@@ -6,17 +6,7 @@ import type {
   ExpectedReimbursements,
   Expectations,
 } from './expectations';
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
+import { groupBy } from '../group-by';
 
 /**
  * One record per INS: it certainly exists when an opening was answered 201 or 200 (the same
