@@ -18,6 +18,8 @@ export interface InstancePlan {
   port: number;
   instanceId: string;
   databaseUrl: string;
+  /** Settings that follow the data directory (files the service keeps), unless set already. */
+  env?: Record<string, string>;
 }
 
 export interface RuntimePlan {
@@ -42,7 +44,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm start [-- options]
   --instances N      run N instances of each service (ports 3001.., then 3101.., 3201..)
   --services a,b     only these services (same as SERVICES=a,b)
-  --data-dir DIR     where embedded PostgreSQL and the broker keep data (default .data)
+  --data-dir DIR     where embedded PostgreSQL, the broker and the services' files are kept (default .data)
   --pg-port N        embedded PostgreSQL port (default 54320)
   --kafka-port N     embedded broker port (default 19092)
   --port-offset N    added to every service port (default 0)
@@ -147,6 +149,15 @@ export function planRuntime(argv: string[], env: NodeJS.ProcessEnv, root: string
     ...(allExternal ? {} : { embeddedPostgres: { port: pgPort, dataDir: join(absoluteData, 'postgres') } }),
     ...(env['KAFKA_BROKERS'] ? {} : { embeddedKafka: { port: kafkaPort, dataDir: join(absoluteData, 'kafka') } }),
   };
+  // Reimbursements' drop folder and upload spool live with the rest of the data, so that two
+  // suites of one checkout (say `--data-dir /tmp/a` and the demo's) never share insurer files.
+  const filesOf = (service: ServiceName): Record<string, string> =>
+    service === 'reimbursements'
+      ? {
+          REIMBURSEMENTS_DROP_DIR: env['REIMBURSEMENTS_DROP_DIR'] || join(absoluteData, 'reimbursements', 'drop'),
+          REIMBURSEMENTS_SPOOL_DIR: env['REIMBURSEMENTS_SPOOL_DIR'] || join(absoluteData, 'reimbursements', 'spool'),
+        }
+      : {};
   for (let index = 1; index <= instances; index++) {
     for (const service of SERVICES.filter((s) => services.includes(s.name))) {
       plan.instances.push({
@@ -156,6 +167,7 @@ export function planRuntime(argv: string[], env: NodeJS.ProcessEnv, root: string
         instanceId: instances > 1 ? `${service.name}-${index}` : service.name,
         // With the embedded PostgreSQL, a service with its own external URL still uses it.
         databaseUrl: externalUrl(service.name) ?? embeddedUrl(service.name),
+        env: filesOf(service.name),
       });
     }
   }

@@ -51,7 +51,7 @@ export class ServiceInstance {
     for (const [key, value] of Object.entries(process.env)) {
       if (value !== undefined && !RUNTIME_ONLY.test(key)) env[key] = value;
     }
-    Object.assign(env, {
+    Object.assign(env, this.plan.env, {
       PORT: String(this.plan.port),
       DATABASE_URL: this.plan.databaseUrl,
       KAFKA_BROKERS: this.kafkaBrokers,

@@ -76,6 +76,14 @@ describe(planRuntime.name, () => {
     expect(sut.kafkaBrokers).toBe('127.0.0.1:45092');
   });
 
+  it("keeps reimbursements' drop folder and upload spool under the data directory, unless set", () => {
+    const moved = planRuntime(['--data-dir', '/tmp/d'], {}, root).instances.find((i) => i.service === 'reimbursements')!;
+    const set = planRuntime([], { REIMBURSEMENTS_DROP_DIR: '/in' }, root).instances.find((i) => i.service === 'reimbursements')!;
+
+    expect(moved.env).toEqual({ REIMBURSEMENTS_DROP_DIR: '/tmp/d/reimbursements/drop', REIMBURSEMENTS_SPOOL_DIR: '/tmp/d/reimbursements/spool' });
+    expect(set.env).toEqual({ REIMBURSEMENTS_DROP_DIR: '/in', REIMBURSEMENTS_SPOOL_DIR: '/repo/.data/reimbursements/spool' });
+  });
+
   it('refuses a bad --instances value and unknown flags with a usage error', () => {
     expect(() => planRuntime(['--instances', 'x'], {}, root)).toThrow(new UsageError('--instances must be an integer between 1 and 9 (got x)'));
     expect(() => planRuntime(['--verbose'], {}, root)).toThrow(/unknown option --verbose/);

@@ -110,17 +110,11 @@ async function main(): Promise<void> {
   });
   process.on('exit', stopRuntime);
 
-  // The reimbursements drop folder is relative to the services' working directory, not to the
-  // data directory: the demo puts it (and the upload spool) under its data directory, so a demo
-  // beside another stack of this checkout never shares a drop folder with it.
+  // The runtime keeps the reimbursements drop folder under the data directory: the demo drops
+  // files where the service it starts watches.
   const dropDir =
-    process.env['REIMBURSEMENTS_DROP_DIR'] ?? join(plan.dataDir, 'reimbursements', 'drop');
-  const suiteEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    REIMBURSEMENTS_DROP_DIR: dropDir,
-    REIMBURSEMENTS_SPOOL_DIR:
-      process.env['REIMBURSEMENTS_SPOOL_DIR'] ?? join(plan.dataDir, 'reimbursements', 'spool'),
-  };
+    plan.instances.find((i) => i.service === 'reimbursements')?.env?.['REIMBURSEMENTS_DROP_DIR'] ??
+    join(plan.dataDir, 'reimbursements', 'drop');
   let feedDelivery: FeedDelivery[] = ['upload', 'drop-folder', 'announcement'];
   if (await alreadyRunning(endpoints)) {
     say(`a suite already answers on ${endpoints.enrolment} ... ${endpoints.analytics}: using it`);
@@ -137,7 +131,6 @@ async function main(): Promise<void> {
       [join(root, 'dist', 'tools', 'runtime', 'src', 'main.js'), ...args.runtimeArgs],
       {
         cwd: root,
-        env: suiteEnv,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
