@@ -72,6 +72,7 @@ export class PlatformModule {
         }),
         MessagingModule.forRoot({
           ...options.messaging,
+          consumer: { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, ...options.messaging?.consumer },
           serviceName,
           brokers: config.KAFKA_BROKERS,
           clientId: config.KAFKA_CLIENT_ID,

@@ -62,6 +62,14 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('reads the Kafka consumer session timeout, 30 s unless set, and refuses one below 3 s', () => {
+    expect(loadConfig(EnrolmentLikeConfig, {}).KAFKA_SESSION_TIMEOUT_MS).toBe(30_000);
+    expect(loadConfig(EnrolmentLikeConfig, { KAFKA_SESSION_TIMEOUT_MS: '8000' }).KAFKA_SESSION_TIMEOUT_MS).toBe(8_000);
+    expect(problemsOf(() => loadConfig(EnrolmentLikeConfig, { KAFKA_SESSION_TIMEOUT_MS: '500' }))).toEqual([
+      { variable: 'KAFKA_SESSION_TIMEOUT_MS', reason: 'must be between 3000 and 300000 (got "500")' },
+    ]);
+  });
+
   it('puts one line per variable in the error message', () => {
     expect(() => loadConfig(EnrolmentLikeConfig, { PORT: '70000' })).toThrow(
       'Invalid configuration:\n  - PORT: must be between 0 and 65535 (got "70000")',

@@ -2,7 +2,7 @@ import { Topics } from '@dmp/contracts';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
-import { EventConsumer, RegisteredHandler } from './event-consumer';
+import { defaultHeartbeatIntervalMs, EventConsumer, RegisteredHandler } from './event-consumer';
 
 // Nothing connects: the checks run in the constructor.
 const kafka = new Kafka({ brokers: ['127.0.0.1:1'], clientId: 'unit' });
@@ -77,5 +77,15 @@ describe(EventConsumer.name, () => {
           { serviceName: 's' },
         ),
     ).toThrow('B.on and A.on validate "replay.x" with different schemas');
+  });
+});
+
+describe(defaultHeartbeatIntervalMs.name, () => {
+  it('heartbeats every 3 s under the default 30 s session', () => {
+    expect(defaultHeartbeatIntervalMs()).toBe(3_000);
+  });
+
+  it('heartbeats three times per session when the session is shorter than 9 s', () => {
+    expect(defaultHeartbeatIntervalMs(6_000)).toBe(2_000);
   });
 });

@@ -77,6 +77,11 @@ export interface EventConsumerOptions {
   onHandled?: (info: HandledInfo) => void | Promise<void>;
 }
 
+/** A third of the session timeout (at most 3 s): a member misses two heartbeats before it is dropped. */
+export function defaultHeartbeatIntervalMs(sessionTimeoutMs = 30_000): number {
+  return Math.max(100, Math.min(3_000, Math.floor(sessionTimeoutMs / 3)));
+}
+
 interface Item {
   message: KafkaMessage;
   envelope: EventEnvelope<unknown>;
@@ -158,7 +163,7 @@ export class EventConsumer {
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? defaultHeartbeatIntervalMs(this.options.sessionTimeoutMs),
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
       ...(this.options.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: this.options.maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, this.options.maxBytesPerPartition * 4) }),
       allowAutoTopicCreation: true,

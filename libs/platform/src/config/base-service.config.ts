@@ -91,6 +91,17 @@ export class BaseServiceConfig {
   @IsInt({ message: 'must be an integer (milliseconds)' })
   HEARTBEAT_INTERVAL_MS = 5000;
 
+  /**
+   * How long the broker waits for a silent consumer before giving its partitions to the rest of
+   * the group. A killed instance holds its partitions that long; lower it where instances are
+   * restarted fast (the chaos run), keep 30 s where pauses (GC, a loaded host) must not rebalance.
+   */
+  @EnvNumber()
+  @Min(3000, { message: 'must be between 3000 and 300000' })
+  @Max(300_000, { message: 'must be between 3000 and 300000' })
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  KAFKA_SESSION_TIMEOUT_MS = 30_000;
+
   /** `production` turns off the development defaults (token secret, dev issuer). */
   @IsIn(['development', 'test', 'production'], { message: 'must be development, test or production' })
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
