@@ -29,7 +29,7 @@ describe(validateActor.name, () => {
     ['a professional of an unknown profession', { role: 'professional', rpps: '10123456781', profession: 'wizard' }, 'profession: profession must be one of physician'],
     ['a professional with a wrong FINESS', { role: 'professional', rpps: '10123456781', profession: 'nurse', finess: '750712185' }, 'finess: FINESS check digit 5 does not match (expected 4)'],
     ['an EHPAD claiming to be a health establishment', { role: 'establishment', finess: '750712184', kind: 'health', category: 'ehpad' }, 'category: category ehpad is a medico-social establishment, not health'],
-    ['an establishment of unknown kind', { role: 'establishment', finess: '750712184', kind: 'zoo', category: 'chu' }, 'kind: kind must be one of health, medico-social'],
+    ['an establishment of unknown kind', { role: 'establishment', finess: '750712184', kind: 'zoo', category: 'chu' }, 'kind: kind must be one of health, medico-social, other'],
     ['a pharmacy without FINESS', { role: 'pharmacy' }, 'finess: finess is required'],
     ['an agent with a 2-digit office', { role: 'cpam-agent', agentId: 'a1', cpamCode: '75' }, 'cpamCode: CPAM code must have 3 digits, got 2'],
     ['an agent id with spaces', { role: 'cpam-agent', agentId: 'a 1', cpamCode: '751' }, 'agentId: agentId must be 1-64 letters'],

@@ -87,6 +87,8 @@ const DOCUMENT_WEIGHT: Readonly<Record<EstablishmentCategory, number>> = {
   [EstablishmentCategory.CLINIC]: 3,
   [EstablishmentCategory.EHPAD]: 1,
   [EstablishmentCategory.OTHER_MEDICO_SOCIAL]: 1,
+  [EstablishmentCategory.HEALTH_CENTRE]: 1,
+  [EstablishmentCategory.LABORATORY]: 2,
 };
 
 const HEALTH_TYPES: readonly DocumentType[] = [

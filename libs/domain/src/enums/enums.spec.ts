@@ -35,6 +35,13 @@ describe('establishments', () => {
     expect(establishmentKindOf[EstablishmentCategory.CHU]).toBe(EstablishmentKind.HEALTH);
     expect(sourceCategoryOfEstablishment(EstablishmentKind.MEDICO_SOCIAL)).toBe(SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL);
   });
+
+  it('counts health centres and laboratories as the other source, not as establishments', () => {
+    expect(establishmentKindOf[EstablishmentCategory.HEALTH_CENTRE]).toBe(EstablishmentKind.OTHER);
+    expect(establishmentKindOf[EstablishmentCategory.LABORATORY]).toBe(EstablishmentKind.OTHER);
+    expect(sourceCategoryOfEstablishment(EstablishmentKind.OTHER)).toBe(SourceCategory.OTHER);
+    expect(sourceCategoryOfEstablishment(EstablishmentKind.HEALTH)).toBe(SourceCategory.ESTABLISHMENT_HEALTH);
+  });
 });
 
 describe('professions', () => {

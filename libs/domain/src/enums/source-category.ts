@@ -9,6 +9,13 @@ export enum SourceCategory {
   OTHER = 'other',
 }
 
+const ofKind: Readonly<Record<EstablishmentKind, SourceCategory>> = {
+  [EstablishmentKind.HEALTH]: SourceCategory.ESTABLISHMENT_HEALTH,
+  [EstablishmentKind.MEDICO_SOCIAL]: SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL,
+  // Health centres, laboratories: the "others" of the insurer's documents by source.
+  [EstablishmentKind.OTHER]: SourceCategory.OTHER,
+};
+
 export function sourceCategoryOfEstablishment(kind: EstablishmentKind): SourceCategory {
-  return kind === EstablishmentKind.HEALTH ? SourceCategory.ESTABLISHMENT_HEALTH : SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL;
+  return ofKind[kind];
 }
