@@ -12,14 +12,16 @@ import {
   SubmissionOutcome,
   createEvent,
 } from '@dmp/contracts';
-import { ActorRole, SourceCategory, establishmentKindOf, sourceCategoryOfEstablishment } from '@dmp/domain';
+import { ActorRole, Finess, SourceCategory, establishmentKindOf } from '@dmp/domain';
 import { OutboxService } from '@dmp/messaging';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { BLOB_STORE, BlobStore } from '../blobs/blob-store';
 import { DocumentsConfig } from '../config';
 import { DocumentStatus } from '../documents/document.entity';
 import { PatientsStore } from '../records/patients.store';
+import { FeedingContext, feedingRefusal } from './feeding-rights';
 import { FilingItem, ParkedSubmission, SubmissionWay } from './filing';
+import { feederOf, sourceCategoryOf } from './sources';
 import { SubmissionLimits, submissionLimits } from './submission-limits';
 import { validateDocument } from './validate-document';
 
@@ -28,7 +30,8 @@ const PRODUCER = 'documents';
 /** One submission as either way in delivers it. */
 export interface SubmissionInput {
   submissionId: string;
-  establishment: EstablishmentRef;
+  /** Absent for a liberal professional or the patient side: addedBy says who feeds. */
+  establishment?: EstablishmentRef;
   documents: unknown[];
   way: SubmissionWay;
   addedBy: { role: ActorRole; id: string };
@@ -53,6 +56,7 @@ interface StoredVersion {
   type: string;
   authorRpps: string | null;
   establishmentFiness: string | null;
+  sourceCategory: string;
 }
 
 interface Rejection {
@@ -62,6 +66,7 @@ interface Rejection {
   documentId?: string;
   ins?: string;
   type?: string;
+  sourceCategory: SourceCategory;
   reasons: string[];
 }
 
@@ -72,7 +77,8 @@ class BatchWrites {
   readonly parked: Array<{ ins: string; documentId: string; sha256: string; submission: ParkedSubmission; deadline: Date }> = [];
   readonly blobs = new Map<string, Buffer>();
   readonly events: EventEnvelope<unknown>[] = [];
-  readonly results = new Map<string, { way: SubmissionWay; finess: string; correlationId: string; results: DocumentSubmissionResult[] }>();
+  /** finess is absent for professionals and the patient side: they have no results topic, only the HTTP answer. */
+  readonly results = new Map<string, { way: SubmissionWay; finess?: string; correlationId: string; results: DocumentSubmissionResult[] }>();
 }
 
 /**
@@ -104,20 +110,21 @@ export class SubmissionPipeline {
     for (const input of inputs) {
       const answer: SubmissionAnswer = { submissionId: input.submissionId, results: [] };
       answers.push(answer);
-      writes.results.set(input.submissionId, { way: input.way, finess: input.establishment.finess, correlationId: input.correlationId, results: answer.results });
-      const kind = establishmentKindOf[input.establishment.category];
-      if (kind !== input.establishment.kind) {
+      writes.results.set(input.submissionId, { way: input.way, finess: input.establishment?.finess, correlationId: input.correlationId, results: answer.results });
+      const sourceCategory = sourceCategoryOf(input.addedBy, input.establishment);
+      const kind = input.establishment && establishmentKindOf[input.establishment.category];
+      if (input.establishment && kind !== input.establishment.kind) {
         answer.submissionRejectedReason = `establishment.kind: a ${input.establishment.category} is a ${kind} establishment, not ${input.establishment.kind}`;
         input.documents.forEach((item, index) => {
           const id = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)['documentId'] : undefined;
-          rejections.push({ submissionId: input.submissionId, establishment: input.establishment, index, documentId: typeof id === 'string' ? id.slice(0, 128) : undefined, reasons: [answer.submissionRejectedReason ?? ''] });
+          rejections.push({ submissionId: input.submissionId, establishment: input.establishment, index, documentId: typeof id === 'string' ? id.slice(0, 128) : undefined, sourceCategory, reasons: [answer.submissionRejectedReason ?? ''] });
         });
         continue;
       }
       input.documents.forEach((item, index) => {
-        const check = validateDocument(item, index, this.limits, now, input.bodies?.get(index));
+        const check = validateDocument(item, index, this.limits, now, input.bodies?.get(index), feederOf(input.addedBy));
         if (!check.ok) {
-          rejections.push({ submissionId: input.submissionId, establishment: input.establishment, index, documentId: check.documentId, ins: check.ins, type: check.type, reasons: check.reasons });
+          rejections.push({ submissionId: input.submissionId, establishment: input.establishment, index, documentId: check.documentId, ins: check.ins, type: check.type, sourceCategory, reasons: check.reasons });
           return;
         }
         items.push({ metadata: check.metadata, sha256: check.sha256, body: check.body, establishment: input.establishment, submissionId: input.submissionId, index, way: input.way, addedBy: input.addedBy, correlationId: input.correlationId });
@@ -138,7 +145,7 @@ export class SubmissionPipeline {
     const writes = new BatchWrites();
     const items: FilingItem[] = parked.map((p) => ({ ...p.submission, sha256: p.sha256 }));
     for (const item of items) {
-      if (!writes.results.has(item.submissionId)) writes.results.set(item.submissionId, { way: 'kafka', finess: item.establishment.finess, correlationId: item.correlationId, results: [] });
+      if (!writes.results.has(item.submissionId)) writes.results.set(item.submissionId, { way: 'kafka', finess: item.establishment?.finess, correlationId: item.correlationId, results: [] });
     }
     await this.file(manager, writes, items, now, false);
     await this.flush(manager, writes);
@@ -149,7 +156,7 @@ export class SubmissionPipeline {
     const now = new Date();
     const writes = new BatchWrites();
     for (const { submission } of parked) {
-      if (!writes.results.has(submission.submissionId)) writes.results.set(submission.submissionId, { way: 'kafka', finess: submission.establishment.finess, correlationId: submission.correlationId, results: [] });
+      if (!writes.results.has(submission.submissionId)) writes.results.set(submission.submissionId, { way: 'kafka', finess: submission.establishment?.finess, correlationId: submission.correlationId, results: [] });
       this.reject(
         writes,
         {
@@ -159,6 +166,7 @@ export class SubmissionPipeline {
           documentId: submission.metadata.documentId,
           ins: submission.metadata.ins,
           type: submission.metadata.type,
+          sourceCategory: sourceCategoryOf(submission.addedBy, submission.establishment),
           reasons: [`ins: no open DMP for this patient: the record's opening was not received within ${Math.round(waitedMs / 1000)} s of the document's arrival`],
         },
         now,
@@ -177,12 +185,13 @@ export class SubmissionPipeline {
     const patients = await this.patients.lockShared(manager, insList);
     const [stored, parked] = await Promise.all([
       manager.query(
-        'SELECT document_id, version, ins, sha256, current_id IS NOT NULL AS current, status, type, author_rpps, establishment_finess FROM documents WHERE document_id = ANY($1)',
+        'SELECT document_id, version, ins, sha256, current_id IS NOT NULL AS current, status, type, author_rpps, establishment_finess, source_category FROM documents WHERE document_id = ANY($1)',
         [ids],
-      ) as Promise<Array<{ document_id: string; version: number; ins: string; sha256: string; current: boolean; status: string; type: string; author_rpps: string | null; establishment_finess: string | null }>>,
+      ) as Promise<Array<{ document_id: string; version: number; ins: string; sha256: string; current: boolean; status: string; type: string; author_rpps: string | null; establishment_finess: string | null; source_category: string }>>,
       manager.query('SELECT document_id, sha256 FROM parked_documents WHERE document_id = ANY($1)', [ids]) as Promise<Array<{ document_id: string; sha256: string }>>,
     ]);
     const status = patients;
+    const feeding = await this.feedingContexts(manager, items);
     const versions = new Map<string, StoredVersion[]>();
     for (const row of stored) {
       const list = versions.get(row.document_id) ?? [];
@@ -196,6 +205,7 @@ export class SubmissionPipeline {
         type: row.type,
         authorRpps: row.author_rpps,
         establishmentFiness: row.establishment_finess,
+        sourceCategory: row.source_category,
       });
       versions.set(row.document_id, list);
     }
@@ -206,8 +216,9 @@ export class SubmissionPipeline {
       const result = (outcome: SubmissionOutcome, reasons: string[] = []): void => {
         writes.results.get(item.submissionId)?.results.push({ index: item.index, documentId: metadata.documentId, outcome, reasons });
       };
+      const sourceCategory = sourceCategoryOf(item.addedBy, item.establishment);
       const rejectItem = (reason: string): void =>
-        this.reject(writes, { submissionId: item.submissionId, establishment: item.establishment, index: item.index, documentId: metadata.documentId, ins: metadata.ins, type: metadata.type, reasons: [reason] }, now, item.correlationId);
+        this.reject(writes, { submissionId: item.submissionId, establishment: item.establishment, index: item.index, documentId: metadata.documentId, ins: metadata.ins, type: metadata.type, sourceCategory, reasons: [reason] }, now, item.correlationId);
       const own = versions.get(metadata.documentId) ?? [];
       // A deleted document's id stays taken by its tombstone (its versions are the history).
       if (own.some((v) => v.status === DocumentStatus.DELETED)) {
@@ -250,8 +261,18 @@ export class SubmissionPipeline {
           continue;
         }
         // Only whoever filed a document may file its new version: its author (wherever they now
-        // work) or its establishment (for another of its professionals).
-        if (replaced.authorRpps !== metadata.author.rpps && replaced.establishmentFiness !== item.establishment.finess) {
+        // work) or its establishment (for another of its professionals); a document the patient
+        // side added, the patient side of that record (ins checked above).
+        const patientSide = feederOf(item.addedBy) === 'patient-side';
+        if (patientSide !== (replaced.sourceCategory === SourceCategory.PATIENT)) {
+          rejectItem(
+            patientSide
+              ? `replaces: document ${metadata.replaces} was filed by a professional or an establishment; the patient may replace only the documents they added`
+              : `replaces: document ${metadata.replaces} was added by the patient; only the patient may replace it`,
+          );
+          continue;
+        }
+        if (!patientSide && replaced.authorRpps !== (metadata.author?.rpps ?? null) && replaced.establishmentFiness !== (item.establishment?.finess ?? null)) {
           rejectItem(
             `replaces: document ${metadata.replaces} was filed by another author (RPPS ${replaced.authorRpps ?? 'none'}) and another establishment (FINESS ${replaced.establishmentFiness ?? 'none'}); only its author or its establishment may replace it`,
           );
@@ -261,6 +282,12 @@ export class SubmissionPipeline {
       const recordStatus = status.get(metadata.ins) ?? 'unknown';
       if (recordStatus === 'closed') {
         rejectItem(`ins: the patient's DMP is closed`);
+        continue;
+      }
+      // Who may feed an open record (a parked document is checked again when it is released).
+      const refusal = recordStatus === 'open' ? feedingRefusal(item.addedBy, metadata.ins, feeding.get(metadata.ins)) : undefined;
+      if (refusal !== undefined) {
+        rejectItem(refusal);
         continue;
       }
       if (item.body !== undefined) writes.blobs.set(item.sha256, item.body);
@@ -290,8 +317,9 @@ export class SubmissionPipeline {
         current: true,
         status: DocumentStatus.ACTIVE,
         type: metadata.type,
-        authorRpps: metadata.author.rpps,
-        establishmentFiness: item.establishment.finess,
+        authorRpps: metadata.author?.rpps ?? null,
+        establishmentFiness: item.establishment?.finess ?? null,
+        sourceCategory,
       };
       versions.set(metadata.documentId, [...(versions.get(metadata.documentId) ?? []), stored]);
       this.addDocument(writes, item, version, replaced, now);
@@ -299,10 +327,25 @@ export class SubmissionPipeline {
     }
   }
 
+  /**
+   * What decides feeding rights, for the patients of the items that need it (liberal
+   * professionals: the patient's blocks; legal representatives: enrolment's current list). Read
+   * after lockShared, under its share locks. Establishments' batches skip the query.
+   */
+  private async feedingContexts(manager: EntityManager, items: FilingItem[]): Promise<Map<string, FeedingContext>> {
+    const insList = [...new Set(items.filter((i) => i.addedBy.role === ActorRole.PROFESSIONAL || i.addedBy.role === ActorRole.LEGAL_REPRESENTATIVE).map((i) => i.metadata.ins))];
+    if (insList.length === 0) return new Map();
+    const rows: Array<{ ins: string; professionals: FeedingContext['professionals'] | null; legal_representatives: string[] | null }> = await manager.query(
+      `SELECT ins, consent_state->'professionals' AS professionals, legal_representatives FROM document_patients WHERE ins = ANY($1)`,
+      [insList],
+    );
+    return new Map(rows.map((r) => [r.ins, { professionals: r.professionals ?? {}, legalRepresentatives: r.legal_representatives ?? [] }]));
+  }
+
   private addDocument(writes: BatchWrites, item: FilingItem, version: number, replaced: StoredVersion | undefined, now: Date): void {
     const { metadata, establishment } = item;
     const visibility = metadata.visibility ?? { maskedFromProfessionals: false, invisibleToPatientUntilExplained: false, invisibleToLegalRepresentatives: false };
-    const sourceCategory = sourceCategoryOfEstablishment(establishment.kind);
+    const sourceCategory = sourceCategoryOf(item.addedBy, establishment);
     const addedAt = now.toISOString();
     writes.documents.push({
       document_id: metadata.documentId,
@@ -313,12 +356,12 @@ export class SubmissionPipeline {
       type: metadata.type,
       format: metadata.format,
       title: metadata.title,
-      author_rpps: metadata.author.rpps,
-      author_profession: metadata.author.profession,
-      author_name: metadata.author.name ?? null,
-      establishment_finess: establishment.finess,
-      establishment_kind: establishment.kind,
-      establishment_category: establishment.category,
+      author_rpps: metadata.author?.rpps ?? null,
+      author_profession: metadata.author?.profession ?? null,
+      author_name: metadata.author?.name ?? null,
+      establishment_finess: establishment?.finess ?? null,
+      establishment_kind: establishment?.kind ?? null,
+      establishment_category: establishment?.category ?? null,
       source_category: sourceCategory,
       authored_at: metadata.authoredAt,
       service_start: metadata.serviceStart ?? null,
@@ -335,8 +378,10 @@ export class SubmissionPipeline {
       added_at: addedAt,
       changed_at: addedAt,
     });
-    const author = { rpps: metadata.author.rpps, profession: metadata.author.profession, ...(metadata.author.name ? { name: metadata.author.name } : {}) };
-    const establishmentRef = { finess: establishment.finess, kind: establishment.kind, category: establishment.category };
+    // The patient side's documents have no author, and only establishments have an establishment.
+    const author = metadata.author && { rpps: metadata.author.rpps, profession: metadata.author.profession, ...(metadata.author.name ? { name: metadata.author.name } : {}) };
+    const establishmentRef = establishment && { finess: establishment.finess, kind: establishment.kind, category: establishment.category };
+    const who = { ...(author ? { author } : {}), ...(establishmentRef ? { establishment: establishmentRef } : {}) };
     const options = { producer: PRODUCER, correlationId: item.correlationId, key: metadata.ins, occurredAt: now };
     if (replaced === undefined) {
       writes.events.push(
@@ -350,8 +395,7 @@ export class SubmissionPipeline {
             format: metadata.format,
             title: metadata.title,
             sourceCategory,
-            author,
-            establishment: establishmentRef,
+            ...who,
             addedBy: item.addedBy,
             sha256: item.sha256,
             sizeBytes: metadata.sizeBytes,
@@ -376,8 +420,7 @@ export class SubmissionPipeline {
             format: metadata.format,
             title: metadata.title,
             sourceCategory,
-            author,
-            establishment: establishmentRef,
+            ...who,
             sha256: item.sha256,
             previousSha256: replaced.sha256,
             sizeBytes: metadata.sizeBytes,
@@ -402,7 +445,7 @@ export class SubmissionPipeline {
           submissionId: rejection.submissionId,
           ...(rejection.establishment ? { establishmentFiness: rejection.establishment.finess } : {}),
           ...(rejection.type ? { type: rejection.type } : {}),
-          sourceCategory: rejection.establishment ? sourceCategoryOfEstablishment(rejection.establishment.kind) : SourceCategory.OTHER,
+          sourceCategory: rejection.sourceCategory,
           reasons: rejection.reasons,
           rejectedAt: now.toISOString(),
         },
@@ -443,11 +486,11 @@ export class SubmissionPipeline {
       answer.results.sort((a, b) => a.index - b.index);
       // The HTTP way answers in the response; released or expired parked documents (and the
       // Kafka way) answer on the results topic.
-      if (answer.way !== 'kafka' || answer.results.length === 0) continue;
+      if (answer.way !== 'kafka' || answer.finess === undefined || answer.results.length === 0) continue;
       writes.events.push(
         createEvent(
           DocumentSubmissionResultsEvent,
-          { submissionId, establishmentFiness: answer.finess as never, results: answer.results, processedAt },
+          { submissionId, establishmentFiness: answer.finess as Finess, results: answer.results, processedAt },
           { producer: PRODUCER, correlationId: answer.correlationId },
         ) as EventEnvelope<unknown>,
       );

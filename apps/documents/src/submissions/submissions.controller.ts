@@ -1,22 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, Req, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { DocumentSubmissionPayload, validateAs } from '@dmp/contracts';
+import { DocumentSubmissionPayload } from '@dmp/contracts';
 import { Actor, CurrentActor, Role, Roles } from '@dmp/auth';
+import { establishmentKindOf } from '@dmp/domain';
 import { DomainException } from '@dmp/platform';
+import { UploadedFile, correlationIdOf, parseMultipartSubmission } from './http-submission';
 import { SubmissionAnswer, SubmissionPipeline } from './submission-pipeline.service';
-
-interface UploadedFile {
-  fieldname: string;
-  buffer: Buffer;
-}
-
-function correlationIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const header = request.headers['x-correlation-id'];
-  return typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
-}
 
 /** The HTTP way in, for establishments without Kafka: the same submission, answered in the response. */
 @ApiTags('submissions')
@@ -52,29 +43,21 @@ export class SubmissionsController {
     @CurrentActor() actor: Actor,
     @Req() request: { headers: Record<string, string | string[] | undefined> },
   ): Promise<SubmissionAnswer> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(form.submission ?? '');
-    } catch {
-      throw new DomainException('INVALID_SUBMISSION', 'the submission field must hold the submission as JSON', 400, [{ field: 'submission', reason: 'must be a JSON object' }]);
-    }
-    const checked = validateAs(DocumentSubmissionPayload, parsed, 'submission');
-    if (!checked.ok) throw new DomainException('INVALID_SUBMISSION', checked.reason, 400, checked.errors);
-    const bodies = new Map<number, Buffer>();
-    for (const file of files ?? []) {
-      const match = /^document\.(\d+)$/.exec(file.fieldname);
-      if (!match) throw new DomainException('INVALID_SUBMISSION', `unexpected file field ${file.fieldname}`, 400, [{ field: file.fieldname, reason: 'file fields must be named document.<index>' }]);
-      bodies.set(Number(match[1]), file.buffer);
-    }
-    checked.value.documents.forEach((_document, index) => {
-      if (!bodies.has(index)) throw new DomainException('INVALID_SUBMISSION', `no file for document ${index}`, 400, [{ field: `document.${index}`, reason: 'each document needs its body as a file field document.<index>' }]);
-    });
-    return this.run(checked.value, actor, correlationIdOf(request), bodies);
+    const { submission, bodies } = parseMultipartSubmission(DocumentSubmissionPayload, form, files);
+    return this.run(submission, actor, correlationIdOf(request), bodies);
   }
 
   private async run(body: DocumentSubmissionPayload, actor: Actor, correlationId: string, bodies?: Map<number, Buffer>): Promise<SubmissionAnswer> {
     if (actor.role !== Role.ESTABLISHMENT || actor.finess !== body.establishment.finess) {
       throw new DomainException('ESTABLISHMENT_MISMATCH', 'an establishment submits its own documents only', 403, [{ field: 'establishment.finess', reason: 'must be the FINESS of the calling establishment' }]);
+    }
+    // The kind decides the source category analytics counts: a laboratory may not pass for a
+    // hospital. A (kind, category) pair that does not agree is the pipeline's to refuse, with its reason.
+    const consistent = establishmentKindOf[body.establishment.category] === body.establishment.kind;
+    for (const field of consistent ? (['kind', 'category'] as const) : (['kind'] as const)) {
+      if (actor[field] !== body.establishment[field]) {
+        throw new DomainException('ESTABLISHMENT_MISMATCH', `establishment.${field}: the calling establishment is ${actor[field]}`, 403, [{ field: `establishment.${field}`, reason: `must be the ${field} of the calling establishment (${actor[field]})` }]);
+      }
     }
     const [answer] = await this.dataSource.transaction((manager) =>
       this.pipeline.submit(manager, [

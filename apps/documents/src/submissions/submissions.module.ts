@@ -6,11 +6,12 @@ import { ParkedSweeper } from '../records/parked-sweeper.service';
 import { PatientsStore } from '../records/patients.store';
 import { RecordEventsHandler } from '../records/record-events.handler';
 import { SubmissionPipeline } from './submission-pipeline.service';
+import { SourceSubmissionsController } from './source-submissions.controller';
 import { SubmissionsController } from './submissions.controller';
 import { SubmissionsHandler } from './submissions.handler';
 
 @Module({
-  controllers: [SubmissionsController],
+  controllers: [SubmissionsController, SourceSubmissionsController],
   providers: [
     {
       provide: BLOB_STORE,

@@ -1,7 +1,10 @@
 import { DocumentMetadata, validateAs } from '@dmp/contracts';
 import { DocumentType } from '@dmp/domain';
 import { sha256Hex } from '../blobs/blob-store';
+import { FilingMetadata } from './filing';
 import { checkFormat } from './format-checks';
+import { PatientDocumentMetadata } from './patient-document';
+import { Feeder } from './sources';
 import { decodeStrictBase64 } from './strict-base64';
 import { SubmissionLimits } from './submission-limits';
 
@@ -9,7 +12,7 @@ import { SubmissionLimits } from './submission-limits';
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export type DocumentCheck =
-  | { ok: true; metadata: DocumentMetadata; body: Buffer; sha256: string }
+  | { ok: true; metadata: FilingMetadata; body: Buffer; sha256: string }
   | { ok: false; reasons: string[]; documentId?: string; ins?: string; type?: string };
 
 function stringField(item: unknown, name: string, max: number): string | undefined {
@@ -18,18 +21,46 @@ function stringField(item: unknown, name: string, max: number): string | undefin
   return typeof value === 'string' ? value.slice(0, max) : undefined;
 }
 
+type MetadataCheck = { ok: true; value: FilingMetadata } | { ok: false; errors: Array<{ field: string; reason: string }> };
+
+/**
+ * The patient side's metadata: no author, and the defaults a patient need not send (type
+ * patient-added, written when it arrives, visible to all but as they choose).
+ */
+function checkPatientMetadata(item: unknown, prefix: string, now: Date): MetadataCheck {
+  const result = validateAs(PatientDocumentMetadata, item, prefix);
+  const author = typeof item === 'object' && item !== null && (item as Record<string, unknown>)['author'] !== undefined;
+  const authorError = author ? [{ field: `${prefix}.author`, reason: 'a document the patient adds has no professional author' }] : [];
+  if (!result.ok || author) return { ok: false, errors: [...(result.ok ? [] : result.errors), ...authorError] };
+  const { type, authoredAt, visibility, ...rest } = result.value;
+  return {
+    ok: true,
+    value: {
+      ...rest,
+      type: type ?? DocumentType.PATIENT_ADDED,
+      authoredAt: authoredAt ?? now.toISOString(),
+      visibility: {
+        maskedFromProfessionals: visibility?.maskedFromProfessionals ?? false,
+        invisibleToPatientUntilExplained: false,
+        invisibleToLegalRepresentatives: visibility?.invisibleToLegalRepresentatives ?? false,
+      },
+    },
+  };
+}
+
 /**
  * Checks one submitted document on its own: metadata (class-validator through the contract
  * class), then the body against the metadata (size, hash, format) and the dates. `body` is the
- * multipart upload when there is one; otherwise the body is the inline bodyBase64.
+ * multipart upload when there is one; otherwise the body is the inline bodyBase64. `feeder` picks
+ * the metadata the source sends (the patient side has no author) and the types it may send.
  */
-export function validateDocument(item: unknown, index: number, limits: SubmissionLimits, now: Date, body?: Buffer): DocumentCheck {
+export function validateDocument(item: unknown, index: number, limits: SubmissionLimits, now: Date, body?: Buffer, feeder: Feeder = 'establishment'): DocumentCheck {
   const prefix = `documents.${index}`;
   const identity = { documentId: stringField(item, 'documentId', 128), ins: stringField(item, 'ins', 64), type: stringField(item, 'type', 64) };
   // The metadata through the contract class; bodyBase64 (the contract's SubmittedDocument adds it
   // with IsBase64) is checked here by decoding it once, strictly: no regular expression over
   // hundreds of kilobytes, and the decoded bytes are the ones hashed.
-  const result = validateAs(DocumentMetadata, item, prefix);
+  const result: MetadataCheck = feeder === 'patient-side' ? checkPatientMetadata(item, prefix, now) : validateAs(DocumentMetadata, item, prefix);
   const base64 = body === undefined && typeof item === 'object' && item !== null ? (item as Record<string, unknown>)['bodyBase64'] : undefined;
   const base64Problem =
     body !== undefined ? undefined : typeof base64 !== 'string' ? 'bodyBase64 must be the body encoded in base64' : undefined;
@@ -65,7 +96,9 @@ export function validateDocument(item: unknown, index: number, limits: Submissio
   if (metadata.serviceStart !== undefined && Date.parse(`${metadata.serviceStart}T00:00:00Z`) > now.getTime() + CLOCK_SKEW_MS) {
     reasons.push(`${prefix}.serviceStart: is in the future`);
   }
-  if (metadata.type === DocumentType.PATIENT_ADDED) reasons.push(`${prefix}.type: patient-added is only for documents a patient adds, not for an establishment`);
+  if (metadata.type === DocumentType.PATIENT_ADDED && feeder !== 'patient-side') {
+    reasons.push(`${prefix}.type: patient-added is only for documents a patient adds, not for ${feeder === 'establishment' ? 'an establishment' : 'a professional'}`);
+  }
   if (reasons.length > 0) return { ok: false, reasons, ...identity };
   return { ok: true, metadata, body: content, sha256 };
 }
