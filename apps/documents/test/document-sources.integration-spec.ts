@@ -5,6 +5,7 @@ import { ActorRole, DocumentFormat, DocumentType, EstablishmentCategory, Establi
 import { TestApp, aLegalRepresentative, aPatient, aPharmacy, aProfessional, anEstablishment, anIns, reseedBuilders, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { DocumentsConfig } from '../src/config';
+import { ParkedSweeper } from '../src/records/parked-sweeper.service';
 import { ListPage } from '../src/reading/reading.service';
 import { SubmissionAnswer } from '../src/submissions/submission-pipeline.service';
 import { EventProducer, aDocument, aSubmission, http, outboxEvents, professionalAuthorised, recordClosed, recordOpened, recordStatus, representativeChanged, sha256 } from './documents-test-kit';
@@ -197,6 +198,19 @@ describe('documents from every source', () => {
       await waitFor(async () => (await recordStatus(db, ins)) === 'closed', { timeoutMs: 90_000, message: 'record closed' });
       const late = await submit('patient', token, [aPatientDocument(ins)]);
       expect(late.body.results[0]).toMatchObject({ outcome: SubmissionOutcome.REJECTED, reasons: ["ins: the patient's DMP is closed"] });
+    });
+
+    it('rejects a parked patient document whose record does not open in time, as a patient source, without a results event', async () => {
+      const ins = anIns();
+      const early = aPatientDocument(ins);
+      const submission = await submit('patient', tokenFor(aPatient().withIns(ins)), [early]);
+      expect(submission.body.results[0].outcome).toBe(SubmissionOutcome.PARKED);
+      // The wait is over: as if DOCUMENTS_PARK_MAX_WAIT_MS had passed.
+      await db.query(`UPDATE parked_documents SET deadline = now() - interval '1 second' WHERE document_id = $1`, [early['documentId']]);
+      await sut.app.get(ParkedSweeper).sweep();
+      expect(await rejected(early['documentId'])).toEqual([expect.objectContaining({ ins, sourceCategory: 'patient', reasons: [expect.stringMatching(/^ins: no open DMP for this patient/)] })]);
+      const results = (await outboxEvents<{ submissionId: string }>(db, Topics.DOCUMENT_SUBMISSION_RESULTS)).filter((e) => e.payload.payload.submissionId === submission.body.submissionId);
+      expect(results).toEqual([]);
     });
 
     it("refuses a patient submitting to someone else's record, and the roles that do not submit here", async () => {
