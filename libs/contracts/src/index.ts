@@ -27,6 +27,7 @@ export * from './identity-changed/identity-changed.event';
 export * from './record-transferred-at-majority/record-transferred-at-majority.event';
 // documents
 export * from './document-submissions/document-submissions.event';
+export * from './document-submissions/binary-submission';
 export * from './document-submission-results/document-submission-results.event';
 export * from './document-added/document-added.event';
 export * from './document-replaced/document-replaced.event';

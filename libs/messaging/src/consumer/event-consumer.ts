@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { EventEnvelope, isEventTopic, parseEventSync } from '@dmp/contracts';
+import { EventEnvelope, ParseEventResult, isEventTopic, parseEventSync } from '@dmp/contracts';
 import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
@@ -16,6 +16,8 @@ export interface RegisteredHandler {
   maxBatchSize: number;
   /** The topic whose event definition validates the messages; default `topic`. */
   schemaTopic?: string;
+  /** Decodes a message value instead of `parseEventSync(schemaTopic, value)` (see HandleEventOptions). */
+  decode?: (value: Buffer | null) => ParseEventResult<unknown>;
   handle(
     input: EventEnvelope<unknown> | EventEnvelope<unknown>[],
     manager: EntityManager,
@@ -240,7 +242,10 @@ export class EventConsumer {
       batchHandlers.length > 0 ? Math.min(...batchHandlers.map((h) => h.maxBatchSize)) : 1;
     const schemaTopic = handlers[0].schemaTopic ?? topic;
     // Synchronous on purpose: a batch of 1,000 promises costs more than the validation itself.
-    const parsed = batch.messages.map((m) => parseEventSync(schemaTopic, m.value));
+    const decode = handlers.find((h) => h.decode)?.decode;
+    const parsed = batch.messages.map((m) =>
+      decode ? decode(m.value) : parseEventSync(schemaTopic, m.value),
+    );
 
     let lastCommit = Date.now();
     let resolved: string | null = null;

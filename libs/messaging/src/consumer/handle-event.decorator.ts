@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { ParseEventResult } from '@dmp/contracts';
 
 export const HANDLE_EVENT_METADATA = 'dmp:messaging:handle-event';
 
@@ -17,6 +18,12 @@ export interface HandleEventOptions {
    * a topic that carries a registered event under another name (a replay topic, a test topic).
    */
   schemaTopic?: string;
+  /**
+   * Decodes and validates a message value instead of `parseEventSync(schemaTopic, value)`: for a
+   * topic that also accepts another encoding of its event (documents' binary submissions, whose
+   * bodies follow a JSON header as raw bytes). A failure is dead-lettered with its reason.
+   */
+  decode?: (value: Buffer | null) => ParseEventResult<unknown>;
 }
 
 export interface HandleEventMetadata {
@@ -24,6 +31,7 @@ export interface HandleEventMetadata {
   batch: boolean;
   maxBatchSize: number;
   schemaTopic: string;
+  decode?: (value: Buffer | null) => ParseEventResult<unknown>;
 }
 
 /**
@@ -45,6 +53,7 @@ export function HandleEvent(topic: string, options: HandleEventOptions = {}): Me
       batch: options.batch ?? false,
       maxBatchSize: options.maxBatchSize ?? 500,
       schemaTopic: options.schemaTopic ?? topic,
+      ...(options.decode ? { decode: options.decode } : {}),
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, [...existing, entry], method);
     return descriptor;
