@@ -213,6 +213,24 @@ describe(FeedImporter.name, () => {
     ).toBe(5);
   });
 
+  it('keeps one copy of a line repeated in a file whose ids are not in order, and skips stored ones', async () => {
+    const month = monthsAgo(6);
+    const [a, b, stored] = [aLine(patient, month), aLine(patient, month), aLine(patient, month)];
+    const before = writeFeed(dir, [stored]);
+    await importFile(before.path, before.sha256);
+    // Batches of 3: [b, a, b] (ids decreasing, b twice), then [stored, a] (decreasing, both stored).
+    const feed = writeFeed(dir, [b, a, b, stored, a]);
+
+    const summary = await importFile(feed.path, feed.sha256);
+
+    expect(summary.counts).toMatchObject({ read: 5, imported: 2, duplicates: 3 });
+    const rows = (await dataSource.query(
+      'SELECT line_id::text AS id FROM reimbursement_lines WHERE line_id = ANY($1::bigint[]) ORDER BY line_id',
+      [[a.lineId, b.lineId, stored.lineId]],
+    )) as { id: string }[];
+    expect(rows.map((r) => r.id)).toEqual([a.lineId, b.lineId, stored.lineId]);
+  });
+
   it('counts, without storing, lines for patients without an open DMP and lines older than 24 months', async () => {
     const stranger = anInsForTest();
     const old = aLine(patient, monthsAgo(25));

@@ -41,6 +41,7 @@ import { emptyConsentState } from '@dmp/access-rules';
 import { issueDevToken } from '@dmp/auth';
 import { ActorRole, Ins } from '@dmp/domain';
 import { startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
+import { freePort } from '@dmp/testing';
 import { round, startBrokerProcess } from './support/processes';
 
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
@@ -84,19 +85,24 @@ async function rawCopy(url: string, file: string, start: number, end: number): P
   });
 }
 
-/** Byte offset of the first data line, and a line boundary near the middle of the data. */
-function layout(file: string): { dataStart: number; middle: number; size: number } {
+/** Byte offsets cutting the data lines into `parts` ranges of about the same size, on line boundaries. */
+function layout(file: string, parts: number): { dataStart: number; cuts: number[]; size: number } {
   const size = statSync(file).size;
   const head = Buffer.alloc(64 * 1024);
   const fd = openSync(file, 'r');
   readSync(fd, head, 0, head.length, 0);
   const first = head.indexOf(10);
   const dataStart = head.indexOf(10, first + 1) + 1;
+  const cuts = [dataStart];
   const probe = Buffer.alloc(64 * 1024);
-  const approx = Math.floor((dataStart + size) / 2);
-  readSync(fd, probe, 0, probe.length, approx);
+  for (let k = 1; k < parts; k++) {
+    const approx = Math.floor(dataStart + ((size - dataStart) * k) / parts);
+    readSync(fd, probe, 0, probe.length, approx);
+    cuts.push(approx + probe.indexOf(10) + 1);
+  }
+  cuts.push(size);
   closeSync(fd);
-  return { dataStart, middle: approx + probe.indexOf(10) + 1, size };
+  return { dataStart, cuts, size };
 }
 
 async function rowCount(url: string): Promise<number> {
@@ -109,7 +115,7 @@ async function startService(
   env: NodeJS.ProcessEnv,
   cpuProfileDir?: string,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
   const child = spawn(
     process.execPath,
@@ -169,10 +175,22 @@ function processCpuMs(pid: number): number {
   }
 }
 
-/** CPU time (ms) of every PostgreSQL backend of the server (children of the postmaster). */
+/**
+ * CPU time (ms) of the whole PostgreSQL server: the postmaster, its live children (backends,
+ * WAL writer, checkpointer, autovacuum) and the children that already exited (the postmaster's
+ * cutime/cstime: a COPY's backend is gone by the time its connection is closed).
+ */
 function postgresCpuMs(dataDir: string): number {
   const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  let total = processCpuMs(postmaster);
+  const own = readFileSync(`/proc/${postmaster}/stat`, 'utf8');
+  const ownFields = own.slice(own.lastIndexOf(')') + 2).split(' ');
+  let total =
+    ((Number(ownFields[11]) +
+      Number(ownFields[12]) +
+      Number(ownFields[13]) +
+      Number(ownFields[14])) *
+      1000) /
+    100;
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;
     try {
@@ -331,14 +349,22 @@ async function measureHttp(
 
 interface ImportFigures {
   fileMb: number;
+  /** COPY streams of the import (its connections), and of the raw baseline the ratio uses. */
+  importStreams: number;
   importLinesPerSecond: number;
   importSeconds: number;
   importPeakRssMb: number;
+  /** The import CLI's own CPU (parse, validation, protocol), process start included. */
   importCpuMicrosPerLine: number;
+  /** PostgreSQL's CPU (every backend and helper process) per line during the import. */
+  importPostgresCpuMicrosPerLine: number;
   rawCopy1StreamRowsPerSecond: number;
-  rawCopy2StreamsRowsPerSecond: number;
+  rawCopy1StreamPostgresCpuMicrosPerRow: number;
+  rawCopySameStreamsRowsPerSecond: number;
+  rawCopySameStreamsPostgresCpuMicrosPerRow: number;
+  /** The import against a raw COPY with as many streams as the import: the honest ratio. */
+  ratioToRawCopySameStreams: number;
   ratioToRawCopy1Stream: number;
-  ratioToBestRawCopy: number;
 }
 
 async function createSchema(pgUrl: string, importUrl: string, work: string): Promise<void> {
@@ -368,15 +394,45 @@ async function createSchema(pgUrl: string, importUrl: string, work: string): Pro
   void pgUrl;
 }
 
+/** A raw COPY of the file's data lines in `streams` parallel streams into a fresh copy of the schema. */
+async function rawCopyRun(
+  pgUrl: string,
+  dataDir: string,
+  file: string,
+  streams: number,
+): Promise<{ rows: number; rate: number; pgMicrosPerRow: number }> {
+  const db = `bench_raw${streams}`;
+  await withClient(pgUrl, (c) => c.query(`CREATE DATABASE ${db} TEMPLATE bench_import`));
+  const url = withDatabase(pgUrl, db);
+  const { cuts } = layout(file, streams);
+  await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
+  const cpu0 = postgresCpuMs(dataDir);
+  const t = Date.now();
+  await Promise.all(
+    Array.from({ length: streams }, (_, k) => rawCopy(url, file, cuts[k], cuts[k + 1])),
+  );
+  const seconds = (Date.now() - t) / 1000;
+  const pgMs = postgresCpuMs(dataDir) - cpu0;
+  const rows = await rowCount(url);
+  await withClient(pgUrl, (c) => c.query(`DROP DATABASE ${db}`));
+  const figures = { rows, rate: rows / seconds, pgMicrosPerRow: (pgMs * 1000) / rows };
+  log(
+    `raw COPY, ${streams} stream${streams > 1 ? 's' : ''}: ${rows.toLocaleString('en')} rows in ${round(seconds, 1)} s = ${round(figures.rate).toLocaleString('en')} rows/s, PostgreSQL CPU ${round(figures.pgMicrosPerRow, 2)} µs/row`,
+  );
+  return figures;
+}
+
 async function benchImport(
   pgUrl: string,
+  dataDir: string,
   importUrl: string,
   work: string,
   lines: number,
+  streams: number,
 ): Promise<ImportFigures> {
   const file = join(work, 'backfill.csv');
   const patientsFile = join(work, 'patients.txt');
-  let t = Date.now();
+  const t = Date.now();
   const generated = JSON.parse(
     runNode('dist/tools/insurer-feed/src/generate.cli.js', [
       '--out',
@@ -397,10 +453,6 @@ async function benchImport(
     `generated ${lines.toLocaleString('en')} lines, ${round(generated.bytes / 1e6)} MB, ${generated.patients.toLocaleString('en')} patients in ${round((Date.now() - t) / 1000, 1)} s`,
   );
   await createSchema(pgUrl, importUrl, work);
-  await withClient(pgUrl, async (c) => {
-    await c.query('CREATE DATABASE bench_raw1 TEMPLATE bench_import');
-    await c.query('CREATE DATABASE bench_raw2 TEMPLATE bench_import');
-  });
   const patients = readFileSync(patientsFile, 'utf8').split('\n').filter(Boolean);
   await withClient(importUrl, (c) =>
     c.query(
@@ -408,46 +460,24 @@ async function benchImport(
       [patients],
     ),
   );
-  const { dataStart, middle, size } = layout(file);
+  const { size } = layout(file, 1);
 
-  // Baseline 1: one raw COPY stream.
-  const raw1Url = withDatabase(pgUrl, 'bench_raw1');
+  // Baselines, same run, same table design (the service's migrations and partitions): one raw
+  // COPY stream, then as many streams as the import loads batches in parallel.
+  const raw1 = await rawCopyRun(pgUrl, dataDir, file, 1);
+  const rawSame = streams === 1 ? raw1 : await rawCopyRun(pgUrl, dataDir, file, streams);
   await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
-  t = Date.now();
-  await rawCopy(raw1Url, file, dataStart, size);
-  const raw1Seconds = (Date.now() - t) / 1000;
-  const raw1Rows = await rowCount(raw1Url);
-  const raw1Rate = raw1Rows / raw1Seconds;
-  log(
-    `raw COPY, 1 stream: ${raw1Rows.toLocaleString('en')} rows in ${round(raw1Seconds, 1)} s = ${round(raw1Rate).toLocaleString('en')} rows/s`,
-  );
-
-  // Baseline 2: two raw COPY streams (the importer loads two batches at a time).
-  const raw2Url = withDatabase(pgUrl, 'bench_raw2');
-  await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
-  t = Date.now();
-  await Promise.all([
-    rawCopy(raw2Url, file, dataStart, middle),
-    rawCopy(raw2Url, file, middle, size),
-  ]);
-  const raw2Seconds = (Date.now() - t) / 1000;
-  const raw2Rows = await rowCount(raw2Url);
-  const raw2Rate = raw2Rows / raw2Seconds;
-  log(
-    `raw COPY, 2 streams: ${raw2Rows.toLocaleString('en')} rows in ${round(raw2Seconds, 1)} s = ${round(raw2Rate).toLocaleString('en')} rows/s`,
-  );
-  await withClient(pgUrl, async (c) => {
-    await c.query('DROP DATABASE bench_raw1');
-    await c.query('DROP DATABASE bench_raw2');
-    await c.query('CHECKPOINT');
-  });
 
   // End to end: the import CLI, file to committed rows.
-  t = Date.now();
-  const out = runNode('dist/apps/reimbursements/src/import/import.cli.js', [file], {
-    DATABASE_URL: importUrl,
-  });
-  const wallSeconds = (Date.now() - t) / 1000;
+  const cpu0 = postgresCpuMs(dataDir);
+  const started = Date.now();
+  const out = runNode(
+    'dist/apps/reimbursements/src/import/import.cli.js',
+    [file, '--connections', String(streams)],
+    { DATABASE_URL: importUrl },
+  );
+  const wallSeconds = (Date.now() - started) / 1000;
+  const importPgMs = postgresCpuMs(dataDir) - cpu0;
   const summary = JSON.parse(out.trim().split('\n').pop() as string) as {
     counts: { read: number; imported: number };
     seconds: number;
@@ -455,28 +485,34 @@ async function benchImport(
     cpuSeconds?: number;
   };
   const importedRows = await rowCount(importUrl);
-  if (importedRows !== raw1Rows || summary.counts.imported !== importedRows) {
+  if (importedRows !== raw1.rows || summary.counts.imported !== importedRows) {
     throw new Error(
-      `the import stored ${importedRows} rows (reported ${summary.counts.imported}), the raw COPY ${raw1Rows}`,
+      `the import stored ${importedRows} rows (reported ${summary.counts.imported}), the raw COPY ${raw1.rows}`,
     );
   }
   const importRate = summary.counts.read / summary.seconds;
-  const bestRaw = Math.max(raw1Rate, raw2Rate);
+  const cpuPerLine = ((summary.cpuSeconds ?? 0) * 1e6) / summary.counts.read;
+  const pgPerLine = (importPgMs * 1000) / summary.counts.read;
   log(
-    `import end to end: ${summary.counts.read.toLocaleString('en')} lines in ${round(summary.seconds, 1)} s (process wall ${round(wallSeconds, 1)} s) = ${round(importRate).toLocaleString('en')} lines/s, ` +
-      `peak RSS ${summary.peakRssMb} MB, importer CPU ${round(((summary.cpuSeconds ?? 0) * 1e6) / summary.counts.read, 2)} µs/line, ratio ${round(importRate / raw1Rate, 2)} of 1-stream raw COPY, ${round(importRate / bestRaw, 2)} of the best raw COPY`,
+    `import end to end (${streams} streams): ${summary.counts.read.toLocaleString('en')} lines in ${round(summary.seconds, 1)} s (process wall ${round(wallSeconds, 1)} s) = ${round(importRate).toLocaleString('en')} lines/s, ` +
+      `peak RSS ${summary.peakRssMb} MB, CPU per line: importer ${round(cpuPerLine, 2)} µs, PostgreSQL ${round(pgPerLine, 2)} µs; ` +
+      `ratio ${round(importRate / rawSame.rate, 2)} of the ${streams}-stream raw COPY, ${round(importRate / raw1.rate, 2)} of the 1-stream raw COPY`,
   );
   rmSync(file, { force: true });
   return {
     fileMb: round(size / 1e6),
+    importStreams: streams,
     importLinesPerSecond: round(importRate),
     importSeconds: round(summary.seconds, 1),
     importPeakRssMb: summary.peakRssMb,
-    importCpuMicrosPerLine: round(((summary.cpuSeconds ?? 0) * 1e6) / summary.counts.read, 2),
-    rawCopy1StreamRowsPerSecond: round(raw1Rate),
-    rawCopy2StreamsRowsPerSecond: round(raw2Rate),
-    ratioToRawCopy1Stream: round(importRate / raw1Rate, 3),
-    ratioToBestRawCopy: round(importRate / bestRaw, 3),
+    importCpuMicrosPerLine: round(cpuPerLine, 2),
+    importPostgresCpuMicrosPerLine: round(pgPerLine, 2),
+    rawCopy1StreamRowsPerSecond: round(raw1.rate),
+    rawCopy1StreamPostgresCpuMicrosPerRow: round(raw1.pgMicrosPerRow, 2),
+    rawCopySameStreamsRowsPerSecond: round(rawSame.rate),
+    rawCopySameStreamsPostgresCpuMicrosPerRow: round(rawSame.pgMicrosPerRow, 2),
+    ratioToRawCopySameStreams: round(importRate / rawSame.rate, 3),
+    ratioToRawCopy1Stream: round(importRate / raw1.rate, 3),
   };
 }
 
@@ -484,6 +520,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       lines: { type: 'string', default: '10000000' },
+      // COPY streams of the import (its --connections) and of the raw baseline it is compared to.
+      streams: { type: 'string', default: '2' },
       'read-lines': { type: 'string', default: process.env.BENCH_READ_LINES ?? '50000000' },
       'reads-only': { type: 'boolean', default: false },
       'read-seconds': { type: 'string', default: '10' },
@@ -509,7 +547,7 @@ async function main(): Promise<void> {
 
   // PostgreSQL tuned for bulk loading, durability kept (fsync on): bigger shared buffers and WAL
   // between checkpoints so a 10M-line load is not dominated by checkpoint full-page writes.
-  const pgPort = 30_000 + Math.floor(Math.random() * 20_000);
+  const pgPort = await freePort();
   const pgDir = join(work, 'pg');
   let pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
   await withClient(pg.url, async (c) => {
@@ -536,7 +574,14 @@ async function main(): Promise<void> {
     );
     if (!readsOnly) {
       if (exists) await withClient(pg.url, (c) => c.query('DROP DATABASE bench_import'));
-      importFigures = await benchImport(pg.url, importUrl, work, lines);
+      importFigures = await benchImport(
+        pg.url,
+        pg.dataDir,
+        importUrl,
+        work,
+        lines,
+        Number(values.streams),
+      );
     } else if (!exists) {
       await createSchema(pg.url, importUrl, work);
     }

@@ -58,7 +58,9 @@ export class ImportMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.unregister = this.heartbeat?.add('reimbursements-imports', () => ({ imports: this.runningImports() }));
+    this.unregister = this.heartbeat?.add('reimbursements-imports', () => ({
+      imports: this.runningImports(),
+    }));
   }
 
   onModuleDestroy(): void {
