@@ -3,7 +3,7 @@ import { feedingRefusal } from './feeding-rights';
 
 describe(feedingRefusal.name, () => {
   const ins = '277028690570430';
-  const dependant = '118057512345678';
+  const dependant = '118057512345658';
   const rpps = '10003456786';
   const context = { professionals: {}, legalRepresentatives: [] };
 
