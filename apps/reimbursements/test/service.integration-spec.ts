@@ -262,15 +262,18 @@ describe('reimbursements service', () => {
         ).length === 1,
       { timeoutMs: 30_000 },
     );
+    const drug = aLine(reader, monthsAgo(1, 9), {
+      codingSystem: 'CIP13',
+      code: '3400930000014',
+      label: 'Amoxicilline 500 mg, "générique" \\ boîte',
+      prescriber: aRpps(),
+      quantity: '2',
+      charged: '700',
+      reimbursed: '455',
+    });
     const feed = writeFeed(dropDir, [
       aLine(reader, monthsAgo(1, 5)),
-      aLine(reader, monthsAgo(1, 9), {
-        codingSystem: 'CIP13',
-        code: '3400930000014',
-        label: 'Amoxicilline 500 mg',
-        charged: '700',
-        reimbursed: '455',
-      }),
+      drug,
       aLine(reader, monthsAgo(3, 2)),
     ]);
     await completed(feed.fileId);
@@ -301,13 +304,20 @@ describe('reimbursements service', () => {
       { month: monthsAgo(3).slice(0, 7), lines: 1, chargedCents: 3000, reimbursedCents: 2100 },
     ]);
     expect(drugs.body.lines).toEqual([
-      expect.objectContaining({
+      {
+        lineId: drug.lineId,
+        careDate: drug.careDate,
         codingSystem: 'cip13',
         code: '3400930000014',
-        label: 'Amoxicilline 500 mg',
-        quantity: 1,
-      }),
+        label: 'Amoxicilline 500 mg, "générique" \\ boîte',
+        quantity: 2,
+        prescriber: drug.prescriber,
+        performer: drug.performer,
+        chargedCents: 700,
+        reimbursedCents: 455,
+      },
     ]);
+    expect(all.body.lines[2]).toMatchObject({ prescriber: null, codingSystem: 'ngap' });
     expect(page2.body.lines).toHaveLength(1);
     expect(recent.body.total).toBe(2);
     const traces = (await outbox(Topics.ACCESSED, reader)).map((e) => e.payload.payload);

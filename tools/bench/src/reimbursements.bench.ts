@@ -524,6 +524,8 @@ async function main(): Promise<void> {
       streams: { type: 'string', default: '2' },
       'read-lines': { type: 'string', default: process.env.BENCH_READ_LINES ?? '50000000' },
       'reads-only': { type: 'boolean', default: false },
+      // Stops after the import figures (no read dataset, no reads): for tuning the import.
+      'import-only': { type: 'boolean', default: false },
       'read-seconds': { type: 'string', default: '10' },
       'keep-data': { type: 'boolean', default: false },
       'work-dir': { type: 'string' },
@@ -584,6 +586,19 @@ async function main(): Promise<void> {
       );
     } else if (!exists) {
       await createSchema(pg.url, importUrl, work);
+    }
+
+    if (values['import-only'] && importFigures !== null) {
+      const result = {
+        bench: 'reimbursements',
+        loadAverage: loadavg().map((l) => round(l, 2)),
+        lines,
+        ...importFigures,
+        targets: { importLinesPerSecond: 150_000, ratioToRawCopy: 0.7, peakRssMb: 400 },
+      };
+      writeFileSync(join(work, 'result.json'), JSON.stringify(result));
+      console.log(JSON.stringify(result));
+      return;
     }
 
     // The read dataset: the imported lines topped up to --read-lines.
