@@ -43,6 +43,12 @@ describe(parseSimulateArgs.name, () => {
     expect(sut.endpoints.documents).toBe('http://h:9');
   });
 
+  it('reads the campaign switch and the Kafka submission size', () => {
+    const sut = parseSimulateArgs(['--no-bulk-openings', '--submission-size', '20']);
+
+    expect(sut).toMatchObject({ bulkOpenings: false, submissionSize: 20 });
+  });
+
   it.each([
     [['--scale', '0'], '--scale'],
     [['--seed', '-1'], '--seed'],
@@ -50,6 +56,7 @@ describe(parseSimulateArgs.name, () => {
     [['--brokers', 'localhost'], '--brokers'],
     [['--enrolment', 'not a url'], '--enrolment'],
     [['--frobnicate'], 'unknown option --frobnicate'],
+    [['--submission-size', '1001'], '--submission-size'],
   ])('refuses %j naming the option', (argv, named) => {
     expect(() => parseSimulateArgs(argv)).toThrow(CliUsageError);
     expect(() => parseSimulateArgs(argv)).toThrow(named);

@@ -24,6 +24,8 @@ export interface SimulateArgs {
   feedDelivery?: FeedDelivery[];
   dropDir?: string;
   concurrency?: number;
+  bulkOpenings?: boolean;
+  submissionSize?: number;
   retryDeadlineMs?: number;
   settleTimeoutMs?: number;
   quiet: boolean;
@@ -39,7 +41,9 @@ export const SIMULATE_USAGE = `Usage: npm run simulate -- [options]   (against a
   --port-offset N        add N to every default service port (a suite started with --port-offset N)
   --feed-delivery LIST   upload, drop-folder, announcement (comma-separated: files rotate; default upload)
   --drop-dir DIR         the reimbursements drop folder (for drop-folder and announcement; default .data/reimbursements/drop)
-  --concurrency N        HTTP requests in flight (default 16)
+  --concurrency N        HTTP requests in flight per phase (default 32)
+  --no-bulk-openings     CPAM counters open records one request each instead of in campaigns (bulk jobs)
+  --submission-size N    documents per Kafka submission (1-1000, default 50)
   --retry-deadline-ms N  how long one action is retried while the suite does not answer (default 120000)
   --settle-timeout-ms N  how long to wait for asynchronous answers at the end (default 120000)
   --quiet                no progress lines`;
@@ -129,6 +133,16 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
         break;
       case '--concurrency':
         args.concurrency = numberArg(flag, value(), 1, true);
+        break;
+      case '--no-bulk-openings':
+        args.bulkOpenings = false;
+        break;
+      case '--submission-size':
+        args.submissionSize = numberArg(flag, value(), 1, true);
+        if (args.submissionSize > 1000)
+          throw new CliUsageError(
+            '--submission-size must be at most 1000 (a submission carries 1-1000 documents)',
+          );
         break;
       case '--retry-deadline-ms':
         args.retryDeadlineMs = numberArg(flag, value(), 0, true);

@@ -1,5 +1,8 @@
 /** Items grouped by a key, built once; an item whose key is undefined is left out. */
-export function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> {
+export function groupBy<T>(
+  items: readonly T[],
+  key: (item: T) => string | undefined,
+): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);

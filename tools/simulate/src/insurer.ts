@@ -20,8 +20,10 @@ export interface InsurerOptions {
   retryDeadlineMs: number;
   /** INS whose record the simulation opened (the insurer's lines for them must be stored). */
   isOpen: (ins: string) => boolean;
-  /** Patients per backfill file (default 500). */
+  /** Patients per backfill file (default 2,000: files of about 200,000 lines). */
   maxPatientsPerFile?: number;
+  /** How long the oldest pending request waits for others to share its file (default 2 s). */
+  batchWindowMs?: number;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -62,7 +64,7 @@ export async function countFeedLines(
 
 /**
  * The insurer's batch pipeline, simulated: it collects the backfill requests of the run, answers
- * them with backfill files (one file for up to 500 patients, each patient answered once), sends
+ * them with backfill files (one file for up to 2,000 patients, each patient answered once), sends
  * a delta at the end, delivers every file by upload, drop folder or announcement, and follows
  * each import to its outcome.
  */
@@ -108,11 +110,12 @@ export class SimulatedInsurer {
   start(): void {
     this.loop = (async () => {
       while (!this.stopping && !this.options.signal?.aborted) {
-        const max = this.options.maxPatientsPerFile ?? 500;
+        const max = this.options.maxPatientsPerFile ?? 2_000;
         try {
           if (
             this.pending.length >= max ||
-            (this.pending.length > 0 && Date.now() - this.oldestPendingAt >= 1_000)
+            (this.pending.length > 0 &&
+              Date.now() - this.oldestPendingAt >= (this.options.batchWindowMs ?? 2_000))
           ) {
             await this.serialised(() => this.answerPending());
           }
@@ -137,7 +140,7 @@ export class SimulatedInsurer {
   }
 
   private async answerPending(): Promise<void> {
-    const max = this.options.maxPatientsPerFile ?? 500;
+    const max = this.options.maxPatientsPerFile ?? 2_000;
     const batch = this.pending.splice(0, max);
     this.oldestPendingAt = Date.now();
     const patients = [...new Set(batch.map((r) => r.ins))].filter((ins) => !this.answered.has(ins));

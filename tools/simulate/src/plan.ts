@@ -73,10 +73,16 @@ export const PER_SCALE = {
   pharmacies: 20,
   professionals: 80,
   /** CHU, hospitals, clinics, EHPAD, other medico-social (seed 000: 21 CHU of 425 health, 606 EHPAD of 617 medico-social). */
-  establishments: { chu: 1, hospital: 5, clinic: 4, ehpad: 14, 'other-medico-social': 1 } as Record<
-    EstablishmentCategory,
-    number
-  >,
+  establishments: {
+    chu: 1,
+    hospital: 5,
+    clinic: 4,
+    ehpad: 14,
+    'other-medico-social': 1,
+    // The "other structures" of seed 000's documents by source (4.3%): health centres, laboratories.
+    'health-centre': 2,
+    laboratory: 1,
+  } as Record<EstablishmentCategory, number>,
   consultationSessions: 200,
 } as const;
 
@@ -512,7 +518,16 @@ function channelActor(
       return { role: ActorRole.PROFESSIONAL, rpps: pro.rpps, profession: pro.profession } as Actor;
     }
     case OpeningChannel.ESTABLISHMENT: {
-      const e = local(population.establishments, population.byCpam.establishments);
+      // Health and medico-social establishments open records; health centres and laboratories feed.
+      const e = local(
+        population.establishments.filter((x) => x.kind !== EstablishmentKind.OTHER),
+        new Map(
+          [...population.byCpam.establishments].map(([cpam, list]) => [
+            cpam,
+            list.filter((x) => x.kind !== EstablishmentKind.OTHER),
+          ]),
+        ),
+      );
       return {
         role: ActorRole.ESTABLISHMENT,
         finess: e.finess,
@@ -748,6 +763,7 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
   const sources = quotaList(random, DOCUMENT_SOURCE_MIX, documentCount);
   const health = establishments.filter((e) => e.kind === EstablishmentKind.HEALTH);
   const medicoSocial = establishments.filter((e) => e.kind === EstablishmentKind.MEDICO_SOCIAL);
+  const otherStructures = establishments.filter((e) => e.kind === EstablishmentKind.OTHER);
   const elderly = patients.filter((p) => Number(p.birthDate.slice(0, 4)) <= year - 70);
   const liberal = professionals.filter((p) => p.liberal);
   const documents: PlannedDocument[] = [];
@@ -758,20 +774,29 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
         ? weightedPick(random, health, (e) => DOCUMENT_WEIGHT[e.category])
         : source === SourceCategory.ESTABLISHMENT_MEDICO_SOCIAL
           ? weightedPick(random, medicoSocial, (e) => DOCUMENT_WEIGHT[e.category])
-          : undefined;
+          : source === SourceCategory.OTHER
+            ? weightedPick(random, otherStructures, (e) => DOCUMENT_WEIGHT[e.category])
+            : undefined;
     const patient =
       establishment?.kind === EstablishmentKind.MEDICO_SOCIAL && elderly.length > 0
         ? pick(random, elderly)
         : pick(random, patients);
     const staff = establishment ? (staffOf.get(establishment.finess) ?? []) : [];
-    const authorPool = staff.length > 0 ? staff : liberal.length > 0 ? liberal : professionals;
+    // A liberal professional writes as themselves: only liberal ones (no establishment) may.
+    const authorPool =
+      staff.length > 0 && source !== SourceCategory.LIBERAL_PROFESSIONAL
+        ? staff
+        : liberal.length > 0
+          ? liberal
+          : professionals;
     const author = source === SourceCategory.PATIENT ? undefined : pick(random, authorPool);
     const type = pick(random, typesOf(source));
     const formatRoll = random();
+    // Patients add PDFs and text (scans, notes); CDA R2 comes from professionals' software.
     const format =
       formatRoll < 0.5
         ? DocumentFormat.PDF
-        : formatRoll < 0.8
+        : formatRoll < 0.8 && source !== SourceCategory.PATIENT
           ? DocumentFormat.CDA_R2
           : DocumentFormat.TEXT;
     const seq = documents.length;
@@ -798,7 +823,9 @@ export function planSimulation(options: PlanOptions): SimulationPlan {
       // A wrong declared hash: the suite must reject this one document and file the others.
       sha256: intent === 'invalid' ? sha256Hex(Buffer.concat([body, Buffer.from('x')])) : sha,
       maskedFromProfessionals: maskedRoll < 0.03,
-      invisibleToPatientUntilExplained: maskedRoll >= 0.03 && maskedRoll < 0.05,
+      // Only a professional may keep a document from the patient until it is explained.
+      invisibleToPatientUntilExplained:
+        source !== SourceCategory.PATIENT && maskedRoll >= 0.03 && maskedRoll < 0.05,
     };
   };
   for (const source of sources) documents.push(planDocument(source, 'normal'));

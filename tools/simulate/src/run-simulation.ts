@@ -4,11 +4,13 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actorRef, type Actor } from '@dmp/auth';
-import { ActorRole, SourceCategory, generateIns, seededRandom } from '@dmp/domain';
+import { ActorRole, OpeningChannel, SourceCategory, generateIns, seededRandom } from '@dmp/domain';
 import type { DocumentSubmissionPayload, DocumentSubmissionResultsPayload } from '@dmp/contracts';
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
+import { campaignAgent, runCampaign, type CampaignRowResult } from './bulk-openings';
 import { SimulatedInsurer } from './insurer';
 import { KafkaLink } from './kafka-link';
+import { groupBy } from './group-by';
 import { computeTotals } from './ledger';
 import {
   planSimulation,
@@ -32,12 +34,12 @@ import type {
   DependantEntry,
   DocumentEntry,
   OpeningEntry,
+  PreferenceEntry,
   ServiceEndpoints,
   SimulationLedger,
   SimulationOptions,
   SimulationPhase,
   SimulationProgress,
-  SimEstablishment,
 } from './types';
 
 export const DEFAULT_ENDPOINTS: Readonly<ServiceEndpoints> = {
@@ -50,8 +52,18 @@ export const DEFAULT_ENDPOINTS: Readonly<ServiceEndpoints> = {
 
 export const DEFAULT_KAFKA_BROKERS: readonly string[] = ['127.0.0.1:19092'];
 
-/** Documents per submission (establishments send in small batches, around the clock). */
-const SUBMISSION_SIZE = 10;
+/**
+ * Documents per submission on Kafka: an establishment's interface engine sends what it has
+ * queued in one message; fifty small documents make a message of about 100 KB, and the
+ * per-message costs (produce round trip, envelope validation, transaction) are paid once.
+ */
+const KAFKA_SUBMISSION_SIZE = 50;
+/** Documents per HTTP submission (a request each; small batches, answered synchronously). */
+const HTTP_SUBMISSION_SIZE = 10;
+/** Share of patients who ask to be notified of every new document. */
+const NEW_DOCUMENT_ALERT_SHARE = 0.2;
+/** Rows per campaign job: one job is a few of enrolment's 2,000-row transactions at most. */
+const CAMPAIGN_JOB_ROWS = 1_000;
 
 /** Where the run is and what it has done; read by the progress timer. */
 class RunState {
@@ -101,7 +113,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const kafkaBrokers = [...(options.kafkaBrokers ?? DEFAULT_KAFKA_BROKERS)];
   const retryDeadlineMs = options.retryDeadlineMs ?? 120_000;
   const settleTimeoutMs = options.settleTimeoutMs ?? 120_000;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 32;
+  const kafkaSubmissionSize = options.submissionSize ?? KAFKA_SUBMISSION_SIZE;
+  const bulkOpenings = options.bulkOpenings ?? true;
   const signal = options.signal;
   const runId = randomBytes(4).toString('hex');
   // Every waiting request listens to the signal.
@@ -137,6 +151,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     backfillRequests: [],
     feedFiles: [],
     authorisations: [],
+    preferences: [],
     consultations: [],
     totals: computeTotals(
       {
@@ -240,6 +255,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       options.feedDelivery && options.feedDelivery.length > 0 ? options.feedDelivery : ['upload'],
     ...(options.dropDir ? { dropDir: options.dropDir } : {}),
     linesPerPatient: options.linesPerPatient ?? 100,
+    ...(options.maxPatientsPerFile ? { maxPatientsPerFile: options.maxPatientsPerFile } : {}),
     now: plan.now,
     retryDeadlineMs,
     isOpen: (ins) => openRecords.has(ins),
@@ -273,45 +289,43 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
     // ---- openings -----------------------------------------------------------------------------
     state.phase = 'openings';
-    const open = async (planned: PlannedOpening): Promise<void> => {
-      const answer = await http.request('enrolment', 'POST', '/records', planned.actor, {
-        body: planned.body,
-      });
+    // The actor whose opening created (or would have created) each record: a repeat by "the same
+    // opener" must be made in that name (a campaign's rows are opened in the campaign agent's).
+    const openedAs = new Map<string, Actor>();
+    const recordOpening = (
+      planned: PlannedOpening,
+      actor: Actor,
+      answer: {
+        outcome: OpeningEntry['outcome'];
+        status: number;
+        attempts: number;
+        recordId?: string;
+        reason?: string;
+        bulkJobId?: string;
+      },
+    ): void => {
       const entry: OpeningEntry = {
         seq: planned.seq,
         ins: planned.patient.ins,
         intent: planned.intent,
         channel: planned.channel,
-        actor: actorRef(planned.actor),
+        actor: actorRef(actor),
         cpamCode: planned.patient.cpamCode,
-        ...(planned.actor.role === ActorRole.PHARMACY
-          ? { pharmacyFiness: planned.actor.finess }
-          : {}),
+        ...(actor.role === ActorRole.PHARMACY ? { pharmacyFiness: actor.finess } : {}),
         ...(planned.patient.representativeIns
           ? { representativeIns: planned.patient.representativeIns }
           : {}),
         birthDate: planned.patient.birthDate,
-        outcome: 'unknown',
+        outcome: answer.outcome,
         status: answer.status,
         attempts: answer.attempts,
+        ...(answer.bulkJobId ? { bulkJobId: answer.bulkJobId } : {}),
         at: new Date().toISOString(),
       };
-      const recordId =
-        (answer.body as { recordId?: string; id?: string } | undefined)?.recordId ??
-        (answer.body as { id?: string } | undefined)?.id;
-      if (answer.status === 201) entry.outcome = 'created';
-      else if (answer.status === 200) entry.outcome = 'existing';
-      else if (answer.status === 409) entry.outcome = 'conflict';
-      else if (answer.status >= 400 && answer.status < 500) entry.outcome = 'rejected';
-      if (recordId && (entry.outcome === 'created' || entry.outcome === 'existing'))
-        entry.recordId = recordId;
-      if (entry.outcome !== 'created' && entry.outcome !== 'existing')
-        entry.reason = describeRefusal(answer.status, answer.body, answer.text);
+      if (answer.recordId && (entry.outcome === 'created' || entry.outcome === 'existing'))
+        entry.recordId = answer.recordId;
+      if (answer.reason) entry.reason = answer.reason;
       if (entry.outcome === 'unknown') state.unknown++;
-      if (isTransient(answer.status) && answer.status !== 0)
-        anomaly(
-          `opening ${planned.patient.ins}: final answer ${answer.status} ${answer.text.slice(0, 200)}`,
-        );
       if (planned.intent === 'first' && entry.outcome === 'conflict')
         anomaly(
           `opening ${planned.patient.ins} (first, ${planned.channel}): 409 ${entry.reason ?? ''}`,
@@ -329,8 +343,107 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       ledger.openings.push(entry);
       state.done.openings++;
     };
+    const open = async (planned: PlannedOpening): Promise<void> => {
+      const actor =
+        planned.intent === 'retry-same'
+          ? (openedAs.get(planned.patient.ins) ?? planned.actor)
+          : planned.actor;
+      if (planned.intent === 'first') openedAs.set(planned.patient.ins, actor);
+      const answer = await http.request('enrolment', 'POST', '/records', actor, {
+        body: planned.body,
+      });
+      const recordId =
+        (answer.body as { recordId?: string; id?: string } | undefined)?.recordId ??
+        (answer.body as { id?: string } | undefined)?.id;
+      const outcome: OpeningEntry['outcome'] =
+        answer.status === 201
+          ? 'created'
+          : answer.status === 200
+            ? 'existing'
+            : answer.status === 409
+              ? 'conflict'
+              : answer.status >= 400 && answer.status < 500
+                ? 'rejected'
+                : 'unknown';
+      if (isTransient(answer.status) && answer.status !== 0)
+        anomaly(
+          `opening ${planned.patient.ins}: final answer ${answer.status} ${answer.text.slice(0, 200)}`,
+        );
+      recordOpening(planned, actor, {
+        outcome,
+        status: answer.status,
+        attempts: answer.attempts,
+        ...(recordId ? { recordId } : {}),
+        ...(outcome !== 'created' && outcome !== 'existing'
+          ? { reason: describeRefusal(answer.status, answer.body, answer.text) }
+          : {}),
+      });
+    };
     const firsts = plan.openings.filter((o) => o.intent === 'first');
-    await forEachLimited(firsts, concurrency, open, signal);
+    // CPAM counters open most of their records in campaigns (bulk jobs), per office.
+    const campaignRows = bulkOpenings
+      ? firsts.filter((o) => o.channel === OpeningChannel.CPAM_COUNTER)
+      : [];
+    const campaignSet = new Set(campaignRows);
+    const campaignJobs: PlannedOpening[][] = [];
+    for (const rows of groupBy(campaignRows, (o) => o.patient.cpamCode).values())
+      for (let i = 0; i < rows.length; i += CAMPAIGN_JOB_ROWS)
+        campaignJobs.push(rows.slice(i, i + CAMPAIGN_JOB_ROWS));
+    const campaign = async (rows: PlannedOpening[]): Promise<void> => {
+      const cpamCode = rows[0]?.patient.cpamCode ?? '';
+      const actor = campaignAgent(cpamCode);
+      for (const row of rows) openedAs.set(row.patient.ins, actor);
+      const results = await runCampaign(
+        http,
+        actor,
+        rows.map((row) => ({ ins: row.patient.ins, body: row.body })),
+        { deadlineMs: retryDeadlineMs, ...(signal ? { signal } : {}), log },
+      );
+      for (const row of rows) {
+        const result: CampaignRowResult | undefined = results.get(row.patient.ins);
+        if (!result) {
+          recordOpening(row, actor, {
+            outcome: 'unknown',
+            status: 0,
+            attempts: 1,
+            reason: 'no result for this row before the deadline (a campaign job cut short)',
+          });
+          continue;
+        }
+        // Already opened by an earlier job of ours that was cut short: opened by this campaign.
+        const outcome: OpeningEntry['outcome'] =
+          result.outcome === 'opened' ||
+          (result.outcome === 'already-opened' && result.attempts > 1)
+            ? 'created'
+            : result.outcome === 'already-opened'
+              ? 'existing'
+              : result.outcome;
+        recordOpening(row, actor, {
+          outcome,
+          status:
+            outcome === 'created'
+              ? 201
+              : outcome === 'existing'
+                ? 200
+                : outcome === 'conflict'
+                  ? 409
+                  : 400,
+          attempts: result.attempts,
+          ...(result.recordId ? { recordId: result.recordId } : {}),
+          ...(result.reason ? { reason: result.reason } : {}),
+          bulkJobId: result.jobId,
+        });
+      }
+    };
+    await Promise.all([
+      forEachLimited(campaignJobs, 2, campaign, signal),
+      forEachLimited(
+        firsts.filter((o) => !campaignSet.has(o)),
+        concurrency,
+        open,
+        signal,
+      ),
+    ]);
     // Repeats and defects after the first openings: they are about records that exist by now.
     await forEachLimited(
       plan.openings.filter((o) => o.intent !== 'first'),
@@ -393,9 +506,92 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     );
     ledger.authorisations.sort((a, b) => a.seq - b.seq);
 
+    // ---- notification preferences ----------------------------------------------------------------
+    // Before the documents: a patient who asked to be told of new documents must be told of each
+    // one filed afterwards. Consent answers 409 RECORD_NOT_OPEN until it has seen the opening.
+    state.phase = 'preferences';
+    const preferenceRandom = seededRandom((plan.seed ^ 0x9e3779b9) >>> 0);
+    const preferencesOf = plan.patients.filter(
+      (p) => preferenceRandom() < NEW_DOCUMENT_ALERT_SHARE && openRecords.has(p.ins),
+    );
+    const preferences: PreferenceEntry[] = ledger.preferences ?? [];
+    await forEachLimited(
+      preferencesOf,
+      concurrency,
+      async (patient) => {
+        const by = (
+          patient.representativeIns
+            ? {
+                role: ActorRole.LEGAL_REPRESENTATIVE,
+                ins: patient.representativeIns,
+                represents: [patient.ins],
+              }
+            : { role: ActorRole.PATIENT, ins: patient.ins }
+        ) as Actor;
+        const answer = await http.request(
+          'consent',
+          'PUT',
+          `/patients/${patient.ins}/consent/notification-preferences`,
+          by,
+          {
+            body: { channels: [], notifyOnNewDocument: true },
+            retryWhen: (status, b) => status === 409 && errorCodeOf(b) === 'RECORD_NOT_OPEN',
+          },
+        );
+        const entry: PreferenceEntry = {
+          ins: patient.ins,
+          by: actorRef(by),
+          notifyOnNewDocument: true,
+          outcome:
+            answer.status === 200
+              ? 'set'
+              : answer.status >= 400 && answer.status < 500
+                ? 'rejected'
+                : 'unknown',
+          status: answer.status,
+          attempts: answer.attempts,
+          at: new Date().toISOString(),
+        };
+        if (entry.outcome !== 'set') {
+          entry.reason = describeRefusal(answer.status, answer.body, answer.text);
+          if (entry.outcome === 'rejected')
+            anomaly(`notification preferences ${patient.ins}: ${entry.reason}`);
+          else state.unknown++;
+        }
+        preferences.push(entry);
+      },
+      signal,
+    );
+    preferences.sort((a, b) => (a.ins < b.ins ? -1 : a.ins > b.ins ? 1 : 0));
+
     // ---- documents --------------------------------------------------------------------------------
     state.phase = 'documents';
-    const entryOf = (d: PlannedDocument): DocumentEntry => {
+    const patientsByIns = new Map(plan.patients.map((p) => [p.ins, p]));
+    // Who documents sees adding it: the establishment, the liberal professional, or the patient
+    // side (a dependant's documents are added by their legal representative).
+    const submitterOf = (d: PlannedDocument): Actor => {
+      if (d.establishment)
+        return {
+          role: ActorRole.ESTABLISHMENT,
+          finess: d.establishment.finess,
+          kind: d.establishment.kind,
+          category: d.establishment.category,
+        } as Actor;
+      if (d.sourceCategory === SourceCategory.PATIENT) {
+        const representative = patientsByIns.get(d.ins)?.representativeIns;
+        return (
+          representative
+            ? { role: ActorRole.LEGAL_REPRESENTATIVE, ins: representative, represents: [d.ins] }
+            : { role: ActorRole.PATIENT, ins: d.ins }
+        ) as Actor;
+      }
+      return {
+        role: ActorRole.PROFESSIONAL,
+        rpps: d.author.rpps,
+        profession: d.author.profession,
+      } as Actor;
+    };
+    const entryOf = (d: PlannedDocument, submitter: Actor): DocumentEntry => {
       const establishment = d.establishment;
       const entry: DocumentEntry = {
         seq: d.seq,
@@ -403,7 +599,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         ins: d.ins,
         intent: d.intent,
         sourceCategory: d.sourceCategory,
-        way: establishment ? establishment.way : 'none',
+        way: establishment ? establishment.way : 'http',
+        addedByRole: submitter.role,
         ...(establishment ? { establishmentFiness: establishment.finess } : {}),
         ...(d.author.rpps ? { authorRpps: d.author.rpps } : {}),
         type: d.type,
@@ -417,97 +614,118 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         attempts: 0,
         at: new Date().toISOString(),
       };
-      if (!establishment) {
-        entry.outcome = 'not-sent';
-        entry.reason =
-          d.sourceCategory === SourceCategory.PATIENT
-            ? 'no public way in: documents accepts submissions from establishments only (no route for a patient to add a document)'
-            : 'no public way in: documents accepts submissions from establishments only (no route for a liberal professional or another structure)';
-      } else if (!openRecords.has(d.ins)) {
+      if (!openRecords.has(d.ins)) {
         entry.outcome = 'not-sent';
         entry.reason = 'not sent: the record was not opened';
       }
       return entry;
     };
-    type Sendable = {
-      planned: PlannedDocument;
-      entry: DocumentEntry;
-      establishment: SimEstablishment;
-    };
+    type Sendable = { planned: PlannedDocument; entry: DocumentEntry; submitter: Actor };
+    interface Submission {
+      payload: DocumentSubmissionPayload;
+      entries: DocumentEntry[];
+      way: 'kafka' | 'http';
+      route: '/submissions' | '/submissions/professional' | '/submissions/patient';
+      submitter: Actor;
+    }
     const sendable: Sendable[] = [];
     for (const d of plan.documents) {
-      const entry = entryOf(d);
+      const submitter = submitterOf(d);
+      const entry = entryOf(d, submitter);
       ledger.documents.push(entry);
       const list = documentsById.get(d.documentId) ?? [];
       list.push(entry);
       documentsById.set(d.documentId, list);
       if (entry.outcome === 'not-sent') state.done.documents++;
-      else if (d.establishment)
-        sendable.push({ planned: d, entry, establishment: d.establishment });
+      else sendable.push({ planned: d, entry, submitter });
     }
+    // Only establishments hear of a parked document's fate (on the results topic): a professional
+    // or a patient sees it in the record later. Such a document is not waited for.
+    const awaitingAnswer = (d: DocumentEntry): boolean =>
+      d.outcome === 'unknown' &&
+      !(d.reason?.startsWith('not produced') ?? false) &&
+      !(d.addedByRole !== ActorRole.ESTABLISHMENT && d.answers.includes('parked'));
     let submissionSeq = 0;
-    const submissionsOf = (
-      items: typeof sendable,
-    ): Array<{
-      payload: DocumentSubmissionPayload;
-      entries: DocumentEntry[];
-      way: 'kafka' | 'http';
-    }> => {
-      const byEstablishment = new Map<string, typeof sendable>();
-      for (const item of items) {
-        const key = item.establishment.finess;
-        const group = byEstablishment.get(key) ?? [];
-        group.push(item);
-        byEstablishment.set(key, group);
-      }
-      const out: Array<{
-        payload: DocumentSubmissionPayload;
-        entries: DocumentEntry[];
-        way: 'kafka' | 'http';
-      }> = [];
-      for (const group of byEstablishment.values()) {
-        for (let i = 0; i < group.length; i += SUBMISSION_SIZE) {
-          const chunk = group.slice(i, i + SUBMISSION_SIZE);
-          const e = chunk[0].establishment;
+    const documentPayload = (
+      d: PlannedDocument,
+      route: Submission['route'],
+    ): DocumentSubmissionPayload['documents'][number] => {
+      const common = {
+        documentId: d.documentId,
+        ins: d.ins,
+        type: d.type,
+        format: d.format,
+        title: d.title,
+        authoredAt: d.authoredAt,
+        sha256: d.sha256,
+        sizeBytes: d.body.length,
+        bodyBase64: d.body.toString('base64'),
+      };
+      // The patient side has no professional author and may not hide a document from itself.
+      if (route === '/submissions/patient')
+        return {
+          ...common,
+          visibility: {
+            maskedFromProfessionals: d.maskedFromProfessionals,
+            invisibleToLegalRepresentatives: false,
+          },
+        } as unknown as DocumentSubmissionPayload['documents'][number];
+      return {
+        ...common,
+        author: { rpps: d.author.rpps, profession: d.author.profession },
+        visibility: {
+          maskedFromProfessionals: d.maskedFromProfessionals,
+          invisibleToPatientUntilExplained: d.invisibleToPatientUntilExplained,
+          invisibleToLegalRepresentatives: false,
+        },
+      } as DocumentSubmissionPayload['documents'][number];
+    };
+    const submissionsOf = (items: Sendable[]): Submission[] => {
+      // One submission per submitter and chunk: an establishment's queue, a professional's
+      // software, a patient's upload.
+      const bySubmitter = groupBy(items, (item) => JSON.stringify(item.submitter));
+      const out: Submission[] = [];
+      for (const group of bySubmitter.values()) {
+        const first = group[0];
+        if (!first) continue;
+        const e = first.planned.establishment;
+        const route: Submission['route'] = e
+          ? '/submissions'
+          : first.submitter.role === ActorRole.PROFESSIONAL
+            ? '/submissions/professional'
+            : '/submissions/patient';
+        const way = e ? e.way : 'http';
+        const size = way === 'kafka' ? kafkaSubmissionSize : HTTP_SUBMISSION_SIZE;
+        for (let i = 0; i < group.length; i += size) {
+          const chunk = group.slice(i, i + size);
           const submissionId = `${submissionPrefix}${String(submissionSeq++).padStart(6, '0')}`;
-          const payload: DocumentSubmissionPayload = {
+          const payload = {
             submissionId,
-            establishment: {
-              finess: e.finess,
-              kind: e.kind,
-              category: e.category,
-            } as DocumentSubmissionPayload['establishment'],
+            ...(e
+              ? {
+                  establishment: {
+                    finess: e.finess,
+                    kind: e.kind,
+                    category: e.category,
+                  } as DocumentSubmissionPayload['establishment'],
+                }
+              : {}),
             submittedAt: new Date().toISOString(),
-            documents: chunk.map(({ planned: d }) => ({
-              documentId: d.documentId,
-              ins: d.ins,
-              type: d.type,
-              format: d.format,
-              title: d.title,
-              author: { rpps: d.author.rpps, profession: d.author.profession },
-              authoredAt: d.authoredAt,
-              sha256: d.sha256,
-              sizeBytes: d.body.length,
-              visibility: {
-                maskedFromProfessionals: d.maskedFromProfessionals,
-                invisibleToPatientUntilExplained: d.invisibleToPatientUntilExplained,
-                invisibleToLegalRepresentatives: false,
-              },
-              bodyBase64: d.body.toString('base64'),
-            })),
-          };
+            documents: chunk.map(({ planned }) => documentPayload(planned, route)),
+          } as DocumentSubmissionPayload;
           for (const c of chunk) c.entry.submissionId = submissionId;
-          out.push({ payload, entries: chunk.map((c) => c.entry), way: e.way });
+          out.push({
+            payload,
+            entries: chunk.map((c) => c.entry),
+            way,
+            route,
+            submitter: first.submitter,
+          });
         }
       }
       return out;
     };
-    const submit = async (submission: {
-      payload: DocumentSubmissionPayload;
-      entries: DocumentEntry[];
-      way: 'kafka' | 'http';
-    }): Promise<void> => {
-      const e = submission.payload.establishment;
+    const submit = async (submission: Submission): Promise<void> => {
       if (submission.way === 'kafka') {
         const sent = await kafka.produceSubmission(submission.payload, retryDeadlineMs);
         for (const entry of submission.entries) entry.attempts = sent.attempts;
@@ -519,15 +737,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         }
         return;
       }
-      const actor = {
-        role: ActorRole.ESTABLISHMENT,
-        finess: e.finess,
-        kind: e.kind,
-        category: e.category,
-      } as Actor;
-      const answer = await http.request('documents', 'POST', '/submissions', actor, {
-        body: submission.payload,
-      });
+      const answer = await http.request(
+        'documents',
+        'POST',
+        submission.route,
+        submission.submitter,
+        { body: submission.payload },
+      );
       for (const entry of submission.entries) entry.attempts = answer.attempts;
       if (answer.status === 200 || answer.status === 201) {
         const body = answer.body as {
@@ -563,15 +779,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       submit,
       signal,
     );
+
     state.phase = 'settling';
     await waitUntil(
-      () =>
-        ledger.documents.every(
-          (d) =>
-            d.intent === 'resend' ||
-            d.outcome !== 'unknown' ||
-            (d.reason?.startsWith('not produced') ?? false),
-        ),
+      () => ledger.documents.every((d) => d.intent === 'resend' || !awaitingAnswer(d)),
       settleTimeoutMs,
       signal,
     );
@@ -714,11 +925,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // ---- settling -------------------------------------------------------------------------------
     state.phase = 'settling';
     await waitUntil(
-      () =>
-        insurer.allImported() &&
-        ledger.documents.every(
-          (d) => d.outcome !== 'unknown' || (d.reason?.startsWith('not produced') ?? false),
-        ),
+      () => insurer.allImported() && ledger.documents.every((d) => !awaitingAnswer(d)),
       settleTimeoutMs,
       signal,
     );

@@ -52,6 +52,8 @@ async function main(): Promise<number> {
     ...(args.feedDelivery ? { feedDelivery: args.feedDelivery } : {}),
     dropDir: resolve(args.dropDir ?? join(root, '.data', 'reimbursements', 'drop')),
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
+    ...(args.bulkOpenings === false ? { bulkOpenings: false } : {}),
+    ...(args.submissionSize ? { submissionSize: args.submissionSize } : {}),
     ...(args.retryDeadlineMs !== undefined ? { retryDeadlineMs: args.retryDeadlineMs } : {}),
     ...(args.settleTimeoutMs !== undefined ? { settleTimeoutMs: args.settleTimeoutMs } : {}),
     ...(args.quiet

@@ -46,8 +46,17 @@ export interface SimulationOptions {
   workDir?: string;
   /** Share of establishments that submit over HTTP instead of Kafka (default 0.2). */
   httpEstablishmentShare?: number;
-  /** HTTP requests in flight at once (default 16). */
+  /** HTTP requests in flight at once per phase (default 32). */
   concurrency?: number;
+  /**
+   * CPAM counters open their records in campaigns (enrolment's bulk jobs, one per office and
+   * thousand patients) instead of one request each (default true).
+   */
+  bulkOpenings?: boolean;
+  /** Documents per Kafka submission (default 50; HTTP submissions carry 10). */
+  submissionSize?: number;
+  /** Patients per insurer backfill file (default 2,000). */
+  maxPatientsPerFile?: number;
   /**
    * How long one action keeps being retried while the suite does not answer (connection refused,
    * 502/503/504, timeouts) before its outcome is recorded as `unknown` (default 120 s).
@@ -72,6 +81,7 @@ export type SimulationPhase =
   | 'population'
   | 'openings'
   | 'authorisations'
+  | 'preferences'
   | 'documents'
   | 'reimbursements'
   | 'consultations'
@@ -181,8 +191,10 @@ export interface OpeningEntry {
   recordId?: string;
   /** Error code and reasons when refused (`RECORD_ALREADY_EXISTS`, `ins: INS key...`). */
   reason?: string;
-  /** Requests made (1 unless the suite was down). */
+  /** Requests made (1 unless the suite was down); for a campaign row, the jobs that carried it. */
   attempts: number;
+  /** Set when the row was opened through a campaign (bulk job) rather than `POST /records`. */
+  bulkJobId?: string;
   at: string;
 }
 
@@ -208,6 +220,8 @@ export interface DocumentEntry {
   /** `none` when the suite has no public way in for that source (see `reason`). */
   way: 'kafka' | 'http' | 'none';
   submissionId?: string;
+  /** The role documents saw adding it (`establishment`, `professional`, `patient`, `legal-representative`). */
+  addedByRole?: string;
   establishmentFiness?: string;
   authorRpps?: string;
   type: DocumentType;
@@ -283,6 +297,21 @@ export interface AuthorisationEntry {
   at: string;
 }
 
+/**
+ * A patient's notification preferences (`PUT consent /patients/:ins/consent/notification-preferences`):
+ * about one patient in five asks to be told of every new document (seed 003's "alertes").
+ */
+export interface PreferenceEntry {
+  ins: string;
+  by: LedgerActor;
+  notifyOnNewDocument: boolean;
+  outcome: 'set' | 'rejected' | 'unknown';
+  status: number;
+  reason?: string;
+  attempts: number;
+  at: string;
+}
+
 export type ConsultationTarget = 'documents-list' | 'document' | 'reimbursements';
 
 export interface ConsultationEntry {
@@ -346,6 +375,8 @@ export interface SimulationLedger {
   backfillRequests: BackfillRequestEntry[];
   feedFiles: FeedFileEntry[];
   authorisations: AuthorisationEntry[];
+  /** Notification preferences set before the documents were sent (absent in ledgers of older runs). */
+  preferences?: PreferenceEntry[];
   consultations: ConsultationEntry[];
   totals: LedgerTotals;
   /** Wall-clock time spent in each phase (a phase entered twice adds up). */

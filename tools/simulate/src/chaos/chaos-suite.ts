@@ -163,9 +163,10 @@ export class ChaosSuite {
       LOG_LEVEL: 'warn',
       KAFKA_BROKERS: this.broker.bootstrap,
       HEARTBEAT_INTERVAL_MS: '5000',
-      // A killed instance holds its partitions until its session expires: 8 s instead of 30 s
-      // lets its restarted self (or its sibling) take them back sooner.
-      KAFKA_SESSION_TIMEOUT_MS: '8000',
+      // A killed instance holds its partitions until its session expires: 15 s instead of 30 s
+      // lets its restarted self (or its sibling) take them back sooner; 8 s made consumers
+      // starved of CPU on a loaded host miss heartbeats and rebalance.
+      KAFKA_SESSION_TIMEOUT_MS: '15000',
       REIMBURSEMENTS_DROP_DIR: this.dropDir,
       REIMBURSEMENTS_SPOOL_DIR: join(dataDir, 'reimbursements', 'spool'),
       REIMBURSEMENTS_POLL_MS: '250',

@@ -153,6 +153,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       expectationsFromLedger(ledger),
       {
         deadlineMs: options.invariantDeadlineMs ?? 5 * 60_000,
+        // Enough reads in flight to keep every instance busy; the balancers spread them.
+        concurrency: 24,
         log,
       },
     );

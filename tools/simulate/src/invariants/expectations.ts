@@ -23,6 +23,8 @@ export interface ExpectedDocument {
   hiddenFromPatient: boolean;
   /** The source as analytics splits documents (`patient`, `establishment`...), when known. */
   sourceCategory?: string;
+  /** The role that added it (`establishment`, `professional`, `patient`, `legal-representative`), when known. */
+  addedByRole?: string;
 }
 
 export interface ExpectedReimbursements {
@@ -51,11 +53,44 @@ export interface ExpectedAccesses {
   firstAccessIfTraced: string[];
 }
 
+/** New-document notifications a patient who asked for them must have received, one per document. */
+export interface ExpectedDocumentAlerts {
+  ins: string;
+  /** Documents filed after the preference was set, not added by the patient, visible to them. */
+  certain: string[];
+  /** Documents whose filing (or the preference itself) got no answer. */
+  uncertain: string[];
+}
+
+/** Distinct members of a figure (establishments, professionals) per breakdown of the figure. */
+export interface ExpectedDistinct {
+  /** The figure's breakdown (`health/chu`, `physician`). */
+  key: string;
+  certain: string[];
+  /** Members that may count (an unanswered action) and are not already certain. */
+  uncertain: string[];
+}
+
+/** Analytics' "who feeds and who reads" figures (period `all`). */
+export interface ExpectedActivity {
+  /** Establishments whose documents were filed, by `kind/category`. */
+  feedingEstablishments: ExpectedDistinct[];
+  /** Authors (RPPS) of filed documents, by profession. */
+  feedingProfessionals: ExpectedDistinct[];
+  /** Professionals with a granted read, by profession. */
+  consultingProfessionals: ExpectedDistinct[];
+}
+
 export interface Expectations {
   openings: ExpectedOpening[];
   documents: ExpectedDocument[];
   reimbursements: ExpectedReimbursements[];
   accesses: ExpectedAccesses[];
+  /** Patients who asked to be told of new documents (absent: no such patient). */
+  documentAlerts?: ExpectedDocumentAlerts[];
+  /** Patients read in emergency mode: each granted emergency access in their trace notifies them once. */
+  emergencyReadPatients?: string[];
+  activity?: ExpectedActivity;
 }
 
 export function emptyExpectations(): Expectations {

@@ -4,6 +4,7 @@ import type {
   DocumentEntry,
   FeedFileEntry,
   OpeningEntry,
+  PreferenceEntry,
   SimulationLedger,
 } from '../types';
 import { expectationsFromLedger } from './from-ledger';
@@ -105,7 +106,10 @@ function file(
 
 function ledgerOf(
   entries: Partial<
-    Pick<SimulationLedger, 'openings' | 'documents' | 'consultations' | 'feedFiles'>
+    Pick<
+      SimulationLedger,
+      'openings' | 'documents' | 'consultations' | 'feedFiles' | 'preferences' | 'population'
+    >
   >,
 ): SimulationLedger {
   const parts = {
@@ -190,6 +194,7 @@ describe(expectationsFromLedger.name, () => {
         certain: true,
         hiddenFromPatient: false,
         sourceCategory: 'establishment',
+        addedByRole: 'establishment',
       },
       {
         ins: 'A',
@@ -198,6 +203,7 @@ describe(expectationsFromLedger.name, () => {
         certain: false,
         hiddenFromPatient: true,
         sourceCategory: 'establishment',
+        addedByRole: 'establishment',
       },
     ]);
   });
@@ -273,5 +279,92 @@ describe(expectationsFromLedger.name, () => {
     );
 
     expect(sut.accesses[0]).toMatchObject({ firstAccessBy: ['r2'], firstAccessIfTraced: ['r1'] });
+  });
+
+  it('expects a new-document notification for each filed document of a patient who asked, except their own and those hidden from them', () => {
+    const preference = (ins: string, outcome: PreferenceEntry['outcome']): PreferenceEntry => ({
+      ins,
+      by: { role: 'patient', id: ins },
+      notifyOnNewDocument: true,
+      outcome,
+      status: 200,
+      attempts: 1,
+      at,
+    });
+    const sut = expectationsFromLedger(
+      ledgerOf({
+        preferences: [preference('A', 'set'), preference('B', 'unknown')],
+        documents: [
+          document('d1', 'A', 'accepted'),
+          document('d2', 'A', 'unknown'),
+          document('d3', 'A', 'accepted', { invisibleToPatientUntilExplained: true }),
+          document('d4', 'A', 'accepted', { addedByRole: 'patient' }),
+          document('d5', 'A', 'rejected'),
+          document('d6', 'B', 'accepted'),
+          document('d7', 'C', 'accepted'),
+        ],
+      }),
+    );
+
+    expect(sut.documentAlerts).toEqual([
+      { ins: 'A', certain: ['d1'], uncertain: ['d2'] },
+      { ins: 'B', certain: [], uncertain: ['d6'] },
+    ]);
+  });
+
+  it('counts feeding establishments and authors of filed documents, and professionals with a granted read, distinct per breakdown', () => {
+    const population: SimulationLedger['population'] = {
+      cpamOffices: [],
+      pharmacies: [],
+      establishments: [
+        {
+          finess: 'E1',
+          kind: 'health',
+          category: 'chu',
+          name: 'CHU',
+          cpamCode: '941',
+          way: 'kafka',
+        },
+        {
+          finess: 'E2',
+          kind: 'health',
+          category: 'chu',
+          name: 'CHU 2',
+          cpamCode: '941',
+          way: 'http',
+        },
+      ] as SimulationLedger['population']['establishments'],
+      professionals: [
+        { rpps: 'r1', profession: 'physician', liberal: true, cpamCode: '941' },
+        { rpps: 'r2', profession: 'nurse', liberal: true, cpamCode: '941' },
+      ] as SimulationLedger['population']['professionals'],
+      patients: 0,
+      dependants: 0,
+    };
+    const sut = expectationsFromLedger(
+      ledgerOf({
+        population,
+        documents: [
+          document('d1', 'A', 'accepted', { establishmentFiness: 'E1', authorRpps: 'r1' }),
+          document('d2', 'A', 'accepted', { establishmentFiness: 'E1', authorRpps: 'r1' }),
+          document('d3', 'A', 'unknown', { establishmentFiness: 'E2', authorRpps: 'r2' }),
+          document('d4', 'A', 'rejected', { establishmentFiness: 'E2', authorRpps: 'r2' }),
+        ],
+        consultations: [
+          consultation('A', 'r1', 'granted'),
+          consultation('A', 'r2', 'granted', { target: 'documents-list', traceEntries: 1 }),
+          consultation('A', 'r2', 'refused', { target: 'reimbursements' }),
+        ],
+      }),
+    );
+
+    expect(sut.activity).toEqual({
+      feedingEstablishments: [{ key: 'health/chu', certain: ['E1'], uncertain: ['E2'] }],
+      feedingProfessionals: [
+        { key: 'nurse', certain: [], uncertain: ['r2'] },
+        { key: 'physician', certain: ['r1'], uncertain: [] },
+      ],
+      consultingProfessionals: [{ key: 'physician', certain: ['r1'], uncertain: ['r2'] }],
+    });
   });
 });

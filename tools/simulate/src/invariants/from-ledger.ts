@@ -1,7 +1,10 @@
 import type { ConsultationEntry, DocumentEntry, OpeningEntry, SimulationLedger } from '../types';
 import type {
   ExpectedAccesses,
+  ExpectedActivity,
+  ExpectedDistinct,
   ExpectedDocument,
+  ExpectedDocumentAlerts,
   ExpectedOpening,
   ExpectedReimbursements,
   Expectations,
@@ -53,9 +56,97 @@ function documentsOf(entries: readonly DocumentEntry[]): ExpectedDocument[] {
       certain: stored !== undefined,
       hiddenFromPatient: reference.invisibleToPatientUntilExplained,
       sourceCategory: reference.sourceCategory,
+      addedByRole: addedByRoleOf(reference),
     });
   }
   return result;
+}
+
+/** The role documents sees adding a document, from the way it was sent. */
+function addedByRoleOf(entry: DocumentEntry): string {
+  return entry.addedByRole ?? (entry.way === 'none' ? 'unknown' : 'establishment');
+}
+
+/**
+ * Consent tells a patient who asked for it of each new document, except one they added
+ * themselves or one kept invisible to them until explained; the preference was set before any
+ * document was sent, so every filed document after it counts.
+ */
+function documentAlertsOf(
+  ledger: SimulationLedger,
+  documents: readonly ExpectedDocument[],
+): ExpectedDocumentAlerts[] {
+  const byPatient = groupBy(documents, (d) => d.ins);
+  const result: ExpectedDocumentAlerts[] = [];
+  for (const preference of ledger.preferences ?? []) {
+    if (!preference.notifyOnNewDocument || preference.outcome === 'rejected') continue;
+    const alerted = (byPatient.get(preference.ins) ?? []).filter(
+      (d) => !d.hiddenFromPatient && d.addedByRole !== 'patient',
+    );
+    const sure = preference.outcome === 'set';
+    result.push({
+      ins: preference.ins,
+      certain: alerted.filter((d) => sure && d.certain).map((d) => d.documentId),
+      uncertain: alerted.filter((d) => !sure || !d.certain).map((d) => d.documentId),
+    });
+  }
+  return result;
+}
+
+/** Distinct members per breakdown: certain when one action was answered, uncertain otherwise. */
+function distinct(
+  items: ReadonlyArray<{ key: string; member: string; certain: boolean }>,
+): ExpectedDistinct[] {
+  const result: ExpectedDistinct[] = [];
+  for (const [key, group] of groupBy(items, (i) => i.key)) {
+    const certain = new Set(group.filter((i) => i.certain).map((i) => i.member));
+    const uncertain = new Set(
+      group.filter((i) => !i.certain && !certain.has(i.member)).map((i) => i.member),
+    );
+    result.push({ key, certain: [...certain].sort(), uncertain: [...uncertain].sort() });
+  }
+  return result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Who fed and who read, as analytics counts them since the start: establishments and authors of
+ * filed documents (by the establishment's kind and category, by the author's profession), and
+ * professionals with a granted read. A documents list that came back empty says nothing of the
+ * decision (its 200 is the same), so its reader may or may not count.
+ */
+function activityOf(ledger: SimulationLedger): ExpectedActivity {
+  const establishments = new Map(ledger.population.establishments.map((e) => [e.finess, e]));
+  const professions = new Map(ledger.population.professionals.map((p) => [p.rpps, p.profession]));
+  const filed = ledger.documents.filter(
+    (d) => d.outcome === 'accepted' || d.outcome === 'duplicate' || d.outcome === 'unknown',
+  );
+  const fed = (d: DocumentEntry): boolean => d.outcome !== 'unknown';
+  return {
+    feedingEstablishments: distinct(
+      filed.flatMap((d) => {
+        const e = d.establishmentFiness ? establishments.get(d.establishmentFiness) : undefined;
+        return e ? [{ key: `${e.kind}/${e.category}`, member: e.finess, certain: fed(d) }] : [];
+      }),
+    ),
+    feedingProfessionals: distinct(
+      filed.flatMap((d) => {
+        const profession = d.authorRpps ? professions.get(d.authorRpps) : undefined;
+        return d.authorRpps && profession
+          ? [{ key: profession, member: d.authorRpps, certain: fed(d) }]
+          : [];
+      }),
+    ),
+    consultingProfessionals: distinct(
+      ledger.consultations
+        .filter((c) => c.outcome !== 'refused')
+        .map((c) => ({
+          key: c.profession,
+          member: c.rpps,
+          certain:
+            c.outcome === 'granted' && !(c.target === 'documents-list' && c.traceEntries <= 1),
+        })),
+    ),
+  };
 }
 
 function reimbursementsOf(
@@ -136,5 +227,10 @@ export function expectationsFromLedger(ledger: SimulationLedger): Expectations {
     documents,
     reimbursements: reimbursementsOf(ledger, uncertainRecords),
     accesses: accessesOf(ledger.consultations, documents),
+    documentAlerts: documentAlertsOf(ledger, documents),
+    emergencyReadPatients: [
+      ...new Set(ledger.consultations.filter((c) => c.mode === 'emergency').map((c) => c.ins)),
+    ].sort(),
+    activity: activityOf(ledger),
   };
 }
