@@ -179,7 +179,7 @@ describe('Bulk openings (mass campaigns)', () => {
     body.end(`${rows.slice(1000).join('\n')}\n`);
     const done = await finished;
     expect(done).toMatchObject({ status: 200, body: { status: 'completed', rowsProcessed: 1500, opened: 1500, progress: 1 } });
-    expect((await sut.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE topic = $1 AND payload->>'correlationId' = $2`, [Topics.RECORD_OPENED, `bulk-${job.body.id}`])).rows[0].n).toBe(1500);
+    expect((await sut.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE topic = $1 AND payload->>'correlationId' = $2`, [Topics.RECORD_OPENED, `bulk-${job.body.id}`])).rows[0].n).toBe(1500);
   });
 });
 

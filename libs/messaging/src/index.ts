@@ -20,12 +20,22 @@ import { INestApplicationContext } from '@nestjs/common';
 import { InboxEntity } from './inbox/inbox-event.entity';
 import { MessagingRuntime } from './messaging.runtime';
 import { CreateOutboxAndInbox1700000000000 } from './migrations/1700000000000-create-outbox-and-inbox';
+import { OutboxBundles1700000001000 } from './migrations/1700000001000-outbox-bundles';
 import { OutboxEntity } from './outbox/outbox-event.entity';
 
 export { OutboxEntity } from './outbox/outbox-event.entity';
 export { InboxEntity } from './inbox/inbox-event.entity';
 export { CreateOutboxAndInbox1700000000000 } from './migrations/1700000000000-create-outbox-and-inbox';
-export { OutboxService, appendToOutbox, findOutboxBacklog } from './outbox/outbox.service';
+export { OutboxBundles1700000001000 } from './migrations/1700000001000-outbox-bundles';
+export {
+  OutboxService,
+  appendToOutbox,
+  appendBundleToOutbox,
+  BUNDLE_MAX_MESSAGES,
+  findOutboxBacklog,
+} from './outbox/outbox.service';
+export { bundleLine, readBundle } from './outbox/outbox-bundle';
+export type { BundledMessage } from './outbox/outbox-bundle';
 export { MessagingHeartbeatContributor } from './outbox/outbox-heartbeat';
 export type { MessagingHeartbeatFields } from './outbox/outbox-heartbeat';
 export { OutboxRelay, pgClientConfig } from './outbox/outbox-relay';
@@ -70,7 +80,7 @@ export type { MessagingModuleOptions } from './messaging.options';
 export const messagingEntities = [OutboxEntity, InboxEntity];
 
 /** Add to the service's migrations (they sort before the service's own). */
-export const messagingMigrations = [CreateOutboxAndInbox1700000000000];
+export const messagingMigrations = [CreateOutboxAndInbox1700000000000, OutboxBundles1700000001000];
 
 /**
  * Starts the outbox relay and the Kafka consumer of an app built with MessagingModule. Call it

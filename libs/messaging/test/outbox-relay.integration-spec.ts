@@ -115,6 +115,47 @@ describe(OutboxRelay.name, () => {
     });
   });
 
+  it('publishes each event of a bundle as a message of its own, in order per key with the rows around it', async () => {
+    const topic = uniqueTopic('bundle');
+    await createTopics(kafka, [topic], 3);
+    const events = Array.from({ length: 60 }, (_, i) => testEvent(i, `patient-${i % 4}`));
+    await dataSource.transaction(async (manager) => {
+      await outbox.append(manager, events.slice(0, 10), topic);
+      await outbox.appendBundle(manager, events.slice(10, 50), topic);
+      await outbox.append(manager, events.slice(50), topic);
+    });
+    // The view shows a bundle's events as rows of their own, as they will be published.
+    const listed = await dataSource.query(
+      'SELECT key, headers, payload FROM outbox_messages WHERE topic = $1 ORDER BY id, position',
+      [topic],
+    );
+    expect(listed).toEqual(
+      events.map((e) => ({
+        key: e.key,
+        headers: expect.objectContaining({ 'event-id': e.eventId }),
+        payload: JSON.parse(JSON.stringify(e)),
+      })),
+    );
+    expect(await findOutboxBacklog(dataSource)).toBe(60);
+    // Batches of 7 messages: the bundle of 40 goes whole, after the rows before it.
+    const sut = relay({ batchSize: 7 });
+    sut.start();
+    const messages = await read(topic);
+
+    await waitFor(() => messages.length >= 60, { timeoutMs: 20_000, message: '60 messages on the topic' });
+    expect(messages).toHaveLength(60);
+    for (const [key, sequences] of sequencesByKey(messages)) {
+      expect(sequences).toEqual(events.filter((e) => e.key === key).map((e) => e.payload.uptimeSeconds));
+    }
+    const bundled = messages.find((m) => JSON.parse(m.value!).eventId === events[20].eventId)!;
+    expect(bundled.key).toBe(events[20].key);
+    expect(bundled.headers).toMatchObject({ 'event-type': 'ops.heartbeat', 'schema-version': '1', 'event-id': events[20].eventId });
+    await waitFor(async () => (await findOutboxBacklog(dataSource)) === 0, {
+      timeoutMs: 20_000,
+      message: 'outbox marked published',
+    });
+  });
+
   it('wakes on NOTIFY: a row committed while the relay idles is published well before the poll interval', async () => {
     const topic = uniqueTopic('notify');
     await createTopics(kafka, [topic], 1);

@@ -7,12 +7,13 @@ import { EnrolmentConfig } from '../config';
 import { fastOpeningCheck } from '../records/dto/fast-opening-check';
 import { OpenRecordDto } from '../records/dto/open-record.dto';
 import { validateBody } from '../records/dto/validate-body';
-import { OpenRecordUseCase, OpeningOutcome } from '../records/open-record/open-record.usecase';
+import { OpeningOutcome } from '../records/open-record/open-record.usecase';
 import { Opener } from '../records/opener';
 import { OpeningData, checkOpening } from '../records/opening-rules';
 import { mayOpen } from '../records/record-access.policy';
 import { FieldError } from '../records/record.exception';
 import { BulkFormat, BulkJobEntity } from './bulk-job.entity';
+import { BulkOpeningWriter } from './bulk-opening.writer';
 import { BulkFileError, BulkRow, readBulkRows } from './bulk-row-reader';
 
 /** One line of the result file. */
@@ -28,7 +29,7 @@ type Pending = { line: number; ins: string | null } & ({ opening: OpeningData } 
 
 /**
  * Runs a campaign file through the same validation (class-validator on OpenRecordDto, then
- * checkOpening) and the same idempotent insert as POST /records, a batch at a time: each batch
+ * checkOpening) and the same idempotent insert as POST /records (BulkOpeningWriter), a batch at a time: each batch
  * is one transaction holding its openings, their outbox events, its result lines and the job's
  * counters, so progress and results never run ahead of what is committed. Reading and validating
  * the next batch overlaps with the database work on the current one.
@@ -39,7 +40,7 @@ export class BulkOpeningService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly openRecord: OpenRecordUseCase,
+    private readonly writer: BulkOpeningWriter,
     private readonly config: EnrolmentConfig,
   ) {}
 
@@ -118,11 +119,7 @@ export class BulkOpeningService {
         [jobId, results.length, count('opened'), count('already-opened'), count('conflict'), count('rejected')],
       );
     };
-    if (openings.length > 0) {
-      await this.openRecord.openBatch(openings, opener, correlationId, record);
-    } else {
-      await this.dataSource.transaction((manager) => record(manager, []));
-    }
+    await this.writer.write(openings, opener, correlationId, record);
   }
 
   async createJob(actor: Actor, format: BulkFormat, fileName: string | null, expectedRows: number | null): Promise<BulkJobEntity> {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { RecordsModule } from '../records/records.module';
 import { BulkOpeningService } from './bulk-opening.service';
+import { BulkOpeningWriter } from './bulk-opening.writer';
 import { BulkController } from './bulk.controller';
 
 @Module({
   imports: [RecordsModule],
   controllers: [BulkController],
-  providers: [BulkOpeningService],
+  providers: [BulkOpeningService, BulkOpeningWriter],
 })
 export class BulkModule {}

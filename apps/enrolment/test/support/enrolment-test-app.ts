@@ -45,7 +45,7 @@ export async function startEnrolmentApp(env: Record<string, string> = {}): Promi
     tokenFor: (actor) => issueDevToken(actor, DEV_AUTH_TOKEN_SECRET),
     outbox: async (topic, ins) =>
       (
-        await db.query(`SELECT key, payload FROM outbox_events WHERE topic = $1 AND ($2::text IS NULL OR key = $2) ORDER BY id`, [topic, ins ?? null])
+        await db.query(`SELECT key, payload FROM outbox_messages WHERE topic = $1 AND ($2::text IS NULL OR key = $2) ORDER BY id, position`, [topic, ins ?? null])
       ).rows,
     stop: async () => {
       await db.end();

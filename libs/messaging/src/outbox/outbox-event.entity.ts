@@ -28,9 +28,18 @@ export class OutboxEntity {
   @Column({ type: 'jsonb' })
   headers!: Record<string, string>;
 
-  // The whole envelope, sent as the Kafka message value (JSON).
-  @Column({ type: 'jsonb' })
-  payload!: Record<string, unknown>;
+  // The whole envelope, sent as the Kafka message value (JSON). Null on a bundle row.
+  @Column({ type: 'jsonb', nullable: true })
+  payload!: Record<string, unknown> | null;
+
+  // A bundle row (OutboxService.appendBundle) carries its events here instead of in payload,
+  // one line each (see outbox-bundle.ts); the view outbox_messages shows them as plain rows.
+  @Column({ type: 'text', nullable: true })
+  messages!: string | null;
+
+  // Kafka messages of the row: 1, or the events of a bundle. The relay sizes its batches with it.
+  @Column({ name: 'message_count', type: 'integer', default: 1 })
+  messageCount!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
