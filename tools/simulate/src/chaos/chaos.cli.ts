@@ -175,7 +175,12 @@ async function main(): Promise<void> {
     writeFileSync(
       options.reportOut,
       JSON.stringify(
-        { summary: result.summary, faults: result.faults, invariants: result.invariants },
+        {
+          summary: result.summary,
+          cpuSeconds: result.cpuSeconds,
+          faults: result.faults,
+          invariants: result.invariants,
+        },
         null,
         2,
       ),

@@ -7,6 +7,7 @@ import { checkInvariants, type InvariantReport } from '../invariants/check-invar
 import { expectationsFromLedger } from '../invariants/from-ledger';
 import { SuiteClient } from '../invariants/suite-client';
 import { ChaosSuite, type SuiteDatabase } from './chaos-suite';
+import { CpuByStretch } from './cpu-sampler';
 import { FaultInjector, type FaultSummary } from './fault-injector';
 import { planFaults } from './fault-plan';
 import type { SuiteService } from './suite-processes';
@@ -66,9 +67,18 @@ export interface ChaosSummaryLine {
   /** Requests the balancers answered 502 because an instance died while handling them. */
   requestsLostInFlight: number;
   anomalies: number;
+  /**
+   * CPU seconds (user + system) of the whole run's process tree (this process, PostgreSQL and
+   * its backends, the broker, every service instance) while simulating and while checking: the
+   * comparable cost on a shared machine, where wall-clock time mostly measures the others.
+   */
+  cpuSecondsSimulation: number;
+  cpuSecondsChecks: number;
 }
 
 export interface ChaosResult {
+  /** CPU seconds of the run's process tree per stretch: boot, each simulator phase, checks. */
+  cpuSeconds: Record<string, number>;
   ledger: SimulationLedger;
   faults: FaultSummary;
   invariants: InvariantReport;
@@ -88,6 +98,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const database = options.database ?? { kind: 'embedded' };
   // A service boots in seconds on a quiet machine, but in minutes on a shared one under load.
   const readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
+  const cpu = new CpuByStretch(process.pid);
+  cpu.enter('boot');
   const suite = new ChaosSuite({
     root: options.root,
     dataDir,
@@ -135,7 +147,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         // Outages last seconds, but a service restarting while the broker is down waits for both.
         retryDeadlineMs: 180_000,
         settleTimeoutMs: 240_000,
-        onProgress: options.onProgress,
+        onProgress: (progress) => {
+          if (progress.phase !== 'done') cpu.enter(progress.phase);
+          options.onProgress?.(progress);
+        },
         log: (line) => log(`simulator: ${line}`),
         signal: abort.signal,
       });
@@ -147,6 +162,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(
       `faults: ${faults.kills} kill(s), ${faults.postgresRestarts} PostgreSQL restart(s), ${faults.crashes} crash(es) restarted; checking the invariants`,
     );
+    cpu.enter('checks');
     const checksBegan = Date.now();
     const invariants = await checkInvariants(
       new SuiteClient(urls),
@@ -157,6 +173,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         concurrency: 24,
         log,
       },
+    );
+    const cpuSeconds = cpu.stop();
+    const sumOf = (names: string[]): number =>
+      Math.round(names.reduce((sum, name) => sum + (cpuSeconds[name] ?? 0), 0));
+    log(
+      `CPU seconds of the suite and the simulator: ${Object.entries(cpuSeconds)
+        .map(([name, seconds]) => `${name} ${seconds}`)
+        .join(', ')}`,
     );
     const totals = ledger.totals;
     const summary: ChaosSummaryLine = {
@@ -185,8 +209,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         totals.authorisations.unknown,
       requestsLostInFlight: suite.lostRequests,
       anomalies: ledger.anomalies.length,
+      cpuSecondsSimulation: sumOf(
+        Object.keys(cpuSeconds).filter((name) => name !== 'boot' && name !== 'checks'),
+      ),
+      cpuSecondsChecks: sumOf(['checks']),
     };
-    return { ledger, faults, invariants, summary };
+    return { cpuSeconds, ledger, faults, invariants, summary };
   } finally {
     await suite
       .stop({ dropExternalDatabases: database.kind === 'external' })
