@@ -26,7 +26,7 @@ export class AppModule {
           migrations: analyticsMigrations,
           // Eleven topics of three partitions: more partitions in flight overlap one batch's
           // database round trips with the next one's validation.
-          messaging: { consumer: { partitionsConsumedConcurrently: 4 } },
+          messaging: { consumer: { partitionsConsumedConcurrently: config.ANALYTICS_CONSUMER_CONCURRENCY } },
         }),
         OpsModule,
         DashboardModule,

@@ -13,6 +13,16 @@ export class AnalyticsConfig extends BaseServiceConfig {
   @MinLength(1, { message: 'must be a file path' })
   ANALYTICS_CPAM_REFERENCE_FILE?: string;
 
+  /**
+   * Partitions one instance handles at the same time: while one batch waits on PostgreSQL,
+   * others are validated or written. Eleven topics of three partitions are consumed.
+   */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (partitions)' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(64, { message: 'must be at most 64' })
+  ANALYTICS_CONSUMER_CONCURRENCY = 4;
+
   /** An instance is down once its last heartbeat is older than this many HEARTBEAT_INTERVAL_MS. */
   @EnvNumber()
   @IsInt({ message: 'must be an integer (heartbeat intervals)' })

@@ -214,7 +214,9 @@ describe('analytics activity figures', () => {
     ]);
     expect(await get(`/figures/patients-adding-documents?period=month&cpam=371${june}`)).toEqual([{ period: '2018-06-01', patients: 1 }]);
     // Moved, not copied: nothing is left under the unresolved CPAM for June 2018.
-    expect(await db.query(`SELECT 1 FROM document_counts WHERE cpam_code = '' AND day BETWEEN '2018-06-01' AND '2018-06-30' AND added <> 0`)).toEqual([]);
+    expect(
+      await db.query(`SELECT 1 FROM document_counts WHERE cpam_code = '' AND day BETWEEN '2018-06-01' AND '2018-06-30' GROUP BY day, source_category, type HAVING sum(added) <> 0`),
+    ).toEqual([]);
   });
 
   it('keeps the first event of a document version in partition order, whether or not the copies share a batch', async () => {

@@ -9,7 +9,8 @@
 // Baseline in the same run: a bare kafkajs consumer reading the same messages and JSON-parsing
 // them (no validation, no database): what reading them from this broker costs at all.
 // Run: npm run bench:analytics   (BENCH_EVENTS=50000 for a short run; default 1,000,000;
-// BENCH_INSTANCES=2 runs two service instances in the group; BENCH_NODE_OPTIONS is passed to
+// BENCH_INSTANCES=2 runs two service instances in the group; ANALYTICS_* variables are passed to
+// the service (ANALYTICS_CONSUMER_CONCURRENCY...); BENCH_NODE_OPTIONS is passed to
 // the service as NODE_OPTIONS, for profiling)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -65,6 +66,10 @@ const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 // Instances of the service sharing the group (they split the partitions), as in production.
 const INSTANCES = Math.max(1, Number(process.env['BENCH_INSTANCES'] ?? 1));
 const PARTITIONS = 3;
+// BENCH_PG_STATEMENTS=1 loads pg_stat_statements and prints the statements of the live pass.
+// BENCH_REBUILD=0 skips the rebuild pass (quick runs while optimising the live path).
+const REBUILD = process.env['BENCH_REBUILD'] !== '0';
+const PG_STATEMENTS = process.env['BENCH_PG_STATEMENTS'] === '1';
 const GROUP = 'dmp-analytics';
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const TOPICS = [
@@ -293,14 +298,45 @@ async function caughtUp(admin: Admin, ends: Map<string, Map<number, number>>): P
   return true;
 }
 
-// A count moved to a patient's CPAM leaves a zero counter behind, or none, by arrival order.
-const NON_ZERO: Record<string, string> = { document_counts: '(added, replaced) <> (0, 0)', distinct_counts: 'members <> 0', notification_counts: 'notifications <> 0' };
+// The counters as the figures see them: summed over their slots (which slot a transaction
+// increments depends on timing), without zero sums (a count moved to a patient's CPAM leaves a
+// zero behind, or none, by arrival order).
+const FOLDED: Record<string, string> = {
+  document_counts: 'SELECT day, cpam_code, source_category, type, sum(added) AS added, sum(replaced) AS replaced FROM document_counts GROUP BY 1, 2, 3, 4 HAVING (sum(added), sum(replaced)) <> (0, 0)',
+  distinct_counts: 'SELECT figure, granularity, period, grp, cpam_code, sum(members) AS members FROM distinct_counts GROUP BY 1, 2, 3, 4, 5 HAVING sum(members) <> 0',
+  notification_counts: 'SELECT day, cpam_code, trigger, channel, sum(notifications) AS notifications FROM notification_counts GROUP BY 1, 2, 3, 4 HAVING sum(notifications) <> 0',
+};
+
+type Postgres = Awaited<ReturnType<typeof startEmbeddedPostgres>>;
+
+/** The same cluster started again with pg_stat_statements loaded (it needs a restart). */
+async function restartWithStatementStats(postgres: Postgres): Promise<Postgres> {
+  const admin = new Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+  await admin.end();
+  await postgres.stop();
+  return startEmbeddedPostgres({ dataDir: postgres.dataDir, port: postgres.port, unsafeFast: true });
+}
+
+/** The statements of the live pass by total execution time: calls, rows per call, time per row. */
+async function printStatementStats(client: Client): Promise<void> {
+  const { rows } = await client.query<{ calls: string; rows: string; ms: number; query: string }>(
+    `SELECT calls, rows, total_exec_time AS ms, regexp_replace(query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY total_exec_time DESC LIMIT 15`,
+  );
+  console.log('statements of the live pass (pg_stat_statements, by total execution time):');
+  for (const r of rows) {
+    console.log(`  ${round(r.ms)} ms, ${r.calls} calls, ${round(Number(r.rows) / Number(r.calls), 1)} rows/call: ${r.query.slice(0, 160)}`);
+  }
+}
 
 /** Order-independent fingerprint of every figure table: equal figures, equal fingerprints. */
 async function fingerprint(client: Client): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of ['record_facts', 'document_facts', 'document_counts', 'distinct_members', 'distinct_counts', 'notification_facts', 'notification_counts', 'reimbursement_file_facts']) {
-    const { rows } = await client.query<{ n: string; h: string }>(`SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0) AS h FROM ${table} t WHERE ${NON_ZERO[table] ?? 'TRUE'}`);
+    const { rows } = await client.query<{ n: string; h: string }>(`SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0) AS h FROM (${FOLDED[table] ?? `SELECT * FROM ${table}`}) t`);
     out[table] = `${rows[0].n}:${rows[0].h}`;
   }
   return out;
@@ -308,7 +344,8 @@ async function fingerprint(client: Client): Promise<Record<string, string>> {
 
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-analytics-'));
-  const postgres = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: 20000 + Math.floor(Math.random() * 20000), unsafeFast: true });
+  let postgres = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: 20000 + Math.floor(Math.random() * 20000), unsafeFast: true });
+  if (PG_STATEMENTS) postgres = await restartWithStatementStats(postgres);
   const broker = await startBrokerProcess(join(workDir, 'kafka'), { args: ['--durability', 'os'] });
   process.env['TEST_KAFKA_BROKERS'] = broker.bootstrap;
   const databaseUrl = withDatabase(postgres.url, 'bench_analytics');
@@ -338,9 +375,18 @@ async function main(): Promise<void> {
     // 1. The analytics service consumes the topics from the start, as in production.
     // BENCH_NODE_OPTIONS reaches the service (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
     const nodeOptions: Record<string, string> = process.env['BENCH_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] } : {};
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000', ...nodeOptions };
+    // ANALYTICS_* variables of the bench's environment (ANALYTICS_CONSUMER_CONCURRENCY...) reach the service.
+    const tuning = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ANALYTICS_') && e[1] !== undefined));
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '5000', ...tuning, ...nodeOptions };
     services = await Promise.all(Array.from({ length: INSTANCES }, () => startServiceProcess('analytics', env, { readyTimeoutMs: 60_000 })));
     const servicesCpu = (): number => services.reduce((sum, s) => sum + treeCpuSeconds(s.pid), 0);
+    if (PG_STATEMENTS) {
+      const stats = new Client({ connectionString: databaseUrl });
+      await stats.connect();
+      await stats.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await stats.query('SELECT pg_stat_statements_reset()');
+      await stats.end();
+    }
     const pgPid = Number(readFileSync(join(workDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     const cpu0 = servicesCpu();
     const pg0 = treeCpuSeconds(pgPid);
@@ -364,7 +410,27 @@ async function main(): Promise<void> {
     await Promise.all(services.map((s) => s.stop()));
     services = [];
     await client.connect();
+    if (PG_STATEMENTS) await printStatementStats(client);
     const live = await fingerprint(client);
+
+    const liveFigures = {
+      bench: 'analytics',
+      events: EVENTS,
+      partitions: PARTITIONS,
+      instances: INSTANCES,
+      events_per_s: round(liveRate),
+      events_per_cpu_s_service: round(EVENTS / liveCpu),
+      events_per_cpu_s_service_and_postgres: round(EVENTS / (liveCpu + livePgCpu)),
+      service_cpu_us_per_event: round((liveCpu / EVENTS) * 1e6, 1),
+      postgres_cpu_us_per_event: round((livePgCpu / EVENTS) * 1e6, 1),
+      baseline_bare_read_events_per_s: round(bareRate),
+      baseline_bare_read_events_per_cpu_s: round(EVENTS / bare.cpuSeconds),
+      baseline_ratio: round(liveRate / bareRate, 3),
+    };
+    if (!REBUILD) {
+      console.log(JSON.stringify({ ...liveFigures, target_events_per_s: 20_000, load_average_1m: round(loadavg()[0], 2) }));
+      return;
+    }
 
     // 2. Full rebuild with the rebuild command, as an operator runs it.
     console.log('rebuilding with analytics:rebuild ...');
@@ -390,16 +456,7 @@ async function main(): Promise<void> {
 
     console.log(
       JSON.stringify({
-        bench: 'analytics',
-        events: EVENTS,
-        partitions: PARTITIONS,
-        instances: INSTANCES,
-        events_per_s: round(liveRate),
-        events_per_cpu_s_service: round(EVENTS / liveCpu),
-        events_per_cpu_s_service_and_postgres: round(EVENTS / (liveCpu + livePgCpu)),
-        baseline_bare_read_events_per_s: round(bareRate),
-        baseline_bare_read_events_per_cpu_s: round(EVENTS / bare.cpuSeconds),
-        baseline_ratio: round(liveRate / bareRate, 3),
+        ...liveFigures,
         rebuild_seconds: round(rebuildSeconds, 1),
         rebuild_replay_seconds: round(rebuildJson.seconds, 1),
         rebuild_events_per_s: round(EVENTS / rebuildSeconds),

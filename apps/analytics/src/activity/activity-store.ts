@@ -52,23 +52,45 @@ export interface ReimbursementFileRow {
 }
 
 /**
- * The CPAM of each patient's record, '' when its opening has not been seen yet. The upsert
- * takes the row lock of each patient's record_facts row (creating an empty one if needed), the
- * same lock the record-opened handler takes: a fact inserted here is either seen by the
- * opening's resolution (which runs after this transaction commits) or inserted with the CPAM the
- * opening committed. Sorted, so that concurrent batches lock in one order.
+ * The CPAM of each patient's record, '' when its opening has not been seen yet.
+ *
+ * A record's CPAM never changes once its opening committed (one DMP per person, the CPAM of its
+ * opening), so a plain read answers for those patients: no settlement can be missed for them.
+ * Only the others (most patients have been seen opening by then) go through the upsert, which
+ * takes the row lock of each one's record_facts row (creating an empty one if needed), the same
+ * lock the record-opened handler takes: a fact inserted here is either seen by the opening's
+ * resolution (which runs after this transaction commits) or inserted with the CPAM the opening
+ * committed. Sorted, so that concurrent batches lock in one order. The read replaced an upsert
+ * (a new row version) per patient and batch, the costliest statement per row after the inbox.
  */
 export async function lockRecordsAndResolveCpam(manager: EntityManager, insList: Iterable<string>): Promise<Map<string, string>> {
   const ins = sortedDistinct(insList);
   if (ins.length === 0) return new Map();
+  const resolved: Array<{ ins: string; cpam_code: string }> = await manager.query(
+    `SELECT ins, cpam_code FROM record_facts WHERE ins = ANY($1::text[]) AND cpam_code IS NOT NULL`,
+    [ins],
+  );
+  const cpam = new Map(resolved.map((r) => [r.ins, r.cpam_code]));
+  const pending = ins.filter((i) => !cpam.has(i));
+  if (pending.length === 0) return cpam;
   const rows: Array<{ ins: string; cpam_code: string | null }> = await manager.query(
     `INSERT INTO record_facts (ins) SELECT * FROM unnest($1::text[])
      ON CONFLICT (ins) DO UPDATE SET ins = EXCLUDED.ins
      RETURNING ins, cpam_code`,
-    [ins],
+    [pending],
   );
-  return new Map(rows.map((r) => [r.ins, r.cpam_code ?? UNRESOLVED_CPAM]));
+  for (const r of rows) cpam.set(r.ins, r.cpam_code ?? UNRESOLVED_CPAM);
+  return cpam;
 }
+
+/**
+ * Counter rows per key: a transaction increments the slot picked from its transaction id, so
+ * concurrent batches (other partitions, other instances) rarely wait on each other's counter row
+ * locks, which they held until commit when every batch hit the same all-time and monthly rows.
+ * The figures sum over slots. Persisted in the rows: changing it only changes the spread.
+ */
+export const COUNTER_SLOTS = 16;
+const SLOT = `(txid_current() % ${COUNTER_SLOTS})::smallint`;
 
 /** Inserts the new document versions and counts them, in one statement. */
 export async function insertDocumentFacts(manager: EntityManager, facts: DocumentFactRow[]): Promise<void> {
@@ -80,10 +102,10 @@ export async function insertDocumentFacts(manager: EntityManager, facts: Documen
        SELECT * FROM unnest($1::varchar[], $2::int[], $3::char(15)[], $4::varchar[], $5::date[], $6::text[], $7::text[], $8::text[])
        ON CONFLICT DO NOTHING
        RETURNING day, cpam_code, source_category, type, kind)
-     INSERT INTO document_counts (day, cpam_code, source_category, type, added, replaced)
-     SELECT day, cpam_code, source_category, type, count(*) FILTER (WHERE kind = 'added'), count(*) FILTER (WHERE kind = 'replaced')
+     INSERT INTO document_counts (day, cpam_code, source_category, type, slot, added, replaced)
+     SELECT day, cpam_code, source_category, type, ${SLOT}, count(*) FILTER (WHERE kind = 'added'), count(*) FILTER (WHERE kind = 'replaced')
        FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-     ON CONFLICT (day, cpam_code, source_category, type)
+     ON CONFLICT (day, cpam_code, source_category, type, slot)
      DO UPDATE SET added = document_counts.added + EXCLUDED.added, replaced = document_counts.replaced + EXCLUDED.replaced`,
     [rows.map((r) => r.documentId), rows.map((r) => r.version), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.sourceCategory), rows.map((r) => r.type), rows.map((r) => r.kind)],
   );
@@ -93,9 +115,10 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
   const { keys, deltas } = tally.columns();
   if (keys.length === 0 || keys[0].length === 0) return;
   await manager.query(
-    `INSERT INTO document_counts (day, cpam_code, source_category, type, added, replaced)
-     SELECT * FROM unnest($1::date[], $2::varchar[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-     ON CONFLICT (day, cpam_code, source_category, type)
+    `INSERT INTO document_counts (day, cpam_code, source_category, type, slot, added, replaced)
+     SELECT u.day, u.cpam_code, u.source_category, u.type, ${SLOT}, u.added, u.replaced
+       FROM unnest($1::date[], $2::varchar[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) AS u(day, cpam_code, source_category, type, added, replaced)
+     ON CONFLICT (day, cpam_code, source_category, type, slot)
      DO UPDATE SET added = document_counts.added + EXCLUDED.added, replaced = document_counts.replaced + EXCLUDED.replaced`,
     [...keys, ...deltas],
   );
@@ -142,9 +165,9 @@ export async function insertMembers(manager: EntityManager, members: MemberRow[]
        UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM w
        UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM m
        UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM a)
-     INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, members)
-     SELECT figure, granularity, period, grp, cpam_code, count(*) FROM fresh GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-     ON CONFLICT (figure, granularity, period, grp, cpam_code) DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
+     INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, slot, members)
+     SELECT figure, granularity, period, grp, cpam_code, ${SLOT}, count(*) FROM fresh GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+     ON CONFLICT (figure, granularity, period, grp, cpam_code, slot) DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
     [rows.map((r) => r.figure), rows.map((r) => r.day), rows.map((r) => r.memberId), rows.map((r) => r.grp), rows.map((r) => r.cpamCode), ALL_PERIOD],
   );
 }
@@ -153,9 +176,10 @@ async function addDistinctCounts(manager: EntityManager, tally: Tally): Promise<
   const { keys, deltas } = tally.columns();
   if (keys.length === 0 || keys[0].length === 0) return;
   await manager.query(
-    `INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, members)
-     SELECT * FROM unnest($1::text[], $2::char(1)[], $3::date[], $4::text[], $5::varchar[], $6::bigint[])
-     ON CONFLICT (figure, granularity, period, grp, cpam_code)
+    `INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, slot, members)
+     SELECT u.figure, u.granularity, u.period, u.grp, u.cpam_code, ${SLOT}, u.members
+       FROM unnest($1::text[], $2::char(1)[], $3::date[], $4::text[], $5::varchar[], $6::bigint[]) AS u(figure, granularity, period, grp, cpam_code, members)
+     ON CONFLICT (figure, granularity, period, grp, cpam_code, slot)
      DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
     [...keys, ...deltas],
   );
@@ -171,9 +195,9 @@ export async function insertNotificationFacts(manager: EntityManager, facts: Not
        SELECT * FROM unnest($1::uuid[], $2::char(15)[], $3::varchar[], $4::date[], $5::text[], $6::text[])
        ON CONFLICT DO NOTHING
        RETURNING day, cpam_code, trigger, channel)
-     INSERT INTO notification_counts (day, cpam_code, trigger, channel, notifications)
-     SELECT day, cpam_code, trigger, channel, count(*) FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-     ON CONFLICT (day, cpam_code, trigger, channel) DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
+     INSERT INTO notification_counts (day, cpam_code, trigger, channel, slot, notifications)
+     SELECT day, cpam_code, trigger, channel, ${SLOT}, count(*) FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+     ON CONFLICT (day, cpam_code, trigger, channel, slot) DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
     [rows.map((r) => r.notificationId), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.trigger), rows.map((r) => r.channel)],
   );
 }
@@ -182,9 +206,10 @@ async function addNotificationCounts(manager: EntityManager, tally: Tally): Prom
   const { keys, deltas } = tally.columns();
   if (keys.length === 0 || keys[0].length === 0) return;
   await manager.query(
-    `INSERT INTO notification_counts (day, cpam_code, trigger, channel, notifications)
-     SELECT * FROM unnest($1::date[], $2::varchar[], $3::text[], $4::text[], $5::bigint[])
-     ON CONFLICT (day, cpam_code, trigger, channel)
+    `INSERT INTO notification_counts (day, cpam_code, trigger, channel, slot, notifications)
+     SELECT u.day, u.cpam_code, u.trigger, u.channel, ${SLOT}, u.notifications
+       FROM unnest($1::date[], $2::varchar[], $3::text[], $4::text[], $5::bigint[]) AS u(day, cpam_code, trigger, channel, notifications)
+     ON CONFLICT (day, cpam_code, trigger, channel, slot)
      DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
     [...keys, ...deltas],
   );

@@ -18,6 +18,10 @@ export class DistinctCountEntity {
   @PrimaryColumn({ primaryKeyConstraintName: 'PK_distinct_counts', name: 'cpam_code', type: 'varchar', length: 3 })
   cpamCode!: string;
 
+  /** Which of the COUNTER_SLOTS rows of the key a transaction increments; figures sum over slots. */
+  @PrimaryColumn({ primaryKeyConstraintName: 'PK_distinct_counts', type: 'smallint' })
+  slot!: number;
+
   @Column({ type: 'bigint', default: 0 })
   members!: string;
 }

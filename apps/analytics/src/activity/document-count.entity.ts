@@ -20,6 +20,10 @@ export class DocumentCountEntity {
   @PrimaryColumn({ primaryKeyConstraintName: 'PK_document_counts', type: 'text' })
   type!: string;
 
+  /** Which of the COUNTER_SLOTS rows of the key a transaction increments; figures sum over slots. */
+  @PrimaryColumn({ primaryKeyConstraintName: 'PK_document_counts', type: 'smallint' })
+  slot!: number;
+
   @Column({ type: 'bigint', default: 0 })
   added!: string;
 

@@ -15,6 +15,10 @@ export class NotificationCountEntity {
   @PrimaryColumn({ primaryKeyConstraintName: 'PK_notification_counts', type: 'text' })
   channel!: string;
 
+  /** Which of the COUNTER_SLOTS rows of the key a transaction increments; figures sum over slots. */
+  @PrimaryColumn({ primaryKeyConstraintName: 'PK_notification_counts', type: 'smallint' })
+  slot!: number;
+
   @Column({ type: 'bigint', default: 0 })
   notifications!: string;
 }
