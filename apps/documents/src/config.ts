@@ -39,6 +39,21 @@ export class DocumentsConfig extends BaseServiceConfig {
   DOCUMENTS_BLOB_DIR = '.data/documents-blobs';
 
   /**
+   * Files store: how often this instance sweeps one 256th of the store for orphan bodies (written
+   * before a metadata commit that never happened); 0 = never. A full pass takes 256 rounds.
+   */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  @Min(0, { message: 'must be 0 (off) or more' })
+  DOCUMENTS_BLOB_SWEEP_INTERVAL_MS = 60_000;
+
+  /** Files store: a file younger than this is never an orphan (its batch may still commit). */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer (milliseconds)' })
+  @Min(1000, { message: 'must be 1000 or more' })
+  DOCUMENTS_BLOB_ORPHAN_MIN_AGE_MS = 3_600_000;
+
+  /**
    * Kafka consumer group; all instances of the service share the default. Tests give each
    * in-process app its own so that parallel test files do not take each other's partitions.
    */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EntityManager } from 'typeorm';
 
@@ -31,6 +31,19 @@ export interface BlobStore {
 }
 
 export const BLOB_STORE = Symbol('BLOB_STORE');
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+}
+
+async function readdirOrEmpty(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch (error) {
+    ignoreMissing(error);
+    return [];
+  }
+}
 
 export function sha256Hex(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
@@ -98,8 +111,25 @@ export class PostgresBlobStore implements BlobStore {
 
 const FILE_WRITES_IN_FLIGHT = 8;
 
+/** Runs `work` over `items`, `concurrency` at a time (the fsyncs wait on the disk, not on the CPU). */
+async function eachLimited<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** A body file's name while it is being written: `<sha256>.<pid>.<sequence>.tmp`. */
+const TEMPORARY = /^[0-9a-f]{64}\.\d+\.\d+\.tmp$/;
+const HASH = /^[0-9a-f]{64}$/;
+
 export class FileBlobStore implements BlobStore {
   readonly kind = 'files';
+  /** Directories known to exist (they are never removed): one mkdir per directory, not per body. */
+  private readonly directories = new Set<string>();
+  /** Makes temporary names unique within the process (two batches may write the same body at once). */
+  private sequence = 0;
 
   constructor(private readonly root: string) {}
 
@@ -107,26 +137,39 @@ export class FileBlobStore implements BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
+  /**
+   * Write, flush, rename each body, then flush each directory once: a reader never sees a
+   * half-written body under its final name, and once the metadata commits (PostgreSQL flushes its
+   * WAL) the bodies and their directory entries are on disk too, so an operating-system crash
+   * cannot leave a document without its body. A crash before the commit leaves orphan files, which
+   * sweepOrphans removes.
+   */
   async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
-    await lockBodies(manager, blobs.map((b) => b.sha256), 'shared');
-    // A few at a time: the fsyncs wait on the disk, not on the CPU.
-    const queue = [...blobs];
-    const worker = async (): Promise<void> => {
-      for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.write(blob);
-    };
-    await Promise.all(Array.from({ length: Math.min(FILE_WRITES_IN_FLIGHT, queue.length) }, worker));
+    const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
+    await lockBodies(manager, unique.map((b) => b.sha256), 'shared');
+    const directories = new Set<string>();
+    await eachLimited(unique, FILE_WRITES_IN_FLIGHT, async (blob) => {
+      directories.add(await this.write(blob));
+    });
+    await eachLimited([...directories], FILE_WRITES_IN_FLIGHT, async (directory) => {
+      const dir = await open(directory, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    });
   }
 
-  /**
-   * Write, flush, rename, flush the directory: a reader never sees a half-written body under its
-   * final name, and once the metadata commits (PostgreSQL flushes its WAL) the body is on disk
-   * too, so an operating-system crash cannot leave a document without its body.
-   */
-  private async write(blob: Blob): Promise<void> {
+  /** Writes one body under a temporary name, flushes it and renames it; returns its directory. */
+  private async write(blob: Blob): Promise<string> {
     const path = this.pathOf(blob.sha256);
     const directory = dirname(path);
-    await mkdir(directory, { recursive: true });
-    const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+    if (!this.directories.has(directory)) {
+      await mkdir(directory, { recursive: true });
+      this.directories.add(directory);
+    }
+    const temporary = `${path}.${process.pid}.${this.sequence++}.tmp`;
     const file = await open(temporary, 'w');
     try {
       await file.writeFile(blob.body);
@@ -135,12 +178,34 @@ export class FileBlobStore implements BlobStore {
       await file.close();
     }
     await rename(temporary, path);
-    const dir = await open(directory, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
+    return directory;
+  }
+
+  /**
+   * Bodies of one first-byte bucket (`00`..`ff`) and temporary files older than `olderThan`: the
+   * candidates of the orphan sweep (a crash or a rolled-back batch between the write and the commit).
+   */
+  async listOlderThan(bucket: string, olderThan: Date): Promise<{ sha256s: string[]; temporaries: string[] }> {
+    const sha256s: string[] = [];
+    const temporaries: string[] = [];
+    const top = join(this.root, bucket);
+    for (const second of await readdirOrEmpty(top)) {
+      const directory = join(top, second);
+      for (const name of await readdirOrEmpty(directory)) {
+        if (!HASH.test(name) && !TEMPORARY.test(name)) continue;
+        const path = join(directory, name);
+        const modified = await stat(path).then((s) => s.mtimeMs, () => undefined);
+        if (modified === undefined || modified >= olderThan.getTime()) continue;
+        if (HASH.test(name)) sha256s.push(name);
+        else temporaries.push(path);
+      }
     }
+    return { sha256s, temporaries };
+  }
+
+  /** Removes abandoned temporary files (listed by listOlderThan). */
+  async removeTemporaries(paths: string[]): Promise<void> {
+    for (const path of paths) await unlink(path).catch(ignoreMissing);
   }
 
   /**

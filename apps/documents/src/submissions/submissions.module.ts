@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { BLOB_STORE, BlobStore, FileBlobStore, PostgresBlobStore } from '../blobs/blob-store';
+import { OrphanBlobSweeper } from '../blobs/orphan-blob-sweeper.service';
 import { DocumentsConfig } from '../config';
 import { ParkedSweeper } from '../records/parked-sweeper.service';
 import { PatientsStore } from '../records/patients.store';
@@ -24,6 +25,7 @@ import { SubmissionsHandler } from './submissions.handler';
     SubmissionsHandler,
     RecordEventsHandler,
     ParkedSweeper,
+    OrphanBlobSweeper,
   ],
   exports: [BLOB_STORE, PatientsStore, SubmissionPipeline, ParkedSweeper],
 })
