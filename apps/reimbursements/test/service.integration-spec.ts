@@ -47,7 +47,7 @@ describe('reimbursements service', () => {
 
   const outbox = async (topic: string, key: string) =>
     (await dataSource.query(
-      'SELECT payload FROM outbox_events WHERE topic = $1 AND key = $2 ORDER BY id',
+      'SELECT payload FROM outbox_messages WHERE topic = $1 AND key = $2 ORDER BY id, position',
       [topic, key],
     )) as { payload: { payload: Record<string, unknown> } }[];
 
@@ -378,7 +378,7 @@ describe('reimbursements service', () => {
     );
     // No wait: the traces must already be in the outbox when the answers are.
     const rows = (await dataSource.query(
-      `SELECT payload->>'correlationId' AS id FROM outbox_events WHERE topic = $1 AND key = $2`,
+      `SELECT payload->>'correlationId' AS id FROM outbox_messages WHERE topic = $1 AND key = $2`,
       [Topics.ACCESSED, patient],
     )) as { id: string }[];
 

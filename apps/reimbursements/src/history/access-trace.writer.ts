@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { EventEnvelope } from '@dmp/contracts';
-import { eventHeaders, topicOf } from '@dmp/messaging';
+import { BUNDLE_MAX_MESSAGES, bundleLine, topicOf } from '@dmp/messaging';
 
 interface Pending {
   envelope: EventEnvelope<unknown>;
@@ -8,8 +8,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-// A batch is one statement; past this size the next statement takes the rest.
-const MAX_BATCH = 500;
+// A batch is one statement and one outbox row; past this size the next statement takes the rest.
+const MAX_BATCH = Math.min(500, BUNDLE_MAX_MESSAGES);
 
 /**
  * Writes access events to the outbox with a durable commit, grouped: while one INSERT is
@@ -18,10 +18,15 @@ const MAX_BATCH = 500;
  * trace is committed and flushed, so no read that was served can lose its access event, even
  * to a PostgreSQL crash; one reader pays one flush per read, eight readers share it.
  *
- * PLATFORM-GAP: OutboxService.append needs a TypeORM transaction (BEGIN, INSERT, COMMIT: three
- * round trips per read). A trace is a row of its own, changing nothing else, so one autocommit
- * INSERT in the outbox's row format (topic, key, headers from @dmp/messaging's helpers) is the
- * same thing in one round trip; the relay publishes it like any outbox row.
+ * The traces of one flush are one outbox bundle row (@dmp/messaging's bundle format: one line
+ * per event, bundleLine), which the relay publishes as one Kafka message per event, keyed by
+ * each event's INS, exactly like separate rows. A row per trace cost PostgreSQL a tuple, its
+ * index entries, a jsonb parse of the envelope and of its headers, the relay's jsonb rendering
+ * and a delete, per read.
+ *
+ * PLATFORM-GAP: OutboxService.appendBundle needs a TypeORM transaction (BEGIN, INSERT, COMMIT:
+ * three round trips per flush). A trace bundle is a row of its own, changing nothing else, so
+ * one autocommit INSERT in the bundle row format is the same thing in one round trip.
  */
 export class AccessTraceWriter {
   private queue: Pending[] = [];
@@ -48,15 +53,15 @@ export class AccessTraceWriter {
         const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
         this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
         try {
+          // Every trace is an access event: one topic, so one bundle.
           await this.pool.query({
             name: 'reimbursements-access-traces',
-            text: `INSERT INTO outbox_events (topic, key, headers, payload)
-                   SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
+            text: `INSERT INTO outbox_events (topic, key, headers, payload, messages, message_count)
+                   VALUES ($1, NULL, '{}', NULL, $2, $3)`,
             values: [
-              batch.map((p) => topicOf(p.envelope)),
-              batch.map((p) => p.envelope.key),
-              batch.map((p) => JSON.stringify(eventHeaders(p.envelope))),
-              batch.map((p) => JSON.stringify(p.envelope)),
+              topicOf(batch[0].envelope),
+              batch.map((p) => bundleLine(p.envelope)).join('\n'),
+              batch.length,
             ],
           });
           for (const p of batch) p.resolve();

@@ -47,7 +47,7 @@ export async function outboxEvents(
   topic: string,
 ): Promise<{ key: string; payload: { payload: Record<string, unknown> } }[]> {
   return (await dataSource.query(
-    'SELECT key, payload FROM outbox_events WHERE topic = $1 ORDER BY id',
+    'SELECT key, payload FROM outbox_messages WHERE topic = $1 ORDER BY id, position',
     [topic],
   )) as { key: string; payload: { payload: Record<string, unknown> } }[];
 }
