@@ -30,24 +30,28 @@ export class DocumentsConfig extends BaseServiceConfig {
   @Min(0, { message: 'must be 0 (off) or more' })
   DOCUMENTS_PARK_SWEEP_INTERVAL_MS = 10_000;
 
-  /** Where bodies are kept: `postgres` (bytea table, default) or `files` (DOCUMENTS_BLOB_DIR). */
-  @IsIn(['postgres', 'files'], { message: 'must be postgres or files' })
-  DOCUMENTS_BLOB_STORE: 'postgres' | 'files' = 'postgres';
+  /**
+   * Where bodies are kept: `postgres` (bytea table, default), `files` (one file per body under
+   * DOCUMENTS_BLOB_DIR) or `packs` (one file per filing batch under DOCUMENTS_BLOB_DIR, indexed in
+   * PostgreSQL: the cheapest for large bodies).
+   */
+  @IsIn(['postgres', 'files', 'packs'], { message: 'must be postgres, files or packs' })
+  DOCUMENTS_BLOB_STORE: 'postgres' | 'files' | 'packs' = 'postgres';
 
   @IsString()
   @MinLength(1, { message: 'must be a directory path' })
   DOCUMENTS_BLOB_DIR = '.data/documents-blobs';
 
   /**
-   * Files store: how often this instance sweeps one 256th of the store for orphan bodies (written
-   * before a metadata commit that never happened); 0 = never. A full pass takes 256 rounds.
+   * Files and packs stores: how often this instance sweeps one 256th of the store for orphans
+   * (written before a metadata commit that never happened); 0 = never. A full pass takes 256 rounds.
    */
   @EnvNumber()
   @IsInt({ message: 'must be an integer (milliseconds)' })
   @Min(0, { message: 'must be 0 (off) or more' })
   DOCUMENTS_BLOB_SWEEP_INTERVAL_MS = 60_000;
 
-  /** Files store: a file younger than this is never an orphan (its batch may still commit). */
+  /** Files and packs stores: a file younger than this is never an orphan (its batch may still commit). */
   @EnvNumber()
   @IsInt({ message: 'must be an integer (milliseconds)' })
   @Min(1000, { message: 'must be 1000 or more' })

@@ -11,7 +11,7 @@
 //
 // Run: npm run bench:documents. Environment: BENCH_DOCS_10K=4000, BENCH_DOCS_200K=3000 (binary),
 // BENCH_DOCS_200K_JSON=500 (0 skips), BENCH_DOCS_BODY=text|pdf (pdf: incompressible bodies),
-// BENCH_DOCS_STORE=files|postgres (blob store, default files), BENCH_DOCS_SERVICE_ENV='{"K":"V"}'
+// BENCH_DOCS_STORE=packs|files|postgres (blob store, default packs), BENCH_DOCS_SERVICE_ENV='{"K":"V"}'
 // (more service environment, e.g. NODE_OPTIONS=--require <profiler>).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -30,7 +30,7 @@ const DOCS_10K = Number(process.env.BENCH_DOCS_10K ?? 4_000);
 const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 3_000);
 const DOCS_200K_JSON = Number(process.env.BENCH_DOCS_200K_JSON ?? 500);
 const BODY_KIND = process.env.BENCH_DOCS_BODY === 'pdf' ? 'pdf' : 'text';
-const STORE = process.env.BENCH_DOCS_STORE === 'postgres' ? 'postgres' : 'files';
+const STORE = process.env.BENCH_DOCS_STORE === 'postgres' || process.env.BENCH_DOCS_STORE === 'files' ? process.env.BENCH_DOCS_STORE : 'packs';
 const KCAT = process.env.KCAT_PATH ?? '/usr/bin/kcat';
 const PATIENTS = 500;
 const ESTABLISHMENTS = 24;

@@ -3,13 +3,15 @@ import { DataSource } from 'typeorm';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { DocumentsConfig } from '../config';
 import { BLOB_STORE, BlobStore, FileBlobStore, lockBodies } from './blob-store';
+import { PackBlobStore } from './pack-blob-store';
 
 /** Hashes checked per transaction: bounds how long the bucket's lock makes filings wait. */
 const HASHES_PER_TRANSACTION = 1000;
 
 /**
  * Removes the files store's orphans: bodies written before a metadata commit that never happened
- * (a crash, a rolled-back batch), and abandoned temporary files. One first-byte bucket of hashes
+ * (a crash, a rolled-back batch), and abandoned temporary files; for the packs store, packs that
+ * no index row names (see PackBlobStore.removeUnindexedPacks). One first-byte bucket of hashes
  * (`00`..`ff`) per round, in turn, so a round reads 1/256 of the store. Every instance may run
  * it: a body is removed under its exclusive body lock after checking that no document and no
  * parked document uses it, and a filing takes that lock (shared) before writing the file and
@@ -31,7 +33,7 @@ export class OrphanBlobSweeper implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     const interval = this.config.DOCUMENTS_BLOB_SWEEP_INTERVAL_MS;
-    if (interval === 0 || !(this.blobs instanceof FileBlobStore)) return;
+    if (interval === 0 || !(this.blobs instanceof FileBlobStore || this.blobs instanceof PackBlobStore)) return;
     this.timer = setInterval(() => {
       if (this.running) return;
       const bucket = this.nextBucket;
@@ -54,8 +56,13 @@ export class OrphanBlobSweeper implements OnApplicationBootstrap, OnApplicationS
   /** One round over a bucket (0-255); returns how many files (bodies and temporaries) it removed. */
   async sweep(bucket: number): Promise<number> {
     const store = this.blobs;
-    if (!(store instanceof FileBlobStore)) return 0;
     const olderThan = new Date(Date.now() - this.config.DOCUMENTS_BLOB_ORPHAN_MIN_AGE_MS);
+    if (store instanceof PackBlobStore) {
+      const packs = await store.removeUnindexedPacks(this.dataSource.manager, bucket.toString(16).padStart(2, '0'), olderThan);
+      if (packs > 0) this.logger.log(`removed ${packs} packs of bucket ${bucket.toString(16).padStart(2, '0')} that hold no body in use`);
+      return packs;
+    }
+    if (!(store instanceof FileBlobStore)) return 0;
     const { sha256s, temporaries } = await store.listOlderThan(bucket.toString(16).padStart(2, '0'), olderThan);
     await store.removeTemporaries(temporaries);
     let removed = temporaries.length;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { BLOB_STORE, BlobStore, FileBlobStore, PostgresBlobStore } from '../blobs/blob-store';
 import { OrphanBlobSweeper } from '../blobs/orphan-blob-sweeper.service';
+import { PackBlobStore } from '../blobs/pack-blob-store';
 import { DocumentsConfig } from '../config';
 import { ParkedSweeper } from '../records/parked-sweeper.service';
 import { PatientsStore } from '../records/patients.store';
@@ -18,7 +19,11 @@ import { SubmissionsHandler } from './submissions.handler';
       provide: BLOB_STORE,
       inject: [SERVICE_CONFIG],
       useFactory: (config: DocumentsConfig): BlobStore =>
-        config.DOCUMENTS_BLOB_STORE === 'files' ? new FileBlobStore(config.DOCUMENTS_BLOB_DIR) : new PostgresBlobStore(),
+        config.DOCUMENTS_BLOB_STORE === 'files'
+          ? new FileBlobStore(config.DOCUMENTS_BLOB_DIR)
+          : config.DOCUMENTS_BLOB_STORE === 'packs'
+            ? new PackBlobStore(config.DOCUMENTS_BLOB_DIR)
+            : new PostgresBlobStore(),
     },
     PatientsStore,
     SubmissionPipeline,
