@@ -37,7 +37,10 @@ export class AuthGuard implements CanActivate {
       request.actor = this.authenticate(request.headers.authorization);
     } catch (error) {
       // RFC 6750: tell the client which scheme to use.
-      http.getResponse<{ setHeader?: (name: string, value: string) => void }>().setHeader?.('WWW-Authenticate', 'Bearer realm="dmp"');
+      // Fastify's reply has header(), Express' response both header() and setHeader().
+      const reply = http.getResponse<{ header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown }>();
+      if (reply.header) reply.header('WWW-Authenticate', 'Bearer realm="dmp"');
+      else reply.setHeader?.('WWW-Authenticate', 'Bearer realm="dmp"');
       throw error;
     }
     if (roles && roles.length > 0 && !roles.includes(request.actor.role)) {

@@ -9,7 +9,7 @@ export { KafkaHealthIndicator } from './health/kafka.health';
 export { HealthController } from './health/health.controller';
 export { MetricsService } from './metrics/metrics.service';
 export { MetricsController } from './metrics/metrics.controller';
-export { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+export { installHttpMetrics } from './metrics/http-metrics';
 export { HeartbeatService } from './heartbeat/heartbeat.service';
 export { HeartbeatContributors, mergeHeartbeatFields } from './heartbeat/heartbeat-contributors';
 export type { HeartbeatContributor } from './heartbeat/heartbeat-contributors';

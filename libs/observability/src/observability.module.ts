@@ -1,11 +1,10 @@
-import { DynamicModule, Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
 import { KafkaHealthIndicator } from './health/kafka.health';
 import { ReadinessService } from './health/readiness.service';
 import { HeartbeatContributors } from './heartbeat/heartbeat-contributors';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { OBSERVABILITY_OPTIONS, ObservabilityModuleOptions } from './observability.options';
@@ -13,10 +12,12 @@ import { OBSERVABILITY_OPTIONS, ObservabilityModuleOptions } from './observabili
 /**
  * /health/live, /health/ready, /metrics and the ops heartbeat for one service. Global, so any
  * module can inject MetricsService (service metrics) and ReadinessService (own readiness checks).
+ * The HTTP request metrics are installed on the app by the platform (installHttpMetrics), per
+ * adapter: a Nest middleware cannot see the matched route on Fastify.
  */
 @Global()
 @Module({})
-export class ObservabilityModule implements NestModule {
+export class ObservabilityModule {
   static forRoot(options: ObservabilityModuleOptions): DynamicModule {
     return {
       module: ObservabilityModule,
@@ -31,13 +32,8 @@ export class ObservabilityModule implements NestModule {
         KafkaHealthIndicator,
         HeartbeatService,
         HeartbeatContributors,
-        HttpMetricsMiddleware,
       ],
       exports: [OBSERVABILITY_OPTIONS, MetricsService, ReadinessService, HeartbeatService, HeartbeatContributors],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

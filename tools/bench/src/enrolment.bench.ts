@@ -288,13 +288,24 @@ async function main(): Promise<void> {
     await warmDone;
 
     // Single openings.
-    const meters = () => ({ service: cpuMeter(services.map((x) => x.child.pid as number)), postgres: cpuMeter(postgresPids(join(work, 'pg'))), broker: cpuMeter([broker.pid as number]) });
+    // The client (this process: HTTP clients and the Kafka consumer counting events) shares the
+    // two cores too: a quiet-machine rate is about 2 cores / the total CPU per opening.
+    const clientMeter = (): (() => number) => {
+      const before = process.cpuUsage();
+      return () => {
+        const used = process.cpuUsage(before);
+        return (used.user + used.system) / 1e6;
+      };
+    };
+    const meters = () => ({ service: cpuMeter(services.map((x) => x.child.pid as number)), postgres: cpuMeter(postgresPids(join(work, 'pg'))), broker: cpuMeter([broker.pid as number]), client: clientMeter() });
     const perOpening = (m: ReturnType<typeof meters>, n: number) => {
       const us = (stop: () => number | null): number | null => {
         const s = stop();
         return s === null ? null : round((s * 1e6) / n);
       };
-      return { service: us(m.service), postgres: us(m.postgres), broker: us(m.broker) };
+      const parts = { service: us(m.service), postgres: us(m.postgres), broker: us(m.broker), client: us(m.client) };
+      const total = parts.service === null || parts.postgres === null || parts.broker === null || parts.client === null ? null : parts.service + parts.postgres + parts.broker + parts.client;
+      return { ...parts, total, quietEstimatePerSecond: total ? round(2e6 / total) : null };
     };
     const singleCpu = meters();
     const singleEvents = counter.expect(singleRows.map((r) => r.ins));
@@ -370,7 +381,8 @@ async function main(): Promise<void> {
     log(`bulk openings (one NDJSON job):          ${results.bulkHttpOpeningsPerSecond}/s answered, ${results.bulkOpeningsPerSecond}/s with every event consumed from Kafka (target >= 10,000/s)`);
     log(`baseline, plain PostgreSQL INSERT of the same rows: ${results.plainSingleInsertsPerSecond}/s one row per statement (${Math.min(CONCURRENCY, 32)} connections), ${results.plainBulkInsertsPerSecond}/s in batches of 2,000`);
     log(`ratio to the plain insert: single ${ratios.singleVsPlainInsert}, bulk ${ratios.bulkVsPlainInsert}`);
-    const cpuLine = (c: { service: number | null; postgres: number | null; broker: number | null }) => `service ${c.service ?? '?'} µs, PostgreSQL ${c.postgres ?? '?'} µs, broker ${c.broker ?? '?'} µs`;
+    const cpuLine = (c: ReturnType<typeof perOpening>) =>
+      `service ${c.service ?? '?'} µs, PostgreSQL ${c.postgres ?? '?'} µs, broker ${c.broker ?? '?'} µs, client ${c.client ?? '?'} µs, total ${c.total ?? '?'} µs (2 cores / total = ${c.quietEstimatePerSecond ?? '?'}/s)`;
     log(`CPU per opening (steadier than rates on a shared machine): single ${cpuLine(singleCpuUs)}; bulk ${cpuLine(bulkCpuUs)}`);
     log(`for scale: a bare Node HTTP server (no framework, no database) answers ${results.bareHttpRequestsPerSecond}/s to the same clients; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(

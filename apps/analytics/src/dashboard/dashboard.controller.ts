@@ -1,9 +1,11 @@
 import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '@dmp/auth';
+
+/** The reply of either HTTP adapter (Fastify's or Express'): both have header() and send(). */
+type Response = { header(name: string, value: string): unknown; send(body: string): unknown };
 
 // Shipped next to this file (tools/build/build.mjs copies .html, .css and .js assets to dist/).
 const ASSETS = join(__dirname, 'assets');
@@ -39,8 +41,8 @@ export class DashboardController {
     const type = FILES[file];
     const body = this.files.get(file);
     if (!type || !body) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `no dashboard file named ${file}` });
-    res.setHeader('Content-Type', type);
-    res.setHeader('Cache-Control', 'no-cache');
+    res.header('Content-Type', type);
+    res.header('Cache-Control', 'no-cache');
     res.send(body);
   }
 }

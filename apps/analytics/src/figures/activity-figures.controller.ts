@@ -1,10 +1,12 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Role, Roles } from '@dmp/auth';
 import { toCsv } from './csv';
 import { DistinctQueryDto, DocumentsQueryDto, NotificationsQueryDto, PatientsAddingQueryDto, PeriodQueryDto } from './activity-figures.dto';
 import { ActivityFiguresService } from './activity-figures.service';
+
+/** The reply of either HTTP adapter (Fastify's or Express'): both have header() and send(). */
+type Response = { header(name: string, value: string): unknown; send(body: string): unknown };
 
 /** Who feeds and reads the DMPs, and what flows through them: for CPAM agents and operators. */
 @ApiTags('figures')
@@ -64,7 +66,7 @@ export class ActivityFiguresController {
 }
 
 function csv(res: Response, filename: string, body: string): string {
-  res.setHeader('content-type', 'text/csv; charset=utf-8');
-  res.setHeader('content-disposition', `attachment; filename="${filename}"`);
+  res.header('content-type', 'text/csv; charset=utf-8');
+  res.header('content-disposition', `attachment; filename="${filename}"`);
   return body;
 }

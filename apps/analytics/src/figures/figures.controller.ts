@@ -1,10 +1,12 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Role, Roles } from '@dmp/auth';
 import { toCsv } from './csv';
 import { FiguresQueryDto } from './figures.dto';
 import { FiguresService } from './figures.service';
+
+/** The reply of either HTTP adapter (Fastify's or Express'): both have header() and send(). */
+type Response = { header(name: string, value: string): unknown; send(body: string): unknown };
 
 /** The roll-out figures: for the insurer's staff (CPAM agents) and the operators. */
 @ApiTags('figures')
@@ -41,7 +43,7 @@ export class FiguresController {
 }
 
 function csv(res: Response, filename: string, body: string): string {
-  res.setHeader('content-type', 'text/csv; charset=utf-8');
-  res.setHeader('content-disposition', `attachment; filename="${filename}"`);
+  res.header('content-type', 'text/csv; charset=utf-8');
+  res.header('content-disposition', `attachment; filename="${filename}"`);
   return body;
 }

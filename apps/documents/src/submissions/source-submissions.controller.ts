@@ -1,9 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req, UploadedFiles, UseInterceptors } from '@nestjs/common';
-import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Actor, CurrentActor, Role, Roles, actorMayActForPatient, actorRef } from '@dmp/auth';
-import { DomainException } from '@dmp/platform';
+import { DomainException, MultipartFilesInterceptor } from '@dmp/platform';
 import { HttpRequest, UploadedFile, correlationIdOf, parseMultipartSubmission } from './http-submission';
 import { SourceSubmissionBody } from './source-submission.dto';
 import { SubmissionAnswer, SubmissionPipeline } from './submission-pipeline.service';
@@ -40,7 +39,7 @@ export class SourceSubmissionsController {
   @HttpCode(200)
   @Roles(Role.PROFESSIONAL)
   @ApiConsumes('multipart/form-data')
-  @UseInterceptors(AnyFilesInterceptor())
+  @UseInterceptors(MultipartFilesInterceptor())
   submitAsProfessionalMultipart(@Body() form: { submission?: string }, @UploadedFiles() files: UploadedFile[] | undefined, @CurrentActor() actor: Actor, @Req() request: HttpRequest): Promise<SubmissionAnswer> {
     const { submission, bodies } = parseMultipartSubmission(SourceSubmissionBody, form, files);
     return this.run(submission.submissionId, this.professionalDocuments(actor, submission.documents), actor, correlationIdOf(request), bodies);
@@ -59,7 +58,7 @@ export class SourceSubmissionsController {
   @HttpCode(200)
   @Roles(Role.PATIENT, Role.LEGAL_REPRESENTATIVE)
   @ApiConsumes('multipart/form-data')
-  @UseInterceptors(AnyFilesInterceptor())
+  @UseInterceptors(MultipartFilesInterceptor())
   submitAsPatientMultipart(@Body() form: { submission?: string }, @UploadedFiles() files: UploadedFile[] | undefined, @CurrentActor() actor: Actor, @Req() request: HttpRequest): Promise<SubmissionAnswer> {
     const { submission, bodies } = parseMultipartSubmission(SourceSubmissionBody, form, files);
     return this.run(submission.submissionId, this.patientDocuments(actor, submission.documents), actor, correlationIdOf(request), bodies);

@@ -1,11 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req, UploadedFiles, UseInterceptors } from '@nestjs/common';
-import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { DocumentSubmissionPayload } from '@dmp/contracts';
 import { Actor, CurrentActor, Role, Roles } from '@dmp/auth';
 import { establishmentKindOf } from '@dmp/domain';
-import { DomainException } from '@dmp/platform';
+import { DomainException, MultipartFilesInterceptor } from '@dmp/platform';
 import { UploadedFile, correlationIdOf, parseMultipartSubmission } from './http-submission';
 import { SubmissionAnswer, SubmissionPipeline } from './submission-pipeline.service';
 
@@ -36,7 +35,7 @@ export class SubmissionsController {
   @HttpCode(200)
   @Roles(Role.ESTABLISHMENT)
   @ApiConsumes('multipart/form-data')
-  @UseInterceptors(AnyFilesInterceptor())
+  @UseInterceptors(MultipartFilesInterceptor())
   async submitMultipart(
     @Body() form: { submission?: string },
     @UploadedFiles() files: UploadedFile[] | undefined,

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Param, ParseUUIDPipe, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Param, ParseUUIDPipe, Post, Put, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Role, Roles, actorId } from '@dmp/auth';
 import { ActorRole } from '@dmp/domain';
+import { RequestStream } from '@dmp/platform';
 import { Readable } from 'node:stream';
 import { openerOf } from '../records/opener';
 import { RecordErrorCode, RecordException } from '../records/record.exception';
@@ -9,14 +10,6 @@ import { BulkJobEntity } from './bulk-job.entity';
 import { BulkOpeningService } from './bulk-opening.service';
 import { BulkFileError } from './bulk-row-reader';
 import { BulkJobView, CreateBulkJobDto, toBulkJobView } from './bulk.dto';
-
-interface Writable {
-  status(code: number): Writable;
-  setHeader(name: string, value: string): void;
-  write(chunk: string): boolean;
-  end(): void;
-  once(event: 'drain', listener: () => void): void;
-}
 
 const BULK_ROLES = [Role.CPAM_AGENT, Role.ESTABLISHMENT];
 
@@ -47,7 +40,7 @@ export class BulkController {
   @ApiBody({ description: 'The campaign file, streamed. NDJSON: one POST /records body per line. CSV: header ' + 'ins,familyName,givenNames,birthDate,cpamCode,email,mobile,emergencyAccess,samuAccess,consentAt,consentGivenBy,consentPlace,legalRepresentatives' })
   @ApiOperation({ summary: 'Upload the file of a created job; processed while it streams; answers with the final counts.' })
   @ApiOkResponse({ type: BulkJobView })
-  async upload(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Req() req: Readable): Promise<BulkJobView> {
+  async upload(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @RequestStream() req: Readable): Promise<BulkJobView> {
     const job = await this.ownJob(actor, id);
     const opener = openerOf(actor);
     if (!opener) throw new RecordException(RecordErrorCode.FORBIDDEN_FOR_ACTOR, `a ${actor.role} may not open records`);
@@ -77,28 +70,21 @@ export class BulkController {
   @Roles(...BULK_ROLES, Role.OPERATOR)
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOperation({ summary: 'Per-row results (line, ins, outcome, recordId or errors), NDJSON or ?format=csv; available as batches commit.' })
-  async results(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Query('format') format: string | undefined, @Res() res: Writable): Promise<void> {
+  async results(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Query('format') format: string | undefined): Promise<StreamableFile> {
     await this.ownJob(actor, id);
     const csv = format === 'csv';
     if (format !== undefined && format !== 'csv' && format !== 'ndjson') throw RecordException.validation([{ field: 'format', reason: 'format must be ndjson or csv' }]);
-    res.status(200);
-    res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
-    const write = async (text: string): Promise<void> => {
-      if (!res.write(text)) await new Promise<void>((resolve) => res.once('drain', resolve));
-    };
-    if (csv) {
-      await write('line,ins,outcome,recordId,error\n');
-      for await (const rows of this.bulk.results(id)) {
-        await write(
-          rows
-            .map((r) => [r.line, r.ins ?? '', r.outcome, r.recordId ?? '', (r.errors ?? []).map((e) => `${e.field}: ${e.reason}`).join('; ')].map(csvCell).join(',') + '\n')
-            .join(''),
-        );
-      }
-    } else {
-      for await (const text of this.bulk.resultChunks(id)) await write(text);
+    // Streamed (with back-pressure) by whichever HTTP adapter runs the app.
+    return new StreamableFile(Readable.from(csv ? this.csvResults(id) : this.bulk.resultChunks(id)), { type: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson' });
+  }
+
+  private async *csvResults(id: string): AsyncGenerator<string> {
+    yield 'line,ins,outcome,recordId,error\n';
+    for await (const rows of this.bulk.results(id)) {
+      yield rows
+        .map((r) => [r.line, r.ins ?? '', r.outcome, r.recordId ?? '', (r.errors ?? []).map((e) => `${e.field}: ${e.reason}`).join('; ')].map(csvCell).join(',') + '\n')
+        .join('');
     }
-    res.end();
   }
 
   /** Jobs are visible to their submitter (same agent / establishment) and to operators. */

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Inject } from '@nestjs/common';
@@ -8,11 +8,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { Roles } from '@dmp/auth';
 import { ActorRole } from '@dmp/domain';
-import { SERVICE_CONFIG } from '@dmp/platform';
+import { RequestStream, SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { ImportSource } from '../import/feed-importer';
 import { ImportQueueService, QueueEntry } from './import-queue.service';
@@ -49,10 +49,10 @@ export class ImportsController {
     description: 'sha256 of the body as sent (hex)',
   })
   async upload(
-    @Req() request: Request,
+    @RequestStream() request: IncomingMessage,
   ): Promise<{ queueId: string; status: string; statusUrl: string }> {
-    const declared = request.header('x-content-sha256');
-    if (!declared || !SHA256.test(declared)) {
+    const declared = request.headers['x-content-sha256'];
+    if (typeof declared !== 'string' || !SHA256.test(declared)) {
       throw new ReimbursementsException(
         ReimbursementsErrorCode.CHECKSUM_REQUIRED,
         'The upload needs its sha256',

@@ -1,15 +1,12 @@
 import { DynamicModule, INestApplication, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { runMigrations, redactUrl } from '@dmp/persistence';
 import { JsonLogger, ReadinessService } from '@dmp/observability';
 import { startMessaging } from '@dmp/messaging';
 import type { BaseServiceConfig } from '../config/base-service.config';
-import { createValidationPipe } from '../http/validation';
-import { installBodyParsers } from '../http/body-parsers';
-import { PlatformExceptionFilter } from '../http/platform-exception.filter';
+import { configureHttpApp, createHttpAdapter } from '../http/http-adapter';
 
 export interface BootServiceOptions {
   serviceName: string;
@@ -17,7 +14,7 @@ export interface BootServiceOptions {
   appModule: Type<unknown> | DynamicModule;
   config: BaseServiceConfig;
   /** JSON body limit (default 1mb); a service accepting documents inline raises it. */
-  bodyLimit?: string;
+  bodyLimit?: string | number;
   /** Title and version of the OpenAPI document at /docs. */
   apiTitle?: string;
   version?: string;
@@ -50,20 +47,16 @@ export async function bootServiceApp(options: BootServiceOptions): Promise<INest
   const bootLog = new Logger('Boot');
   Logger.overrideLogger(logger);
   const started = Date.now();
-  const app = await NestFactory.create<NestExpressApplication>(options.appModule, {
+  const bodyLimit = options.bodyLimit ?? '1mb';
+  const app = await NestFactory.create<INestApplication>(options.appModule, createHttpAdapter(config.HTTP_ADAPTER, { bodyLimit }), {
     logger,
     bufferLogs: false,
+    // configureHttpApp installs the parsers, with our error codes and limit.
     bodyParser: false,
     abortOnError: false,
   });
   try {
-    installBodyParsers(app, options.bodyLimit ?? '1mb');
-    app.useGlobalPipes(createValidationPipe());
-    app.useGlobalFilters(new PlatformExceptionFilter());
-    app.disable('x-powered-by');
-    // No ETag on API responses: Express hashes every JSON body (SHA-1) to compute it, and our
-    // clients never revalidate (JSON answers are read once; documents set their own headers).
-    app.set('etag', false);
+    configureHttpApp(app, { bodyLimit });
     setUpOpenApi(app, options, bootLog);
 
     const dataSource = app.get(DataSource);

@@ -51,6 +51,13 @@ export class BaseServiceConfig {
   @IsInt({ message: 'must be an integer' })
   PORT!: number;
 
+  /**
+   * The HTTP engine under NestJS: fastify (default, a fraction of Express' CPU per request) or
+   * express (for a comparison or a regression hunt; every route works on both).
+   */
+  @IsIn(['fastify', 'express'], { message: 'must be fastify or express' })
+  HTTP_ADAPTER: 'fastify' | 'express' = 'fastify';
+
   /** Interface the HTTP server binds; 0.0.0.0 in containers. */
   @IsString()
   @MinLength(1, { message: 'must not be empty' })

@@ -32,11 +32,21 @@ function withCodes(parser: RequestHandler): RequestHandler {
   };
 }
 
+const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** '1mb', '512kb', '2048' or a number of bytes, as bytes (the same units as body-parser). */
+export function parseByteLimit(limit: string | number): number {
+  if (typeof limit === 'number') return limit;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(limit);
+  if (!match) throw new Error(`body limit "${limit}" is not a size such as 512kb or 12mb`);
+  return Math.floor(Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]);
+}
+
 /**
- * JSON and urlencoded bodies with a size limit. Nest's own parsers would turn a parse error into
+ * Express only: JSON and urlencoded bodies with a size limit. Nest's own parsers would turn a parse error into
  * an anonymous 400; these keep the reason as a code the client can act on.
  */
-export function installBodyParsers(app: INestApplication, limit: string): void {
+export function installBodyParsers(app: INestApplication, limit: string | number): void {
   app.use(withCodes(json({ limit })));
   app.use(withCodes(urlencoded({ limit, extended: false })));
 }

@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
 import { DomainException, FieldError } from './domain.exception';
 import type { ErrorBody } from './error-body';
 
@@ -9,6 +8,7 @@ interface HttpError {
   status?: number;
   statusCode?: number;
   type?: string;
+  code?: string;
   expose?: boolean;
   message?: string;
 }
@@ -19,7 +19,35 @@ const bodyParserCodes: Record<string, string> = {
   'encoding.unsupported': 'UNSUPPORTED_ENCODING',
   'charset.unsupported': 'UNSUPPORTED_CHARSET',
   'request.aborted': 'REQUEST_ABORTED',
+  // Fastify's content-type parser errors, by their `code`.
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
 };
+
+/** The reply of either adapter: Express' Response or Fastify's FastifyReply. */
+interface AnyReply {
+  headersSent?: boolean;
+  sent?: boolean;
+  status(code: number): AnyReply;
+  json?(body: unknown): unknown;
+  send(body: unknown): unknown;
+  setHeader?(name: string, value: string): unknown;
+  header?(name: string, value: string): unknown;
+}
+
+/** Sends a JSON body on Express (json) or Fastify (send serialises objects), with headers. */
+export function replyJson(reply: AnyReply, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (reply.header) reply.header(name, value);
+    else reply.setHeader?.(name, value);
+  }
+  const withStatus = reply.status(status);
+  if (withStatus.json) withStatus.json(body);
+  else withStatus.send(body);
+}
 
 function isHealthCheckFailure(exception: unknown): exception is HttpException {
   if (!(exception instanceof HttpException) || exception.getStatus() !== 503) return false;
@@ -65,18 +93,17 @@ export class PlatformExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
+    const response = http.getResponse<AnyReply>();
     const request = http.getRequest<{ method?: string; originalUrl?: string; url?: string }>();
-    if (response.headersSent) return;
+    if (response.headersSent || response.sent) return;
     if (isHealthCheckFailure(exception)) {
       // Terminus' 503 body (status, info, error, details) is the health API: keep it as is.
-      response.status(exception.getStatus()).json(exception.getResponse());
+      replyJson(response, exception.getStatus(), exception.getResponse());
       return;
     }
     const body = this.toBody(exception, request);
     // The client may retry soon: the database is restarting or briefly out of reach.
-    if (body.code === 'DATABASE_UNAVAILABLE') response.setHeader('Retry-After', '1');
-    response.status(body.statusCode).json(body);
+    replyJson(response, body.statusCode, body, body.code === 'DATABASE_UNAVAILABLE' ? { 'Retry-After': '1' } : {});
   }
 
   toBody(exception: unknown, request: { method?: string; originalUrl?: string; url?: string }): ErrorBody {
@@ -89,7 +116,7 @@ export class PlatformExceptionFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return {
         statusCode: status,
-        code: (httpError?.type && bodyParserCodes[httpError.type]) ?? codeForStatus(status),
+        code: (httpError?.type && bodyParserCodes[httpError.type]) || (httpError?.code && bodyParserCodes[httpError.code]) || codeForStatus(status),
         message: httpError?.expose !== false && httpError?.message ? httpError.message : codeForStatus(status),
         errors: [],
       };
