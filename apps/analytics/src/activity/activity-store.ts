@@ -132,11 +132,13 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
  * Every insert is in key order, so that concurrent batches take the index locks in one order.
  */
 export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
-  const rows = firstByKey(members, (m) => `${m.figure}\u0000${m.day}\u0000${m.memberId}`).sort((a, b) => {
-    const x = `${a.figure}\u0000${a.day}\u0000${a.memberId}`;
-    const y = `${b.figure}\u0000${b.day}\u0000${b.memberId}`;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  // The key built once per member, not twice per comparison (a profile showed the sort's string building).
+  const keyed = new Map<string, MemberRow>();
+  for (const m of members) {
+    const key = `${m.figure}\u0000${m.day}\u0000${m.memberId}`;
+    if (!keyed.has(key)) keyed.set(key, m);
+  }
+  const rows = [...keyed.keys()].sort().map((key) => keyed.get(key) as MemberRow);
   if (rows.length === 0) return;
   await manager.query(
     `WITH d AS (
