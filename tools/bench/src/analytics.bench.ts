@@ -390,6 +390,7 @@ async function main(): Promise<void> {
     const pgPid = Number(readFileSync(join(workDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     const cpu0 = servicesCpu();
     const pg0 = treeCpuSeconds(pgPid);
+    const broker0 = treeCpuSeconds(broker.pid);
     const started = performance.now();
     let lastLog = started;
     while (!(await caughtUp(admin, ends))) {
@@ -402,6 +403,7 @@ async function main(): Promise<void> {
     const liveSeconds = (performance.now() - started) / 1000;
     const liveCpu = servicesCpu() - cpu0;
     const livePgCpu = treeCpuSeconds(pgPid) - pg0;
+    const liveBrokerCpu = treeCpuSeconds(broker.pid) - broker0;
     const liveRate = EVENTS / liveSeconds;
     console.log(
       `analytics service x${INSTANCES} (validate + inbox + facts + counters, batches): ${round(liveRate)} events/s, ` +
@@ -423,6 +425,8 @@ async function main(): Promise<void> {
       events_per_cpu_s_service_and_postgres: round(EVENTS / (liveCpu + livePgCpu)),
       service_cpu_us_per_event: round((liveCpu / EVENTS) * 1e6, 1),
       postgres_cpu_us_per_event: round((livePgCpu / EVENTS) * 1e6, 1),
+      // Serving the fetches: the third process on the machine's two cores during the live pass.
+      broker_cpu_us_per_event: round((liveBrokerCpu / EVENTS) * 1e6, 1),
       baseline_bare_read_events_per_s: round(bareRate),
       baseline_bare_read_events_per_cpu_s: round(EVENTS / bare.cpuSeconds),
       baseline_ratio: round(liveRate / bareRate, 3),
