@@ -10,9 +10,9 @@ export class ShardCounters1764400000000 implements MigrationInterface {
   name = 'ShardCounters1764400000000';
 
   private readonly tables: ReadonlyArray<{ table: string; key: string; sums: string }> = [
-    { table: 'document_counts', key: '"day", "cpam_code", "source_category", "type"', sums: 'sum("added"), sum("replaced")' },
-    { table: 'distinct_counts', key: '"figure", "granularity", "period", "grp", "cpam_code"', sums: 'sum("members")' },
-    { table: 'notification_counts', key: '"day", "cpam_code", "trigger", "channel"', sums: 'sum("notifications")' },
+    { table: 'document_counts', key: '"day", "cpam_code", "source_category", "type"', sums: 'sum("added") AS "added", sum("replaced") AS "replaced"' },
+    { table: 'distinct_counts', key: '"figure", "granularity", "period", "grp", "cpam_code"', sums: 'sum("members") AS "members"' },
+    { table: 'notification_counts', key: '"day", "cpam_code", "trigger", "channel"', sums: 'sum("notifications") AS "notifications"' },
   ];
 
   async up(queryRunner: QueryRunner): Promise<void> {
