@@ -322,6 +322,17 @@ describe('reimbursements service', () => {
     expect(recent.body.total).toBe(2);
     const traces = (await outbox(Topics.ACCESSED, reader)).map((e) => e.payload.payload);
     expect(traces).toHaveLength(4);
+    // Written as outbox bundles: the relay publishes them (marks them once Kafka acknowledged).
+    await waitFor(
+      async () =>
+        (
+          (await dataSource.query(
+            'SELECT count(*)::int AS n FROM outbox_messages WHERE topic = $1 AND key = $2 AND published_at IS NULL',
+            [Topics.ACCESSED, reader],
+          )) as { n: number }[]
+        )[0].n === 0,
+      { timeoutMs: 30_000, message: 'the access events were not published' },
+    );
     expect(traces[0]).toMatchObject({
       ins: reader,
       granted: true,
