@@ -1,19 +1,23 @@
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { EventEnvelope, serializeEvent } from '@dmp/contracts';
+import { EventEnvelope, serializeEvent, Topics } from '@dmp/contracts';
 import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, Ins, NotificationChannel, NotificationTrigger, Profession, Rpps, seededRandom } from '@dmp/domain';
 import { startBroker } from '@dmp/embedded-kafka';
+import { readDeadLetters } from '@dmp/messaging';
 import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
 import { accessed, documentAdded, notificationSent, recordOpened } from './support/analytics-events';
 
 type Envelope = EventEnvelope<unknown>;
+/** A message that fails validation, to travel in the middle of a batch. */
+type Poison = { poison: true; topic: string; message: { key: string; value: string } };
 const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
 
 // A broker and a database of its own: the figures below count every event on the topics.
 describe('analytics batch consumption', () => {
   let broker: Awaited<ReturnType<typeof startBroker>>;
+  let kafka: Kafka;
   let producer: Producer;
   let sut: TestApp;
   let db: DataSource;
@@ -24,10 +28,13 @@ describe('analytics batch consumption', () => {
   const readers = Array.from({ length: 30 }, () => ({ role: ActorRole.PROFESSIONAL, id: generateRpps(random) as string, profession: Profession.NURSE }));
 
   /** One send: each partition's messages reach the service as multi-event batches. */
-  async function publish(envelopes: Envelope[]): Promise<void> {
-    const byTopic = new Map<string, Envelope[]>();
-    for (const e of envelopes) byTopic.set(topicOf(e), [...(byTopic.get(topicOf(e)) ?? []), e]);
-    await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list.map((e) => serializeEvent(e)) })) });
+  async function publish(envelopes: Array<Envelope | Poison>): Promise<void> {
+    const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+    for (const e of envelopes) {
+      const [topic, message] = 'poison' in e ? [e.topic, e.message] : [topicOf(e), serializeEvent(e)];
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    }
+    await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })) });
   }
   async function handled(envelopes: Envelope[]): Promise<void> {
     const ids = [...new Set(envelopes.map((e) => e.eventId))];
@@ -54,7 +61,8 @@ describe('analytics batch consumption', () => {
 
   beforeAll(async () => {
     broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    producer = new Kafka({ clientId: 'analytics-batch-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    kafka = new Kafka({ clientId: 'analytics-batch-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
     await producer.connect();
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
@@ -67,7 +75,7 @@ describe('analytics batch consumption', () => {
     await broker?.stop();
   });
 
-  it('counts only the new events of a batch that redelivers handled ones and repeats new ones', async () => {
+  it('counts only the new events of a batch that redelivers handled ones and repeats new ones, and dead-letters its poison message', async () => {
     const first = Array.from({ length: 300 }, (_, i) => patientDay(anIns(), i, true)).flat();
     await publish(first);
     await handled(first);
@@ -77,16 +85,24 @@ describe('analytics batch consumption', () => {
 
     // 150 patients without an opening on record yet (unresolved CPAM), then one send mixing, in
     // every partition, the 1,200 events already handled (a redelivery: same event ids), the new
-    // ones, and a second copy of 60 of the new ones.
+    // ones, a second copy of 60 of the new ones, and a document whose INS is not one.
     const fresh = Array.from({ length: 150 }, (_, i) => patientDay(anIns(), i, false)).flat();
-    const mixed: Envelope[] = [];
+    const bad = JSON.parse(serializeEvent(documentAdded({ ins: anIns(), at: '2019-10-08T10:00:00.000Z', establishment: chu })).value) as { key: string; payload: { ins: string } };
+    bad.payload.ins = '123';
+    const poison: Poison = { poison: true, topic: Topics.DOCUMENT_ADDED, message: { key: bad.key, value: JSON.stringify(bad) } };
+    const mixed: Array<Envelope | Poison> = [];
     for (let i = 0; i < Math.max(first.length, fresh.length); i++) {
       if (i < first.length) mixed.push(first[i]);
       if (i < fresh.length) mixed.push(fresh[i]);
       if (i < 60) mixed.push(fresh[i]);
+      if (i === 100) mixed.push(poison);
     }
     await publish(mixed);
     await handled(fresh);
+    const deadLetters = await readDeadLetters(kafka);
+    expect(deadLetters.map((d) => ({ topic: d.originalTopic, value: d.value, invalidIns: /payload\.ins/.test(d.reason ?? '') }))).toEqual([
+      { topic: Topics.DOCUMENT_ADDED, value: poison.message.value, invalidIns: true },
+    ]);
 
     expect(await get('/figures/documents?period=month&from=2019-10-01&to=2019-10-31')).toEqual([
       { period: '2019-10-01', sourceCategory: 'establishment-health', type: '11490-0', documents: 450, replacements: 0 },
