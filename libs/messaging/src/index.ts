@@ -39,6 +39,8 @@ export type { BundledMessage } from './outbox/outbox-bundle';
 export { MessagingHeartbeatContributor } from './outbox/outbox-heartbeat';
 export type { MessagingHeartbeatFields } from './outbox/outbox-heartbeat';
 export { OutboxRelay, pgClientConfig } from './outbox/outbox-relay';
+export { RelayProducer } from './outbox/relay-producer';
+export type { RelayMessage, RelayProducerOptions } from './outbox/relay-producer';
 export type { OutboxRelayOptions, OutboxRow } from './outbox/outbox-relay';
 export {
   kafkaConfigFromEnv,

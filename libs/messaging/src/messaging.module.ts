@@ -45,6 +45,8 @@ export class MessagingModule {
           provide: OutboxRelay,
           useFactory: (dataSource: DataSource, publisher: KafkaPublisher) =>
             new OutboxRelay(dataSource, publisher, {
+              brokers: options.brokers,
+              clientId: options.clientId ?? `dmp-${options.serviceName}`,
               ...options.relay,
               serviceName: options.serviceName,
             }),

@@ -35,7 +35,11 @@ function sequencesByKey(messages: ReadMessage[]): Map<string, number[]> {
   return byKey;
 }
 
-describe(OutboxRelay.name, () => {
+// Every behaviour twice: publishing through the KafkaPublisher (kafkajs) and through RelayProducer.
+describe.each([
+  ['kafkajs producer', false],
+  ['direct produce', true],
+])(`${OutboxRelay.name} (%s)`, (_producer, directProduce) => {
   let kafka: Kafka;
   let dataSource: DataSource;
   let publisher: KafkaPublisher;
@@ -66,6 +70,8 @@ describe(OutboxRelay.name, () => {
       leaderRetryMs: 100,
       errorBackoffMs: 50,
       batchSize: 7,
+      directProduce,
+      brokers: testKafkaBrokers(),
       ...options,
     });
     relays.push(sut);
@@ -288,6 +294,8 @@ describe(OutboxRelay.name, () => {
     const sut = new OutboxRelay(dataSource, deadPublisher, {
       serviceName: 'relay-test',
       errorBackoffMs: 50,
+      directProduce,
+      brokers: ['127.0.0.1:1'],
     });
     await dataSource.transaction((manager) =>
       outbox.append(manager, [testEvent(1), testEvent(2)], uniqueTopic('down')),

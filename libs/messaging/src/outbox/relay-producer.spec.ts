@@ -1,0 +1,42 @@
+import { Partitioners } from 'kafkajs';
+import { crc32c, encodeRecordBatch, murmur2 } from './relay-producer';
+
+describe('RelayProducer encoding', () => {
+  it('puts a key on the partition kafkajs\'s default partitioner picks', () => {
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 7 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const keys = ['185057510812366', '2A0512B12345678', 'é', 'a', 'ab', 'abc', 'abcd', 'abcde', ...Array.from({ length: 200 }, (_, i) => `patient-${i * 7919}`)];
+
+    for (const key of keys) {
+      const sut = (murmur2(Buffer.from(key)) & 0x7fffffff) % 7;
+      expect(sut).toBe(kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }));
+    }
+  });
+
+  it('computes CRC-32C (Castagnoli)', () => {
+    expect(crc32c(Buffer.from('123456789'), 0, 9)).toBe(0xe3069283);
+    expect(crc32c(Buffer.from('xx123456789'), 2, 11)).toBe(0xe3069283);
+  });
+
+  it('writes a magic-2 record batch whose length, counts, sequence and CRC are consistent', () => {
+    const sut = encodeRecordBatch(
+      [
+        { key: 'k1', value: '{"a":1}', headers: { 'event-type': 'x' } },
+        { key: null, value: 'é', headers: {} },
+      ],
+      42n,
+      3,
+      17,
+    );
+
+    expect(sut.readInt32BE(8)).toBe(sut.length - 12);
+    expect(sut.readInt8(16)).toBe(2);
+    expect(sut.readUInt32BE(17)).toBe(crc32c(sut, 21, sut.length));
+    expect(sut.readInt32BE(23)).toBe(1); // last offset delta
+    expect(sut.readBigInt64BE(43)).toBe(42n);
+    expect(sut.readInt16BE(51)).toBe(3);
+    expect(sut.readInt32BE(53)).toBe(17);
+    expect(sut.readInt32BE(57)).toBe(2);
+    expect(sut.includes(Buffer.from('{"a":1}'))).toBe(true);
+  });
+});
