@@ -15,7 +15,7 @@ import {
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, monthStartIso } from '../feed/care-window';
-import { feedCodingSystem, monthFirstLineId } from '../feed/feed-format';
+import { feedCodingSystem, LINE_ID_MONTH_FACTOR, monthFirstLineId } from '../feed/feed-format';
 import {
   ReimbursementsErrorCode,
   ReimbursementsException,
@@ -191,6 +191,8 @@ export class HistoryService implements OnApplicationShutdown {
  * partitions (0.5-0.8 ms a read). Only the label is free text (to_json escapes it); every other
  * column holds what the importer let through, its only writer: digits, capitals, A/B of
  * Corsican FINESS, so nothing to escape. Dates print as YYYY-MM-DD (DateStyle ISO on the pool).
+ * The month totals group by the month in the line id (YYYYMM, checked against the care date on
+ * import): an integer key, where date_trunc on a date went through a timestamptz per line.
  */
 function historySql(bySystem: boolean): string {
   return `
@@ -208,9 +210,9 @@ function historySql(bySystem: boolean): string {
                      ',' ORDER BY p.care_date DESC, p.line_id DESC), '') || ']'
               FROM (SELECT * FROM l ORDER BY care_date DESC, line_id DESC LIMIT $6::int OFFSET $7::int) p) AS lines,
            (SELECT '[' || coalesce(string_agg(
-                     '{"month":"' || to_char(m.month, 'YYYY-MM') || '","lines":' || m.lines || ',"chargedCents":' || m.charged
-                     || ',"reimbursedCents":' || m.reimbursed || '}', ',' ORDER BY m.month DESC), '') || ']'
-              FROM (SELECT date_trunc('month', care_date) AS month, count(*) AS lines, sum(charged_cents) AS charged, sum(reimbursed_cents) AS reimbursed
+                     '{"month":"' || (m.month / 100) || '-' || lpad((m.month % 100)::text, 2, '0') || '","lines":' || m.lines
+                     || ',"chargedCents":' || m.charged || ',"reimbursedCents":' || m.reimbursed || '}', ',' ORDER BY m.month DESC), '') || ']'
+              FROM (SELECT (line_id / ${LINE_ID_MONTH_FACTOR})::int AS month, count(*) AS lines, sum(charged_cents) AS charged, sum(reimbursed_cents) AS reimbursed
                       FROM l GROUP BY 1) m) AS months`;
 }
 const HISTORY_SQL = historySql(false);
