@@ -279,6 +279,31 @@ describe('documents from every source', () => {
       ]);
     });
 
+    it('files a new version of their own document, refuses it from another professional, and takes multipart uploads', async () => {
+      const ins = anIns();
+      await openRecord(ins);
+      const own = aDocument(ins, { rpps: liberal.rpps, profession: liberal.profession }, { type: DocumentType.CONSULT_NOTE });
+      expect((await submit('professional', liberalToken, [own])).body.results[0].outcome).toBe(SubmissionOutcome.ACCEPTED);
+      const v2 = Buffer.from('%PDF-1.7\nversion 2\n');
+      const { bodyBase64: _omitted, ...metadata } = aDocument(ins, { rpps: liberal.rpps, profession: liberal.profession }, { documentId: own['documentId'], type: DocumentType.CONSULT_NOTE, format: DocumentFormat.PDF, replaces: own['documentId'] }, v2);
+      void _omitted;
+      const form = new FormData();
+      form.set('submission', JSON.stringify({ submissionId: `sub-${randomUUID()}`, documents: [metadata] }));
+      form.set('document.0', new Blob([v2]), 'v2.pdf');
+      const response = await fetch(`${sut.url}/submissions/professional/multipart`, { method: 'POST', headers: { authorization: `Bearer ${liberalToken}` }, body: form });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as SubmissionAnswer).results[0]).toMatchObject({ outcome: SubmissionOutcome.ACCEPTED });
+      const replaced = (await outboxEvents<DocumentReplacedPayload>(db, Topics.DOCUMENT_REPLACED)).map((e) => e.payload.payload).filter((p) => p.documentId === own['documentId']);
+      expect(replaced).toEqual([expect.objectContaining({ version: 2, sourceCategory: 'liberal-professional', by: { role: 'professional', id: liberal.rpps } })]);
+
+      const colleague = aProfessional().build();
+      const v3 = Buffer.from('version 3 by a colleague');
+      const byColleague = await submit('professional', tokenFor(colleague), [
+        aDocument(ins, { rpps: colleague.rpps, profession: colleague.profession }, { documentId: own['documentId'], type: DocumentType.CONSULT_NOTE, replaces: own['documentId'] }, v3),
+      ]);
+      expect(byColleague.body.results[0]).toMatchObject({ outcome: SubmissionOutcome.REJECTED, reasons: [expect.stringMatching(/^replaces: document .* was filed by another author .*; only its author or its establishment may replace it$/)] });
+    });
+
     it('checks feeding rights again when a parked document is released', async () => {
       const ins = anIns();
       const blocked = aProfessional().build();

@@ -272,7 +272,10 @@ export class SubmissionPipeline {
           );
           continue;
         }
-        if (!patientSide && replaced.authorRpps !== (metadata.author?.rpps ?? null) && replaced.establishmentFiness !== (item.establishment?.finess ?? null)) {
+        // Matches on identifiers only: two liberal professionals both have no establishment.
+        const sameAuthor = replaced.authorRpps !== null && replaced.authorRpps === (metadata.author?.rpps ?? null);
+        const sameEstablishment = replaced.establishmentFiness !== null && replaced.establishmentFiness === (item.establishment?.finess ?? null);
+        if (!patientSide && !sameAuthor && !sameEstablishment) {
           rejectItem(
             `replaces: document ${metadata.replaces} was filed by another author (RPPS ${replaced.authorRpps ?? 'none'}) and another establishment (FINESS ${replaced.establishmentFiness ?? 'none'}); only its author or its establishment may replace it`,
           );
