@@ -367,4 +367,22 @@ describe(expectationsFromLedger.name, () => {
       consultingProfessionals: [{ key: 'physician', certain: ['r1'], uncertain: ['r2'] }],
     });
   });
+
+  it('allows the trace entries of the attempts of a read whose answers were lost before the retry that was answered', () => {
+    const sut = expectationsFromLedger(
+      ledgerOf({
+        documents: [document('d1', 'A', 'accepted'), document('d2', 'A', 'accepted')],
+        consultations: [
+          consultation('A', 'r1', 'granted', {
+            target: 'documents-list',
+            traceEntries: 2,
+            attempts: 2,
+          }),
+          consultation('A', 'r1', 'granted', { attempts: 3 }),
+        ],
+      }),
+    );
+
+    expect(sut.accesses[0]).toMatchObject({ traceEntries: 3, uncertainTraceEntries: 4 });
+  });
 });

@@ -186,14 +186,20 @@ function accessesOf(
       firstAccessIfTraced: [],
     };
     for (const read of reads) {
+      // What one attempt of this read may have traced: one entry per document a list considered.
+      const perAttempt =
+        read.target === 'documents-list'
+          ? Math.max(1, read.traceEntries, documentsPerPatient.get(ins) ?? 0)
+          : Math.max(1, read.traceEntries);
       if (read.outcome === 'unknown') {
-        // Unanswered: it may have been traced, with one entry per document considered by a list.
-        entry.uncertainTraceEntries +=
-          read.target === 'documents-list'
-            ? Math.max(1, read.traceEntries, documentsPerPatient.get(ins) ?? 0)
-            : Math.max(1, read.traceEntries);
+        // Unanswered: every attempt may have been traced, or none.
+        entry.uncertainTraceEntries += perAttempt * Math.max(1, read.attempts);
       } else {
         entry.traceEntries += read.traceEntries;
+        // A read is not idempotent: an attempt whose answer was lost (its instance killed while
+        // answering, a reset connection) may have left its access events before the retry
+        // that answered left its own.
+        entry.uncertainTraceEntries += perAttempt * (Math.max(1, read.attempts) - 1);
       }
     }
     // A list of one entry may be an empty list, whose 200 says nothing of the decision.
