@@ -167,4 +167,21 @@ describe(LineValidator.name, () => {
     expect(check(sut, line())).toBe(LINE_ACCEPTED);
     expect(check(sut, line())).toBe(LINE_ACCEPTED);
   });
+
+  it('rejects a quote or a comma inside the fixed-width first fields, and accepts them quoted', () => {
+    expect(check(sut, line({ lineId: '20261000000"0042' }))).toBe(LINE_REJECTED);
+    expect(sut.reason).toMatch(/^line_id: /);
+    expect(check(sut, line({ ins: `${ins.slice(0, 7)},${ins.slice(8)}` }))).toBe(LINE_REJECTED);
+    expect(check(sut, line({ ins: `${ins.slice(0, 7)}"${ins.slice(8)}` }))).toBe(LINE_REJECTED);
+    expect(sut.reason).toMatch(/^ins: /);
+    expect(check(sut, line({ careDate: '2026-10,12' }))).toBe(LINE_REJECTED);
+    expect(check(sut, line({ lineId: '"2026100000000042"', ins: `"${ins}"` }))).toBe(LINE_ACCEPTED);
+    expect(check(sut, line({ careDate: '"2026-10-12"' }))).toBe(LINE_ACCEPTED);
+  });
+
+  it('checks the CIP13 prefix byte by byte', () => {
+    expect(check(sut, line({ system: 'CIP13', code: '3400930000014' }))).toBe(LINE_ACCEPTED);
+    expect(check(sut, line({ system: 'CIP13', code: '3500930000013' }))).toBe(LINE_REJECTED);
+    expect(sut.reason).toBe('code: a CIP13 code starts with 34009');
+  });
 });
