@@ -18,6 +18,7 @@ const parts = [
   'messaging',
   'enrolment',
   'documents',
+  'documents-sources',
   'reimbursements',
   'consent',
   'analytics',
