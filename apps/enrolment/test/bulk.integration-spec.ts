@@ -123,6 +123,27 @@ describe('Bulk openings (mass campaigns)', () => {
     expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 2));
   });
 
+  it('opens one record and writes one event per person when two jobs listing the same people run at once', async () => {
+    const people = Array.from({ length: 1200 }, () => newIns());
+    // Opposite orders: the jobs meet in the middle, batch against batch.
+    const first = [HEADER, ...people.map((ins) => csvRow(ins))].join('\n');
+    const second = [HEADER, ...[...people].reverse().map((ins) => csvRow(ins))].join('\n');
+
+    const [a, b] = await Promise.all([runJob('csv', first), runJob('csv', second)]);
+
+    expect(a.upload.body).toMatchObject({ status: 'completed', rowsProcessed: 1200, conflicts: 0, rejected: 0 });
+    expect(b.upload.body).toMatchObject({ status: 'completed', rowsProcessed: 1200, conflicts: 0, rejected: 0 });
+    expect(a.upload.body.opened + b.upload.body.opened).toBe(1200);
+    const opened = [...a.lines, ...b.lines].filter((l) => l.outcome === 'opened').map((l) => l.ins);
+    expect(new Set(opened).size).toBe(1200);
+    const events = await sut.db.query(
+      `SELECT key, count(*)::int AS n FROM outbox_messages WHERE topic = $1 AND key = ANY($2::text[]) GROUP BY key`,
+      [Topics.RECORD_OPENED, people],
+    );
+    expect(events.rows).toHaveLength(1200);
+    expect(events.rows.every((r: { n: number }) => r.n === 1)).toBe(true);
+  });
+
   it('accepts NDJSON rows, the same body as POST /records', async () => {
     const ins = newIns();
     const file = [JSON.stringify(anOpening({ ins })), '{"ins": "oops"', JSON.stringify(anOpening({ cpamCode: '7' }))].join('\n') + '\n';
