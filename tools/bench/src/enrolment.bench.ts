@@ -7,7 +7,8 @@
 // and the service as child processes (`node dist/...`), this process as the clients and the
 // Kafka consumer. Run: npm run bench:enrolment
 //   BENCH_SINGLE=20000 BENCH_CONCURRENCY=64 BENCH_BULK=100000 for other sizes; BENCH_INSTANCES=2
-//   for two service processes sharing the clients (as two instances behind a load balancer).
+//   for two service processes sharing the clients (as two instances behind a load balancer);
+//   BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -28,6 +29,8 @@ const SINGLE = Number(process.env.BENCH_SINGLE ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const BULK = Number(process.env.BENCH_BULK ?? 100_000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
+// Node options for the service processes, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
 
 const log = (line: string): void => console.log(line);
@@ -250,7 +253,7 @@ async function main(): Promise<void> {
     // balancer (the single-opening clients are spread over them; the bulk job goes to the first).
     const startService = async (): Promise<{ child: ChildProcess; port: number }> => {
       const servicePort = await freePort();
-      const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/enrolment/src/main.js')], {
+      const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, join(repoRoot, 'dist/apps/enrolment/src/main.js')], {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, PORT: String(servicePort), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL_MS: '0', NODE_ENV: 'development' },

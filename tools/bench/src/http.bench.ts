@@ -4,7 +4,8 @@
 // what every service pays before its own code runs. Each server is a child process; this process
 // is the client (keep-alive, BENCH_CONCURRENCY connections) and reads the server's CPU time from
 // /proc before and after BENCH_REQUESTS requests.
-// Run: npm run bench:http   (BENCH_REQUESTS=20000 BENCH_CONCURRENCY=8 BENCH_VARIANTS=express-stack,fastify-stack)
+// Run: npm run bench:http   (BENCH_REQUESTS=20000 BENCH_CONCURRENCY=8 BENCH_ROUNDS=3
+//   BENCH_VARIANTS=express-stack,fastify-stack BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof")
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -22,6 +23,8 @@ import { processCpuSeconds, round } from './support/processes';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Node options for the servers, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'node-http,express-bare,fastify-bare,express-stack,fastify-stack').split(',');
 
 class OpenDto {
@@ -72,6 +75,8 @@ class BareModule {}
 class StackModule {}
 
 async function serve(variant: string): Promise<void> {
+  // An orderly exit, so that --cpu-prof writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
   if (variant === 'node-http') {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -96,7 +101,7 @@ async function serve(variant: string): Promise<void> {
 }
 
 function startServer(variant: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [__filename, '--serve', variant], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, __filename, '--serve', variant], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (c: Buffer) => {
