@@ -19,7 +19,7 @@
 //    route with one primary-key query) is measured the same way, and the raw indexed query.
 //    --reads-only skips 1-3 (with --work-dir, the dataset is kept and reused between runs).
 // The last line printed is one JSON object with every figure.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
   createReadStream,
@@ -37,7 +37,7 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { emptyConsentState } from '@dmp/access-rules';
@@ -67,6 +67,25 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
   } finally {
     await client.end();
   }
+}
+
+/** runNode without blocking the event loop (the PostgreSQL CPU sampler runs meanwhile). */
+async function runNodeAsync(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(repoRoot, script), ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  return stdout;
 }
 
 function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
@@ -205,6 +224,53 @@ function postgresCpuMs(dataDir: string): number {
     }
   }
   return total;
+}
+
+/**
+ * CPU of the PostgreSQL server over a phase, by sampling every process of the server every
+ * 50 ms and summing, per process, the CPU it used since the phase started (or since it
+ * appeared). Reading the postmaster's cutime once at each end proved unreliable: a COPY
+ * backend's CPU went missing in some runs (a 1-stream COPY at 0.17 µs/row, another at 12),
+ * depending on when the exiting backend was reaped. A process's last < 50 ms are not seen.
+ */
+class PostgresCpuSampler {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly postmaster: number;
+
+  constructor(dataDir: string) {
+    this.postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    this.sample(true);
+    this.timer = setInterval(() => this.sample(false), 50);
+  }
+
+  /** Stops sampling; the CPU (ms) the server used since the sampler started. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample(false);
+    let total = 0;
+    for (const [pid, ms] of this.last) total += ms - (this.first.get(pid) ?? 0);
+    return total;
+  }
+
+  private sample(initial: boolean): void {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      const pid = Number(entry);
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (pid !== this.postmaster && Number(fields[1]) !== this.postmaster) continue;
+        if (fields[0] === 'Z') continue; // a zombie's times are no longer its own
+        const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+        if (initial) this.first.set(pid, ms);
+        this.last.set(pid, ms);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
 }
 
 function selfCpuMs(): number {
@@ -409,13 +475,13 @@ async function rawCopyRun(
   const url = withDatabase(pgUrl, db);
   const { cuts } = layout(file, streams);
   await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
-  const cpu0 = postgresCpuMs(dataDir);
+  const sampler = new PostgresCpuSampler(dataDir);
   const t = Date.now();
   await Promise.all(
     Array.from({ length: streams }, (_, k) => rawCopy(url, file, cuts[k], cuts[k + 1])),
   );
   const seconds = (Date.now() - t) / 1000;
-  const pgMs = postgresCpuMs(dataDir) - cpu0;
+  const pgMs = sampler.stop();
   const rows = await rowCount(url);
   await withClient(pgUrl, (c) => c.query(`DROP DATABASE ${db}`));
   const figures = { rows, rate: rows / seconds, pgMicrosPerRow: (pgMs * 1000) / rows };
@@ -472,15 +538,15 @@ async function benchImport(
   await withClient(pgUrl, (c) => c.query('CHECKPOINT'));
 
   // End to end: the import CLI, file to committed rows.
-  const cpu0 = postgresCpuMs(dataDir);
+  const sampler = new PostgresCpuSampler(dataDir);
   const started = Date.now();
-  const out = runNode(
+  const out = await runNodeAsync(
     'dist/apps/reimbursements/src/import/import.cli.js',
     [file, '--connections', String(streams)],
     { DATABASE_URL: importUrl },
   );
   const wallSeconds = (Date.now() - started) / 1000;
-  const importPgMs = postgresCpuMs(dataDir) - cpu0;
+  const importPgMs = sampler.stop();
   const summary = JSON.parse(out.trim().split('\n').pop() as string) as {
     counts: { read: number; imported: number };
     seconds: number;
