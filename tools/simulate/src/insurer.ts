@@ -249,12 +249,16 @@ export class SimulatedInsurer {
         `feed delivery ${entry.way} needs dropDir (the service's REIMBURSEMENTS_DROP_DIR)`,
       );
     if (entry.way === 'drop-folder') {
-      // The file first (under a name the watcher ignores until renamed), its sidecar last: the sidecar says it is complete.
+      // The file first (under a name the watcher ignores until renamed), its sidecar last: the
+      // sidecar says it is complete. Each appears by a rename, whole: the watcher takes a
+      // sidecar as soon as it exists, and one caught between its creation and its write was
+      // empty (two files of a scale-10 chaos run refused, "no sha256 was delivered").
       await mkdir(resolve(dropDir), { recursive: true });
       const target = join(resolve(dropDir), `${entry.fileId}.csv`);
       await copyFile(path, `${target}.part`);
       await rename(`${target}.part`, target);
-      await writeFile(`${target}.sha256`, `${entry.sha256}  ${basename(target)}\n`);
+      await writeFile(`${target}.sha256.part`, `${entry.sha256}  ${basename(target)}\n`);
+      await rename(`${target}.sha256.part`, `${target}.sha256`);
       entry.attempts = 1;
       return;
     }

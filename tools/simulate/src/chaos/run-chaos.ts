@@ -199,7 +199,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       checksMs: Date.now() - checksBegan,
       openings: totals.openings.created,
       documents: totals.documents.accepted,
-      reimbursementLines: totals.feedLinesExpectedStored,
+      // Lines of the files the suite imported (a refused file stores nothing).
+      reimbursementLines: ledger.feedFiles
+        .filter((file) => file.outcome === 'completed')
+        .reduce((sum, file) => sum + file.expectedStored, 0),
       consultations: totals.consultations.granted + totals.consultations.refused,
       unknownOutcomes:
         totals.openings.unknown +
