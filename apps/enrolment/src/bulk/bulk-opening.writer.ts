@@ -6,12 +6,15 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
-import { AfterBatch, OpeningOutcome } from '../records/open-record/open-record.usecase';
+import { OpeningOutcome } from '../records/open-record/open-record.usecase';
 import { Opener } from '../records/opener';
 import { OpeningData } from '../records/opening-rules';
 import { openingEvents } from '../records/record-events';
 import { NewRecordRow, findRecordsByIns } from '../records/record-rows';
 import { RecordEntity } from '../records/record.entity';
+
+/** Runs inside the batch's transaction, after the openings: the job records its result lines and counters there. */
+export type AfterBatch = (manager: EntityManager, outcomes: OpeningOutcome[]) => Promise<void>;
 
 const STAGING_COLUMNS = `id, ins, family_name, given_names, birth_date, cpam_code, email, mobile, emergency_access, samu_access,
   legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id, opening_finess, opening_cpam_code,

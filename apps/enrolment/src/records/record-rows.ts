@@ -1,16 +1,16 @@
 import { EventEnvelope } from '@dmp/contracts';
 import { eventHeaders, topicOf } from '@dmp/messaging';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { RecordEntity, StoredRepresentative } from './record.entity';
 
 /**
- * Raw SQL for the opening path, shared by single and bulk openings: one multi-row
+ * Raw SQL for single openings (concurrent requests share a statement of up to 64 rows; bulk
+ * campaigns have their own COPY writer in bulk/): one multi-row
  * INSERT ... SELECT FROM unnest(...) ON CONFLICT ("ins") DO NOTHING RETURNING, whatever the
  * number of rows (a fixed set of array parameters, so PostgreSQL's 65,535-parameter limit never
- * bites and the statement plans the same for 1 or 5,000 rows).
+ * bites and the statement plans the same for 2 or 64 rows; one row has its own statement).
  */
 
 // Dates are read as text: node-pg would turn a `date` into a local-midnight Date.
@@ -140,10 +140,6 @@ export async function insertNewRecords(
     const inserted = await insertOneRecord(manager, rows[0], events[0].envelope);
     return inserted ? records : [];
   }
-  if (rows.length >= COPY_THRESHOLD && manager.queryRunner && !manager.queryRunner.isReleased) {
-    const ids = await insertByCopy((await manager.queryRunner.connect()) as PoolClient, rows, events);
-    return records.filter((r) => ids.has(r.id));
-  }
   const col = <K extends keyof NewRecordRow>(key: K): NewRecordRow[K][] => rows.map((r) => r[key]);
   const inserted = await preparedQuery<{ id: string }>(
     manager,
@@ -204,110 +200,6 @@ export async function insertNewRecords(
   );
   const insertedIds = new Set(inserted.map((r) => r.id));
   return records.filter((r) => insertedIds.has(r.id));
-}
-
-/** From this many rows (a bulk batch), openings go through COPY into session staging tables. */
-const COPY_THRESHOLD = 100;
-
-const STAGING_COLUMNS = `id, ins, family_name, given_names, birth_date, cpam_code, email, mobile, emergency_access, samu_access,
-  legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id, opening_finess, opening_cpam_code,
-  consent_given_by, consent_at, consent_place, consent_channel`;
-
-// Temporary (per session, never WAL-logged) and emptied at each commit: each pooled connection
-// creates them once, then every batch on that connection reuses them.
-const CREATE_STAGING = `
-  CREATE TEMP TABLE IF NOT EXISTS enrolment_opening_staging (
-    id uuid, ins varchar(15), family_name varchar(100), given_names varchar(200), birth_date date, cpam_code char(3),
-    email varchar(254), mobile varchar(20), emergency_access boolean, samu_access boolean, legal_representatives jsonb,
-    opening_channel varchar(20), opened_at timestamptz, opened_by_role varchar(30), opened_by_id varchar(64),
-    opening_finess varchar(9), opening_cpam_code char(3), consent_given_by varchar(15), consent_at timestamptz,
-    consent_place varchar(200), consent_channel varchar(20)
-  ) ON COMMIT DELETE ROWS;
-  CREATE TEMP TABLE IF NOT EXISTS enrolment_event_staging (
-    ord int, record_id uuid, topic varchar(255), key varchar(255), headers jsonb, payload jsonb
-  ) ON COMMIT DELETE ROWS`;
-const stagedConnections = new WeakSet<PoolClient>();
-
-// COPY's text format: backslash escapes for the four characters that would break a line or a
-// field; \N is NULL.
-const COPY_SPECIAL = /[\\\n\r\t]/;
-function copyField(value: string | null): string {
-  if (value === null) return '\\N';
-  if (!COPY_SPECIAL.test(value)) return value;
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
-}
-
-async function copyInto(client: PoolClient, table: string, columns: string, text: string): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('finish', resolve);
-    stream.on('error', reject);
-    stream.end(text);
-  });
-}
-
-/**
- * The bulk form of the opening statement: the rows and their events are COPYed into staging
- * tables (no array literals to build and parse, no WAL for the staging), then one set-based
- * statement inserts the records that do not collide and the outbox rows of exactly those, as
- * the unnest form does. Needs the transaction's connection: the staging rows live until commit.
- */
-async function insertByCopy(client: PoolClient, rows: NewRecordRow[], events: { recordId: string; envelope: EventEnvelope }[]): Promise<Set<string>> {
-  if (!stagedConnections.has(client)) {
-    await client.query(CREATE_STAGING);
-    stagedConnections.add(client);
-  }
-  let records = '';
-  for (const r of rows) {
-    records +=
-      [
-        r.id,
-        r.ins,
-        copyField(r.familyName),
-        copyField(r.givenNames),
-        r.birthDate,
-        r.cpamCode,
-        copyField(r.email),
-        copyField(r.mobile),
-        r.emergencyAccess ? 't' : 'f',
-        r.samuAccess ? 't' : 'f',
-        copyField(JSON.stringify(r.legalRepresentatives)),
-        r.openingChannel,
-        r.openedAt.toISOString(),
-        r.openedByRole,
-        copyField(r.openedById),
-        copyField(r.openingFiness),
-        copyField(r.openingCpamCode),
-        r.consentGivenBy,
-        r.consentAt.toISOString(),
-        copyField(r.consentPlace),
-        r.consentChannel,
-      ].join('\t') + '\n';
-  }
-  let outbox = '';
-  events.forEach((e, ord) => {
-    outbox += `${ord}\t${e.recordId}\t${copyField(topicOf(e.envelope))}\t${copyField(e.envelope.key)}\t${copyField(JSON.stringify(eventHeaders(e.envelope)))}\t${copyField(JSON.stringify(e.envelope))}\n`;
-  });
-  await copyInto(client, 'enrolment_opening_staging', STAGING_COLUMNS, records);
-  if (outbox) await copyInto(client, 'enrolment_event_staging', 'ord, record_id, topic, key, headers, payload', outbox);
-  const inserted = await client.query<{ id: string }>({
-    name: 'enrolment-open-staged-records',
-    text: `WITH inserted AS (
-       INSERT INTO records (${STAGING_COLUMNS}, status, updated_at)
-       SELECT ${STAGING_COLUMNS}, 'open', opened_at FROM enrolment_opening_staging
-       -- INS order: two campaigns overlapping in opposite orders take row locks in the same order (no deadlock).
-       ORDER BY ins
-       ON CONFLICT (ins) DO NOTHING
-       RETURNING id
-     ), outbox AS (
-       INSERT INTO outbox_events (topic, key, headers, payload)
-       SELECT e.topic, e.key, e.headers, e.payload FROM enrolment_event_staging e
-       WHERE e.record_id IN (SELECT id FROM inserted)
-       ORDER BY e.ord
-     )
-     SELECT id FROM inserted`,
-  });
-  return new Set(inserted.rows.map((r) => r.id));
 }
 
 /**

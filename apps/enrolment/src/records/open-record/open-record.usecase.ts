@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { Opener } from '../opener';
-import { OpeningData } from '../opening-rules';
 import { openingEvents } from '../record-events';
 import { RecordEntity } from '../record.entity';
 import { NewRecordRow, findRecordsByIns, insertNewRecords } from '../record-rows';
@@ -19,9 +17,6 @@ export type OpeningOutcome =
   | { kind: 'opened'; record: RecordEntity }
   | { kind: 'already-opened'; record: RecordEntity }
   | { kind: 'conflict'; record: RecordEntity };
-
-/** Runs inside the batch's transaction, after the openings: bulk jobs record results there. */
-export type AfterBatch = (manager: EntityManager, outcomes: OpeningOutcome[]) => Promise<void>;
 
 /** Opening statements of single requests in flight at once (see OpenRecordUseCase.execute). */
 export const SINGLE_OPENING_STATEMENTS = 4;
@@ -89,14 +84,6 @@ export class OpenRecordUseCase {
     }
   }
 
-  /** Opens many records in the name of one opener (a bulk batch). */
-  async openBatch(openings: OpeningData[], opener: Opener, correlationId: string, afterBatch?: AfterBatch): Promise<OpeningOutcome[]> {
-    return this.openMany(
-      openings.map((opening) => ({ opening, opener, correlationId })),
-      afterBatch,
-    );
-  }
-
   /**
    * One statement inserts the rows (INSERT ... ON CONFLICT ("ins") DO NOTHING RETURNING) and the
    * outbox events of the rows actually inserted; one SELECT reads the rows that collided.
@@ -105,7 +92,7 @@ export class OpenRecordUseCase {
    * same record and writes no event. Two openings of one INS in the same statement settle the
    * same way (the first inserted wins, the other reads it).
    */
-  private async openMany(commands: OpenRecordCommand[], afterBatch?: AfterBatch): Promise<OpeningOutcome[]> {
+  private async openMany(commands: OpenRecordCommand[]): Promise<OpeningOutcome[]> {
     const now = new Date();
     const correlationIds = new Map<string, string>();
     const rows: NewRecordRow[] = commands.map(({ opening: o, opener, correlationId }) => {
@@ -154,11 +141,9 @@ export class OpenRecordUseCase {
         return { kind: same ? 'already-opened' : 'conflict', record: existing };
       });
 
-      if (afterBatch) await afterBatch(manager, outcomes);
       return outcomes;
     };
-    // Without follow-up writes the statement is its own transaction; a bulk batch adds its
-    // result lines and counters, so it needs one around them.
-    return afterBatch ? this.dataSource.transaction(open) : open(this.dataSource.manager);
+    // The insert statement is its own transaction (records and outbox rows in one statement).
+    return open(this.dataSource.manager);
   }
 }
