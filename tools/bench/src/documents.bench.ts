@@ -12,7 +12,8 @@
 // Run: npm run bench:documents. Environment: BENCH_DOCS_10K=4000, BENCH_DOCS_200K=3000 (binary),
 // BENCH_DOCS_200K_JSON=500 (0 skips), BENCH_DOCS_BODY=text|pdf (pdf: incompressible bodies),
 // BENCH_DOCS_STORE=packs|files|postgres (blob store, default packs), BENCH_DOCS_SERVICE_ENV='{"K":"V"}'
-// (more service environment, e.g. NODE_OPTIONS=--require <profiler>).
+// (more service environment, e.g. NODE_OPTIONS=--require <profiler>), BENCH_INSTANCES=2 (service
+// processes in one consumer group).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,8 +35,13 @@ const STORE = process.env.BENCH_DOCS_STORE === 'postgres' || process.env.BENCH_D
 const KCAT = process.env.KCAT_PATH ?? '/usr/bin/kcat';
 const PATIENTS = 500;
 const ESTABLISHMENTS = 24;
-/** The service creates the submissions topic with 3 partitions and consumes 3 at once. */
-const PARTITIONS = 3;
+/** Service processes in one consumer group (BENCH_INSTANCES, default 1). */
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
+/**
+ * The service creates the submissions topic with 3 partitions and consumes 3 at once; with
+ * several instances, two partitions each so the group's assignment is even.
+ */
+const PARTITIONS = INSTANCES > 1 ? 2 * INSTANCES : 3;
 const CORES = 2;
 const WARM_UP = 50;
 
@@ -201,7 +207,8 @@ async function main(): Promise<void> {
   await ensureDatabase(url);
   process.env.TEST_KAFKA_BROKERS = broker.bootstrap;
   const extraEnv = JSON.parse(process.env.BENCH_DOCS_SERVICE_ENV ?? '{}') as Record<string, string>;
-  const service = await startServiceProcess(
+  // BENCH_INSTANCES > 1: that many service processes in one consumer group, as deployed.
+  const startService = (): ReturnType<typeof startServiceProcess> => startServiceProcess(
     'documents',
     {
       DATABASE_URL: url,
@@ -215,6 +222,9 @@ async function main(): Promise<void> {
     },
     { readyTimeoutMs: 120_000 },
   );
+  const services: Awaited<ReturnType<typeof startServiceProcess>>[] = [];
+  for (let i = 0; i < INSTANCES; i++) services.push(await startService());
+  const serviceCpuSeconds = (): number => services.reduce((sum, service) => sum + treeCpuSeconds(service.pid), 0);
   const pgPid = postmasterPid(join(workDir, 'pg'));
   const loadAtStart = loadavg()[0];
   const db = new Client({ connectionString: url });
@@ -270,12 +280,12 @@ async function main(): Promise<void> {
       const run = `${phase.name}${randomUUID().slice(0, 6)}`;
       const load = submissions(phase.documents, phase.bodyBytes, phase.encoding, patients, run);
       const delimiters = kcatInput(input, load.messages);
-      const before = { service: treeCpuSeconds(service.pid), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+      const before = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
       const start = process.hrtime.bigint();
       const producerCpu = await kcatProduce(broker.bootstrap, Topics.DOCUMENT_SUBMISSIONS, input, delimiters);
       await waitFor(() => added.get(run) === phase.documents, { timeoutMs: 1_800_000, intervalMs: 20, message: `all ${phase.label} documents filed and their events published` });
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const after = { service: treeCpuSeconds(service.pid), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+      const after = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
       const stored = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE submission_id LIKE $1`, [`bench-${run}-%`])).rows[0].n);
       if (stored !== phase.documents) throw new Error(`${phase.label}: ${stored} documents stored, expected ${phase.documents}`);
 
@@ -347,7 +357,7 @@ async function main(): Promise<void> {
     await addedConsumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await db.end().catch(() => undefined);
-    await service.stop().catch(() => undefined);
+    await Promise.all(services.map((service) => service.stop().catch(() => undefined)));
     broker.child.kill('SIGTERM');
     await new Promise((resolve) => (broker.child.exitCode === null ? broker.child.once('exit', resolve) : resolve(undefined)));
     await pg.stop();
@@ -355,7 +365,7 @@ async function main(): Promise<void> {
   }
   const loadAtEnd = loadavg()[0];
   console.log(`load average (1 min): ${round(loadAtStart, 2)} at start, ${round(loadAtEnd, 2)} at the end (${CORES} cores)`);
-  const json: Record<string, unknown> = { bench: 'documents', body: BODY_KIND, store: STORE, producer: 'kcat' };
+  const json: Record<string, unknown> = { bench: 'documents', body: BODY_KIND, store: STORE, producer: 'kcat', instances: INSTANCES };
   for (const r of results) {
     const key = r.label.replace(/ /g, '').replace('KB', 'k');
     Object.assign(json, {
