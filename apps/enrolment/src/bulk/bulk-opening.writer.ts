@@ -2,16 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { EventEnvelope } from '@dmp/contracts';
 import { appendBundleToOutbox } from '@dmp/messaging';
-import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
-import { OpeningOutcome } from '../records/open-record/open-record.usecase';
+import { OpeningOutcome, collisionOutcome } from '../records/open-record/open-record.usecase';
 import { Opener } from '../records/opener';
 import { OpeningData } from '../records/opening-rules';
 import { openingEvents } from '../records/record-events';
-import { NewRecordRow, findRecordsByIns } from '../records/record-rows';
-import { RecordEntity } from '../records/record.entity';
+import { NewRecordRow, findRecordsByIns, fromNewRow, newRecordRow } from '../records/record-rows';
 
 /** Runs inside the batch's transaction, after the openings: the job records its result lines and counters there. */
 export type AfterBatch = (manager: EntityManager, outcomes: OpeningOutcome[]) => Promise<void>;
@@ -67,7 +65,7 @@ export class BulkOpeningWriter {
 
   async write(openings: OpeningData[], opener: Opener, correlationId: string, afterBatch: AfterBatch): Promise<OpeningOutcome[]> {
     const openedAt = new Date();
-    const rows = openings.map((o) => newRow(o, opener, openedAt));
+    const rows = openings.map((o) => newRecordRow(o, opener, openedAt));
     return this.dataSource.transaction(async (manager) => {
       const inserted = rows.length === 0 ? new Set<string>() : await this.insert(manager, rows);
       const collided = [...new Set(rows.filter((r) => !inserted.has(r.id)).map((r) => r.ins))];
@@ -75,15 +73,11 @@ export class BulkOpeningWriter {
       const events: EventEnvelope[] = [];
       const outcomes = rows.map((row): OpeningOutcome => {
         if (inserted.has(row.id)) {
-          const record = toRecord(row);
+          const record = fromNewRow(row);
           events.push(...openingEvents(record, correlationId));
           return { kind: 'opened', record };
         }
-        const existing = existingByIns.get(row.ins);
-        // Records are never deleted, and the colliding one is committed (or ours, earlier in this batch).
-        if (!existing) throw new Error(`record ${row.ins} collided but cannot be read`);
-        const same = existing.openingChannel === opener.channel && existing.openedById === opener.id;
-        return { kind: same ? 'already-opened' : 'conflict', record: existing };
+        return collisionOutcome(row.ins, existingByIns.get(row.ins), opener);
       });
       // After the record inserts, which lock the INS: per key, outbox ids follow commit order.
       await appendBundleToOutbox(manager, events);
@@ -121,41 +115,3 @@ export class BulkOpeningWriter {
   }
 }
 
-function newRow(o: OpeningData, opener: Opener, openedAt: Date): NewRecordRow {
-  return {
-    id: randomUUID(),
-    ins: o.ins,
-    familyName: o.familyName,
-    givenNames: o.givenNames,
-    birthDate: o.birthDate,
-    cpamCode: o.cpamCode,
-    email: o.email,
-    mobile: o.mobile,
-    emergencyAccess: o.emergencyAccess,
-    samuAccess: o.samuAccess,
-    legalRepresentatives: o.legalRepresentatives,
-    openingChannel: opener.channel,
-    openedAt,
-    openedByRole: opener.role,
-    openedById: opener.id,
-    openingFiness: opener.finess,
-    openingCpamCode: opener.cpamCode,
-    consentGivenBy: o.consent.givenBy,
-    consentAt: o.consent.at,
-    consentPlace: o.consent.place ?? opener.defaultPlace,
-    consentChannel: opener.channel,
-  };
-}
-
-/** The record as inserted: every value is known before the insert (the id is ours). */
-function toRecord(row: NewRecordRow): RecordEntity {
-  return Object.assign(new RecordEntity(), row, {
-    status: 'open' as const,
-    closedAt: null,
-    closureReason: null,
-    closureDate: null,
-    closedBy: null,
-    reactivatedAt: null,
-    updatedAt: row.openedAt,
-  });
-}

@@ -3,6 +3,9 @@ import { eventHeaders, topicOf } from '@dmp/messaging';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { randomUUID } from 'node:crypto';
+import { Opener } from './opener';
+import { OpeningData } from './opening-rules';
 import { RecordEntity, StoredRepresentative } from './record.entity';
 
 /**
@@ -108,7 +111,35 @@ function toEntity(raw: RawRecordRow): RecordEntity {
 }
 
 /** The record as inserted: every value is known before the insert (the id is ours, not the database's). */
-function fromNewRow(row: NewRecordRow): RecordEntity {
+/** The row an opening inserts: the patient's data, the opener, and consent recorded through the opener's channel. */
+export function newRecordRow(o: OpeningData, opener: Opener, openedAt: Date): NewRecordRow {
+  return {
+    id: randomUUID(),
+    ins: o.ins,
+    familyName: o.familyName,
+    givenNames: o.givenNames,
+    birthDate: o.birthDate,
+    cpamCode: o.cpamCode,
+    email: o.email,
+    mobile: o.mobile,
+    emergencyAccess: o.emergencyAccess,
+    samuAccess: o.samuAccess,
+    legalRepresentatives: o.legalRepresentatives,
+    openingChannel: opener.channel,
+    openedAt,
+    openedByRole: opener.role,
+    openedById: opener.id,
+    openingFiness: opener.finess,
+    openingCpamCode: opener.cpamCode,
+    consentGivenBy: o.consent.givenBy,
+    consentAt: o.consent.at,
+    consentPlace: o.consent.place ?? opener.defaultPlace,
+    consentChannel: opener.channel,
+  };
+}
+
+/** The record as inserted: every value is known before the insert (the id is ours). */
+export function fromNewRow(row: NewRecordRow): RecordEntity {
   return Object.assign(new RecordEntity(), row, {
     status: 'open' as const,
     closedAt: null,

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { openingEvents } from '../record-events';
 import { RecordEntity } from '../record.entity';
-import { NewRecordRow, findRecordsByIns, insertNewRecords } from '../record-rows';
+import { Opener } from '../opener';
+import { NewRecordRow, findRecordsByIns, insertNewRecords, newRecordRow } from '../record-rows';
 import { OpenRecordCommand } from './open-record.command';
 
 /**
@@ -17,6 +17,18 @@ export type OpeningOutcome =
   | { kind: 'opened'; record: RecordEntity }
   | { kind: 'already-opened'; record: RecordEntity }
   | { kind: 'conflict'; record: RecordEntity };
+
+/**
+ * The answer to an opening whose INS already had a record: the same opener through the same
+ * channel is a retry (already-opened), anyone else a conflict.
+ */
+export function collisionOutcome(ins: string, existing: RecordEntity | undefined, opener: Opener): OpeningOutcome {
+  // The row cannot vanish: records are never deleted, and the conflicting one is committed (or
+  // ours, earlier in the same statement).
+  if (!existing) throw new Error(`record ${ins} collided but cannot be read`);
+  const same = existing.openingChannel === opener.channel && existing.openedById === opener.id;
+  return { kind: same ? 'already-opened' : 'conflict', record: existing };
+}
 
 /** Opening statements of single requests in flight at once (see OpenRecordUseCase.execute). */
 export const SINGLE_OPENING_STATEMENTS = 4;
@@ -95,32 +107,10 @@ export class OpenRecordUseCase {
   private async openMany(commands: OpenRecordCommand[]): Promise<OpeningOutcome[]> {
     const now = new Date();
     const correlationIds = new Map<string, string>();
-    const rows: NewRecordRow[] = commands.map(({ opening: o, opener, correlationId }) => {
-      const id = randomUUID();
-      correlationIds.set(id, correlationId);
-      return {
-        id,
-        ins: o.ins,
-        familyName: o.familyName,
-        givenNames: o.givenNames,
-        birthDate: o.birthDate,
-        cpamCode: o.cpamCode,
-        email: o.email,
-        mobile: o.mobile,
-        emergencyAccess: o.emergencyAccess,
-        samuAccess: o.samuAccess,
-        legalRepresentatives: o.legalRepresentatives,
-        openingChannel: opener.channel,
-        openedAt: now,
-        openedByRole: opener.role,
-        openedById: opener.id,
-        openingFiness: opener.finess,
-        openingCpamCode: opener.cpamCode,
-        consentGivenBy: o.consent.givenBy,
-        consentAt: o.consent.at,
-        consentPlace: o.consent.place ?? opener.defaultPlace,
-        consentChannel: opener.channel,
-      };
+    const rows: NewRecordRow[] = commands.map(({ opening, opener, correlationId }) => {
+      const row = newRecordRow(opening, opener, now);
+      correlationIds.set(row.id, correlationId);
+      return row;
     });
 
     const open = async (manager: EntityManager): Promise<OpeningOutcome[]> => {
@@ -132,13 +122,7 @@ export class OpenRecordUseCase {
       const outcomes = rows.map((row, i): OpeningOutcome => {
         const mine = insertedById.get(row.id);
         if (mine) return { kind: 'opened', record: mine };
-        const existing = existingByIns.get(row.ins);
-        // The row cannot vanish: records are never deleted, and the conflicting one is committed
-        // (or ours, earlier in this batch).
-        if (!existing) throw new Error(`record ${row.ins} collided but cannot be read`);
-        const opener = commands[i].opener;
-        const same = existing.openingChannel === opener.channel && existing.openedById === opener.id;
-        return { kind: same ? 'already-opened' : 'conflict', record: existing };
+        return collisionOutcome(row.ins, existingByIns.get(row.ins), commands[i].opener);
       });
 
       return outcomes;
