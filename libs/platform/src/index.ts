@@ -24,3 +24,4 @@ export { replyJson } from './http/platform-exception.filter';
 export { RequestStream } from './http/request-stream.decorator';
 export { MultipartFilesInterceptor } from './http/multipart.interceptor';
 export type { MultipartFile, MultipartOptions } from './http/multipart.interceptor';
+export { PeriodicRounds } from './scheduling/periodic-rounds';

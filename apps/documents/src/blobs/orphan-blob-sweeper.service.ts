@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SERVICE_CONFIG } from '@dmp/platform';
+import { PeriodicRounds, SERVICE_CONFIG } from '@dmp/platform';
 import { DocumentsConfig } from '../config';
 import { BLOB_STORE, BlobStore, FileBlobStore, lockBodies } from './blob-store';
 import { PackBlobStore } from './pack-blob-store';
@@ -21,9 +21,12 @@ const HASHES_PER_TRANSACTION = 1000;
 @Injectable()
 export class OrphanBlobSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrphanBlobSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
   private nextBucket = Math.floor(Math.random() * 256);
+  private readonly rounds = new PeriodicRounds('orphan bodies sweep', this.logger, () => {
+    const bucket = this.nextBucket;
+    this.nextBucket = (bucket + 1) % 256;
+    return this.sweep(bucket);
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -34,23 +37,11 @@ export class OrphanBlobSweeper implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     const interval = this.config.DOCUMENTS_BLOB_SWEEP_INTERVAL_MS;
     if (interval === 0 || !(this.blobs instanceof FileBlobStore || this.blobs instanceof PackBlobStore)) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      const bucket = this.nextBucket;
-      this.nextBucket = (bucket + 1) % 256;
-      this.running = this.sweep(bucket)
-        .catch((error: unknown) => {
-          this.logger.error(`orphan bodies sweep failed: ${error instanceof Error ? error.message : String(error)}`);
-          return 0;
-        })
-        .finally(() => (this.running = undefined));
-    }, interval);
-    this.timer.unref();
+    this.rounds.start(interval);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round over a bucket (0-255); returns how many files (bodies and temporaries) it removed. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SERVICE_CONFIG } from '@dmp/platform';
+import { PeriodicRounds, SERVICE_CONFIG } from '@dmp/platform';
 import { DocumentsConfig } from '../config';
 import { ParkedSubmission } from '../submissions/filing';
 import { SubmissionPipeline } from '../submissions/submission-pipeline.service';
@@ -12,8 +12,7 @@ import { SubmissionPipeline } from '../submissions/submission-pipeline.service';
 @Injectable()
 export class ParkedSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ParkedSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly rounds = new PeriodicRounds('parked documents sweep', this.logger, () => this.sweep());
 
   constructor(
     private readonly dataSource: DataSource,
@@ -23,22 +22,11 @@ export class ParkedSweeper implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     const interval = this.config.DOCUMENTS_PARK_SWEEP_INTERVAL_MS;
-    if (interval === 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((error: unknown) => {
-          this.logger.error(`parked documents sweep failed: ${error instanceof Error ? error.message : String(error)}`);
-          return 0;
-        })
-        .finally(() => (this.running = undefined));
-    }, interval);
-    this.timer.unref();
+    if (interval > 0) this.rounds.start(interval);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round: refuses up to 500 expired parked documents; returns how many. */
