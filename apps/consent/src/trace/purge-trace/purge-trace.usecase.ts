@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SERVICE_CONFIG } from '@dmp/platform';
+import { PeriodicRounds, SERVICE_CONFIG } from '@dmp/platform';
 import { ConsentConfig } from '../../config';
 import { returningRows } from '../../database/returning';
 import { PurgeTraceCommand } from './purge-trace.command';
@@ -25,7 +25,9 @@ export function retentionLimit(now: Date, years: number): Date {
 @Injectable()
 export class PurgeTraceUseCase implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PurgeTraceUseCase.name);
-  private timer: NodeJS.Timeout | null = null;
+  private readonly rounds = new PeriodicRounds('trace purge', this.logger, () =>
+    this.execute({ closedBefore: retentionLimit(new Date(), this.config.CONSENT_TRACE_RETENTION_YEARS) }),
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -34,17 +36,12 @@ export class PurgeTraceUseCase implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     const interval = this.config.CONSENT_TRACE_PURGE_INTERVAL_MS;
-    if (interval <= 0) return;
-    this.timer = setInterval(() => {
-      this.execute({ closedBefore: retentionLimit(new Date(), this.config.CONSENT_TRACE_RETENTION_YEARS) }).catch((error: unknown) =>
-        this.logger.warn({ msg: 'trace purge failed', error: error instanceof Error ? error.message : String(error) }),
-      );
-    }, interval);
-    this.timer.unref();
+    if (interval > 0) this.rounds.start(interval);
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+  /** Graceful shutdown: a purge in flight finishes its chunk and releases its lock first. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.rounds.stop();
   }
 
   /** Returns the number of trace rows deleted (0 when another instance holds the purge). */
