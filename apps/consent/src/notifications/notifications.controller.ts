@@ -8,7 +8,8 @@ import { assertMayReadPatient } from '../patients/patient-access.policy';
 import { MailboxMessageEntity } from './mailbox-message.entity';
 import { NotificationEntity } from './notification.entity';
 import { returningRows } from '../database/returning';
-import { LimitQuery, MailboxMessageView, MailboxQuery, NotificationView } from './notifications.dto';
+import { LimitQuery } from '../common/limit-query.dto';
+import { MailboxMessageView, MailboxQuery, NotificationView } from './notifications.dto';
 
 function toView(n: NotificationEntity): NotificationView {
   return {

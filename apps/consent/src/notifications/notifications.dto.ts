@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-
-export class LimitQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 500' })
-  @Max(500, { message: 'limit must be between 1 and 500' })
-  limit?: number;
-}
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { LimitQuery } from '../common/limit-query.dto';
 
 export class MailboxQuery extends LimitQuery {
   @ApiProperty({ description: 'E-mail address, mobile number or INS (in-app)' })
