@@ -315,5 +315,52 @@ describe('documents reading', () => {
       const rows: Array<{ legal_representatives: string[] }> = await db.query('SELECT legal_representatives FROM document_patients WHERE ins = $1', [ins]);
       expect(rows[0].legal_representatives).toEqual([guardian.ins, parent.ins]);
     });
+
+    it("lets a current representative archive, delete and mask for the minor, but not act on what is kept from them", async () => {
+      const ins = anIns();
+      const toArchive = aDocument(ins, author);
+      const toDelete = aDocument(ins, author);
+      const toMask = aDocument(ins, author);
+      const keptFromReps = aDocument(ins, author, { visibility: { maskedFromProfessionals: false, invisibleToPatientUntilExplained: false, invisibleToLegalRepresentatives: true } });
+      const parent = aLegalRepresentative().representing(ins).build();
+      const claimant = aLegalRepresentative().representing(ins).build();
+      await patientWith([toArchive, toDelete, toMask, keptFromReps], ins, [parent.ins]);
+      const urlOf = (document: Record<string, unknown>): string => `${sut.url}/patients/${ins}/documents/${String(document['documentId'])}`;
+
+      const archived = await http<DocumentView>('POST', `${urlOf(toArchive)}/archive`, tokenFor(parent));
+      expect([archived.status, archived.body.status]).toEqual([200, 'archived']);
+      expect((await http('DELETE', urlOf(toDelete), tokenFor(parent))).status).toBe(200);
+      expect((await http('GET', urlOf(toDelete), tokenFor(aPatient().withIns(ins)))).status).toBe(404);
+      const masked = await http<DocumentView>('PATCH', `${urlOf(toMask)}/visibility`, tokenFor(parent), { maskedFromProfessionals: true });
+      expect([masked.status, masked.body.visibility.maskedFromProfessionals]).toEqual([200, true]);
+      expect((await http('GET', urlOf(toMask), tokenFor(otherPhysician))).status).toBe(403);
+      const events = (await outboxEvents(db, Topics.DOCUMENT_ARCHIVED)).concat(await outboxEvents(db, Topics.DOCUMENT_DELETED), await outboxEvents(db, Topics.DOCUMENT_VISIBILITY_CHANGED));
+      expect(events.filter((e) => e.key === ins).map((e) => (e.payload.payload as { by: unknown }).by)).toEqual([
+        { role: 'legal-representative', id: parent.ins },
+        { role: 'legal-representative', id: parent.ins },
+        { role: 'legal-representative', id: parent.ins },
+      ]);
+
+      // Keeping documents from the representatives is the author's or the minor's choice.
+      const keep = await http<{ errors: Array<{ field: string }> }>('PATCH', `${urlOf(toMask)}/visibility`, tokenFor(parent), { invisibleToLegalRepresentatives: false });
+      expect([keep.status, keep.body.errors.map((e) => e.field)]).toEqual([403, ['invisibleToLegalRepresentatives']]);
+      // What is kept from them, they can neither archive, delete nor unmask.
+      for (const [method, path, body] of [
+        ['POST', `${urlOf(keptFromReps)}/archive`, undefined],
+        ['DELETE', urlOf(keptFromReps), undefined],
+        ['PATCH', `${urlOf(keptFromReps)}/visibility`, { maskedFromProfessionals: true }],
+      ] as const) {
+        const refused = await http<{ code: string }>(method, path, tokenFor(parent), body);
+        expect([method, refused.status, refused.body.code]).toEqual([method, 403, 'ACCESS_REFUSED']);
+      }
+      // A token that claims to represent the minor is not enough: enrolment must say so.
+      const claimed = await http<{ code: string }>('POST', `${urlOf(toMask)}/archive`, tokenFor(claimant));
+      expect([claimed.status, claimed.body.code]).toEqual([403, 'NOT_AUTHOR_OR_PATIENT']);
+      const rows: Array<{ document_id: string; status: string; masked_from_professionals: boolean }> = await db.query(
+        'SELECT document_id, status, masked_from_professionals FROM documents WHERE document_id = ANY($1) ORDER BY document_id',
+        [[keptFromReps['documentId'], toMask['documentId']]],
+      );
+      expect(rows.map((r) => [r.status, r.masked_from_professionals])).toEqual(expect.arrayContaining([['active', false], ['active', true]]));
+    });
   });
 });

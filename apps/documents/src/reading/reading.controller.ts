@@ -22,6 +22,8 @@ function insOf(raw: string): Ins {
 }
 
 const READERS = [Role.PROFESSIONAL, Role.PATIENT, Role.LEGAL_REPRESENTATIVE, Role.ESTABLISHMENT] as const;
+/** Who may archive, delete or change visibility; the service narrows it to the author, the patient or their representative. */
+const MANAGERS = READERS;
 
 @ApiTags('documents')
 @ApiBearerAuth()
@@ -45,21 +47,21 @@ export class ReadingController {
 
   @Post(':documentId/archive')
   @HttpCode(200)
-  @Roles(Role.PROFESSIONAL, Role.PATIENT, Role.ESTABLISHMENT)
+  @Roles(...MANAGERS)
   archive(@Param('ins') ins: string, @Param('documentId') documentId: string, @CurrentActor() actor: Actor, @Req() request: Request): Promise<DocumentView> {
     return this.reading.changeStatus(actor, insOf(ins), documentId, DocumentStatus.ARCHIVED, correlationIdOf(request));
   }
 
   /** Masks or unmasks, keeps from the patient until explained, keeps from legal representatives. */
   @Patch(':documentId/visibility')
-  @Roles(Role.PROFESSIONAL, Role.PATIENT, Role.ESTABLISHMENT)
+  @Roles(...MANAGERS)
   changeVisibility(@Param('ins') ins: string, @Param('documentId') documentId: string, @Body() body: ChangeVisibilityBody, @CurrentActor() actor: Actor, @Req() request: Request): Promise<DocumentView> {
     return this.reading.changeVisibility(actor, insOf(ins), documentId, body, correlationIdOf(request));
   }
 
   /** Deletes the document's bodies (all its versions); its metadata stays as a tombstone. */
   @Delete(':documentId')
-  @Roles(Role.PROFESSIONAL, Role.PATIENT, Role.ESTABLISHMENT)
+  @Roles(...MANAGERS)
   remove(@Param('ins') ins: string, @Param('documentId') documentId: string, @CurrentActor() actor: Actor, @Req() request: Request): Promise<DocumentView> {
     return this.reading.changeStatus(actor, insOf(ins), documentId, DocumentStatus.DELETED, correlationIdOf(request));
   }

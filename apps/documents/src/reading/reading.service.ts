@@ -111,6 +111,22 @@ function isPatient(actor: Actor, ins: Ins): boolean {
   return actor.role === Role.PATIENT && actor.ins === ins;
 }
 
+/**
+ * A minor's legal representative manages the record for them: their token says whom they
+ * represent and enrolment's events must say they still do (see requesterOf).
+ */
+function isActingRepresentative(actor: Actor, ins: Ins, patient: PatientView | undefined): boolean {
+  return actor.role === Role.LEGAL_REPRESENTATIVE && actor.represents.includes(ins) && patient?.legalRepresentatives.includes(actor.ins) === true;
+}
+
+/** What a representative acts on must be something they may see: not kept from them, nor from the patient. */
+function refuseHiddenFromRepresentative(document: DocumentEntity): void {
+  if (document.invisibleToLegalRepresentatives || document.invisibleToPatient) {
+    const reason = document.invisibleToLegalRepresentatives ? 'invisible to legal representatives' : 'invisible to the patient until explained';
+    throw new DomainException('ACCESS_REFUSED', `the document is ${reason}`, 403, [{ field: 'documentId', reason }]);
+  }
+}
+
 export interface ListPage {
   items: DocumentView[];
   /** Documents of the page the requester may not see (counted, not shown). */
@@ -187,13 +203,15 @@ export class ReadingService {
     return { ...toView(outcome.document), bodyBase64: body.toString('base64') };
   }
 
-  /** Archive or delete, by the document's author (or its establishment) or the patient. */
+  /** Archive or delete, by the document's author (or its establishment), the patient or their legal representative. */
   async changeStatus(actor: Actor, ins: Ins, documentId: string, status: DocumentStatus.ARCHIVED | DocumentStatus.DELETED, correlationId: string): Promise<DocumentView> {
     return this.dataSource.transaction(async (manager) => {
       const document = await this.findDocument(manager, ins, documentId, undefined, true);
-      if (!isAuthor(actor, document) && !isPatient(actor, ins)) {
-        throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment or the patient may archive or delete a document', 403);
+      const representative = actor.role === Role.LEGAL_REPRESENTATIVE && isActingRepresentative(actor, ins, await this.patients.find(manager, ins));
+      if (!isAuthor(actor, document) && !isPatient(actor, ins) && !representative) {
+        throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment, the patient or their legal representative may archive or delete a document', 403);
       }
+      if (representative) refuseHiddenFromRepresentative(document);
       if (document.status === status) return toView(document);
       const now = new Date();
       await manager.query(
@@ -239,12 +257,16 @@ export class ReadingService {
       const document = await this.findDocument(manager, ins, documentId, undefined, true);
       const author = isAuthor(actor, document);
       const patient = isPatient(actor, ins);
-      if (!author && !patient) {
-        throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment or the patient may change the visibility of a document', 403);
+      const representative = actor.role === Role.LEGAL_REPRESENTATIVE && isActingRepresentative(actor, ins, await this.patients.find(manager, ins));
+      if (!author && !patient && !representative) {
+        throw new DomainException('NOT_AUTHOR_OR_PATIENT', 'only the author, its establishment, the patient or their legal representative may change the visibility of a document', 403);
       }
-      const mayChange: Record<keyof typeof requested, boolean> = { maskedFromProfessionals: patient, invisibleToPatientUntilExplained: author, invisibleToLegalRepresentatives: author || patient };
+      if (representative) refuseHiddenFromRepresentative(document);
+      // The representative masks for the patient; keeping a document from the representatives
+      // stays the author's or the minor's own choice.
+      const mayChange: Record<keyof typeof requested, boolean> = { maskedFromProfessionals: patient || representative, invisibleToPatientUntilExplained: author, invisibleToLegalRepresentatives: author || patient };
       const why: Record<keyof typeof requested, string> = {
-        maskedFromProfessionals: 'only the patient may mask a document from professionals or unmask it',
+        maskedFromProfessionals: 'only the patient or their legal representative may mask a document from professionals or unmask it',
         invisibleToPatientUntilExplained: 'only the author may keep a document from the patient until it is explained, or release it',
         invisibleToLegalRepresentatives: 'only the author or the patient may keep a document from the legal representatives',
       };
