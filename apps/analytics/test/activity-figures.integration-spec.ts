@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventEnvelope, serializeEvent } from '@dmp/contracts';
 import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, NotificationChannel, NotificationTrigger, Profession, ReimbursementFileKind, Rpps, seededRandom } from '@dmp/domain';
 import { startBroker } from '@dmp/embedded-kafka';
-import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
+import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
+import { consumed } from './support/consumed';
 import { accessed, documentAdded, documentReplaced, fileImported, notificationSent, recordOpened } from './support/analytics-events';
 
 type Envelope = EventEnvelope<unknown>;
@@ -18,6 +19,7 @@ const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
 describe('analytics activity figures', () => {
   let broker: Awaited<ReturnType<typeof startBroker>>;
   let producer: Producer;
+  let admin: Admin;
   let sut: TestApp;
   let db: DataSource;
   const operator = tokenFor(anOperator());
@@ -34,13 +36,9 @@ describe('analytics activity figures', () => {
     for (const e of envelopes) byTopic.set(topicOf(e), [...(byTopic.get(topicOf(e)) ?? []), e]);
     await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list.map((e) => serializeEvent(e)) })) });
   }
-  /** Waits until every given event id is in the inbox (handled, in order within its partition). */
+  /** Waits until the service's group has consumed everything published to these events' topics. */
   async function handled(envelopes: Envelope[]): Promise<void> {
-    const ids = [...new Set(envelopes.map((e) => e.eventId))];
-    await waitFor(async () => Number((await db.query('SELECT count(*) AS n FROM inbox_events WHERE event_id = ANY($1::uuid[])', [ids]))[0].n) === ids.length, {
-      timeoutMs: 30_000,
-      message: `${ids.length} events handled`,
-    });
+    await consumed(admin, [...new Set(envelopes.map(topicOf))]);
   }
   async function get<T>(path: string): Promise<T> {
     const response = await fetch(`${sut.url}${path}`, { headers: { authorization: `Bearer ${operator}` } });
@@ -62,8 +60,11 @@ describe('analytics activity figures', () => {
 
   beforeAll(async () => {
     broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    producer = new Kafka({ clientId: 'analytics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    const kafka = new Kafka({ clientId: 'analytics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
+    admin = kafka.admin();
     await producer.connect();
+    await admin.connect();
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
     db = sut.app.get(DataSource);
@@ -71,6 +72,7 @@ describe('analytics activity figures', () => {
 
   afterAll(async () => {
     await sut?.stop();
+    await admin?.disconnect();
     await producer?.disconnect();
     await broker?.stop();
   });

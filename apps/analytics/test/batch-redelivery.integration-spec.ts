@@ -1,12 +1,13 @@
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventEnvelope, serializeEvent, Topics } from '@dmp/contracts';
 import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, Ins, NotificationChannel, NotificationTrigger, Profession, Rpps, seededRandom } from '@dmp/domain';
 import { startBroker } from '@dmp/embedded-kafka';
 import { readDeadLetters } from '@dmp/messaging';
-import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
+import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
+import { consumed } from './support/consumed';
 import { accessed, documentAdded, notificationSent, recordOpened } from './support/analytics-events';
 
 type Envelope = EventEnvelope<unknown>;
@@ -19,6 +20,7 @@ describe('analytics batch consumption', () => {
   let broker: Awaited<ReturnType<typeof startBroker>>;
   let kafka: Kafka;
   let producer: Producer;
+  let admin: Admin;
   let sut: TestApp;
   let db: DataSource;
   const operator = tokenFor(anOperator());
@@ -36,12 +38,9 @@ describe('analytics batch consumption', () => {
     }
     await producer.sendBatch({ topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })) });
   }
+  /** Waits until the service's group has consumed everything published to these events' topics. */
   async function handled(envelopes: Envelope[]): Promise<void> {
-    const ids = [...new Set(envelopes.map((e) => e.eventId))];
-    await waitFor(async () => Number((await db.query('SELECT count(*) AS n FROM inbox_events WHERE event_id = ANY($1::uuid[])', [ids]))[0].n) === ids.length, {
-      timeoutMs: 60_000,
-      message: `${ids.length} events handled`,
-    });
+    await consumed(admin, [...new Set(envelopes.map(topicOf))], { timeoutMs: 60_000 });
   }
   async function get<T>(path: string): Promise<T> {
     const response = await fetch(`${sut.url}${path}`, { headers: { authorization: `Bearer ${operator}` } });
@@ -63,7 +62,9 @@ describe('analytics batch consumption', () => {
     broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
     kafka = new Kafka({ clientId: 'analytics-batch-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     producer = kafka.producer();
+    admin = kafka.admin();
     await producer.connect();
+    await admin.connect();
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
     db = sut.app.get(DataSource);
@@ -71,6 +72,7 @@ describe('analytics batch consumption', () => {
 
   afterAll(async () => {
     await sut?.stop();
+    await admin?.disconnect();
     await producer?.disconnect();
     await broker?.stop();
   });
@@ -118,7 +120,7 @@ describe('analytics batch consumption', () => {
     expect(await get('/figures/consulting-professionals?period=day&from=2019-10-07&to=2019-10-11')).toEqual(
       ['07', '08', '09', '10', '11'].map((d) => ({ period: `2019-10-${d}`, profession: 'nurse', professionals: 30 / 5 })),
     );
-    const topics = [...new Set(first.map(topicOf))];
-    expect(Number((await db.query('SELECT count(*) AS n FROM inbox_events WHERE topic = ANY($1::text[])', [topics]))[0].n)).toBe(first.length + fresh.length);
+    // Without an inbox row per event: the facts' own keys absorbed the redelivery.
+    expect(Number((await db.query('SELECT count(*) AS n FROM inbox_events'))[0].n)).toBe(0);
   });
 });

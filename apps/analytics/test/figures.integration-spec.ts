@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Producer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { createEvent, EventDefinition, EventEnvelope, RecordClosedEvent, RecordOpenedEvent, RecordReactivatedEvent, serializeEvent } from '@dmp/contracts';
 import { ActorRole, ClosureReason, CpamCode, Ins, OpeningChannel } from '@dmp/domain';
 import { startBroker } from '@dmp/embedded-kafka';
 import { anIns, anOperator, aPharmacy, startTestApp, TestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
+import { consumed } from './support/consumed';
 
 // A broker of its own: the figures count every enrolment event on the topics, and the shared
 // broker carries other test files' openings.
 describe('analytics figures', () => {
   let broker: Awaited<ReturnType<typeof startBroker>>;
   let producer: Producer;
+  let admin: Admin;
   let sut: TestApp;
   const operator = tokenFor(anOperator());
   const pharmacy = aPharmacy().build() as { finess: string };
@@ -58,14 +59,18 @@ describe('analytics figures', () => {
 
   beforeAll(async () => {
     broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    producer = new Kafka({ clientId: 'analytics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    const kafka = new Kafka({ clientId: 'analytics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
+    admin = kafka.admin();
     await producer.connect();
+    await admin.connect();
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
   });
 
   afterAll(async () => {
     await sut?.stop();
+    await admin?.disconnect();
     await producer?.disconnect();
     await broker?.stop();
   });
@@ -120,11 +125,7 @@ describe('analytics figures', () => {
     await publish(RecordReactivatedEvent as EventDefinition<unknown>, [reactivated(ins, '2019-03-01T09:00:00.000Z')]);
     await publish(RecordClosedEvent as EventDefinition<unknown>, [closure]);
 
-    const db = sut.app.get(DataSource);
-    await waitFor(async () => (await db.query('SELECT 1 FROM inbox_events WHERE event_id = $1', [closure.eventId])).length === 1, {
-      timeoutMs: 30_000,
-      message: 'the late closure handled',
-    });
+    await consumed(admin, [RecordOpenedEvent.topic, RecordReactivatedEvent.topic, RecordClosedEvent.topic]);
 
     expect(await get('/figures/records?cpam=941')).toEqual({ opened: 1, closed: 0, open: 1 });
   });

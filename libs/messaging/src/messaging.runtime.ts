@@ -107,6 +107,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
             batch: entry.batch,
             maxBatchSize: entry.maxBatchSize,
             schemaTopic: entry.schemaTopic,
+            ...(entry.inbox === false ? { inbox: false } : {}),
             ...(entry.decode ? { decode: entry.decode } : {}),
             handle: bound,
           });

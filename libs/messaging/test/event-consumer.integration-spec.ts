@@ -116,6 +116,45 @@ describe(EventConsumer.name, () => {
     expect(inbox.every((r) => r.topic === topic)).toBe(true);
   });
 
+  it('writes no inbox row for handlers that opt out, and hands them a batch without its repeated event ids', async () => {
+    const seen: string[] = [];
+    const handler: RegisteredHandler = {
+      topic,
+      name: 'test.idempotentByKey',
+      batch: true,
+      maxBatchSize: 50,
+      schemaTopic: TEST_SCHEMA_TOPIC,
+      inbox: false,
+      // Idempotent by its own key, as an opted-out handler must be.
+      handle: async (input, manager) => {
+        for (const envelope of input as EventEnvelope<HeartbeatPayload>[]) {
+          seen.push(envelope.eventId);
+          await manager.query(
+            'INSERT INTO test_effects (event_id, key, seq) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM test_effects WHERE event_id = $1)',
+            [envelope.eventId, envelope.key, envelope.payload.uptimeSeconds],
+          );
+        }
+      },
+    };
+    const sut = new EventConsumer(kafka, dataSource, publisher, [handler], {
+      serviceName: 'consumer-test',
+      groupId: `dmp-consumer-test-${randomUUID().slice(0, 8)}`,
+      lagRefreshMs: 0,
+    });
+    cleanups.push(() => sut.stop());
+    await sut.start();
+    await sut.waitUntilJoined();
+    const event = testEvent(1);
+
+    await publisher.publishEvents([event, event, testEvent(2)], topic);
+    await waitFor(async () => (await effectCount(dataSource)) === 2, { timeoutMs: 20_000, message: '2 effects' });
+    await publisher.publishEvents(event, topic);
+    await waitFor(async () => seen.filter((id) => id === event.eventId).length >= 2, { timeoutMs: 20_000, message: 'the republished event handed over again' });
+
+    expect(await effectCount(dataSource)).toBe(2);
+    expect(Number((await dataSource.query('SELECT count(*) AS n FROM inbox_events'))[0].n)).toBe(0);
+  });
+
   it('skips an event already in the inbox: a republished event has no second effect', async () => {
     await consume(recordEffect);
     const event = testEvent(1);

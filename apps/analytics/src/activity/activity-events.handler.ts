@@ -30,13 +30,16 @@ type DocumentPayload = DocumentAddedPayload | DocumentReplacedPayload;
 
 /**
  * Folds the documents, access, notification and reimbursement-import events into facts and
- * counters, a batch of events per transaction (the inbox of @dmp/messaging skips redelivered
- * event ids; the facts' natural keys make replays with new ids and any arrival order converge).
+ * counters, a batch of events per transaction. No inbox row per event (`inbox: false`): every
+ * write is keyed by the fact's own identity (document id and version, notification id, file id
+ * and completion, figure-day-member), inserted with ON CONFLICT DO NOTHING, and counters move
+ * only by the rows actually inserted, so a redelivery, a replay with new event ids and any
+ * arrival order leave the same figures.
  * Each event is placed in the period of its own time, in Paris.
  */
 @Injectable()
 export class ActivityEventsHandler {
-  @HandleEvent(Topics.DOCUMENT_ADDED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.DOCUMENT_ADDED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async documentsAdded(envelopes: EventEnvelope<DocumentAddedPayload>[], manager: EntityManager): Promise<void> {
     await this.documents(
       envelopes.map((e) => ({ payload: e.payload, version: e.payload.version, at: e.payload.addedAt, kind: 'added' as const })),
@@ -44,7 +47,7 @@ export class ActivityEventsHandler {
     );
   }
 
-  @HandleEvent(Topics.DOCUMENT_REPLACED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.DOCUMENT_REPLACED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async documentsReplaced(envelopes: EventEnvelope<DocumentReplacedPayload>[], manager: EntityManager): Promise<void> {
     await this.documents(
       envelopes.map((e) => ({ payload: e.payload, version: e.payload.version, at: e.payload.replacedAt, kind: 'replaced' as const })),
@@ -53,7 +56,7 @@ export class ActivityEventsHandler {
   }
 
   /** Professionals who consulted: granted reads of documents or reimbursements by a professional. */
-  @HandleEvent(Topics.ACCESSED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.ACCESSED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async accessed(envelopes: EventEnvelope<AccessedPayload>[], manager: EntityManager): Promise<void> {
     const members: MemberRow[] = [];
     for (const { payload } of envelopes) {
@@ -69,7 +72,7 @@ export class ActivityEventsHandler {
     await insertMembers(manager, members);
   }
 
-  @HandleEvent(Topics.NOTIFICATION_SENT, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.NOTIFICATION_SENT, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async notificationsSent(envelopes: EventEnvelope<NotificationSentPayload>[], manager: EntityManager): Promise<void> {
     const cpam = await lockRecordsAndResolveCpam(manager, envelopes.map((e) => e.payload.ins));
     await insertNotificationFacts(
@@ -86,7 +89,7 @@ export class ActivityEventsHandler {
   }
 
   /** Reimbursement lines imported: one summary per imported file, never one event per line. */
-  @HandleEvent(Topics.FILE_IMPORTED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.FILE_IMPORTED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async filesImported(envelopes: EventEnvelope<FileImportedPayload>[], manager: EntityManager): Promise<void> {
     await insertReimbursementFiles(
       manager,

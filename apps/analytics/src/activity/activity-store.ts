@@ -1,5 +1,4 @@
 import { EntityManager } from 'typeorm';
-import { ALL_PERIOD } from '../periods/paris-periods';
 import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
 import { firstByKey, sortedDistinct, Tally } from './tally';
 
@@ -125,11 +124,10 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
 }
 
 /**
- * Records members in every period of their day (day, week, month, ever) and counts the new
- * ones, in one statement. A member new in a week, a month or ever is necessarily new on that
- * day, so only the day rows actually inserted go on to the week and month rows, and only new
- * month rows to the all-time row: a member seen again on the same day costs one index probe.
- * Every insert is in key order, so that concurrent batches take the index locks in one order.
+ * Records each member once per figure and day: a member seen again on a day it was already
+ * recorded costs one index probe and writes nothing. Weeks, months and "ever" are counted when
+ * read, so there is no counter to keep here. In key order, so that concurrent batches take the
+ * index locks in one order.
  */
 export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
   // The key built once per member, not twice per comparison (a profile showed the sort's string building).
@@ -141,49 +139,10 @@ export async function insertMembers(manager: EntityManager, members: MemberRow[]
   const rows = [...keyed.keys()].sort().map((key) => keyed.get(key) as MemberRow);
   if (rows.length === 0) return;
   await manager.query(
-    `WITH d AS (
-       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT u.figure, 'd', u.day, u.member_id, u.grp, u.cpam_code
-         FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[]) AS u(figure, day, member_id, grp, cpam_code)
-       ON CONFLICT DO NOTHING
-       RETURNING figure, period, member_id, grp, cpam_code),
-     w AS (
-       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT figure, 'w', date_trunc('week', period::timestamp)::date, member_id, grp, cpam_code FROM d ORDER BY 1, 3, 4
-       ON CONFLICT DO NOTHING
-       RETURNING figure, granularity, period, grp, cpam_code),
-     m AS (
-       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT figure, 'm', date_trunc('month', period::timestamp)::date, member_id, grp, cpam_code FROM d ORDER BY 1, 3, 4
-       ON CONFLICT DO NOTHING
-       RETURNING figure, granularity, period, member_id, grp, cpam_code),
-     a AS (
-       INSERT INTO distinct_members (figure, granularity, period, member_id, grp, cpam_code)
-       SELECT figure, 'a', $6::date, member_id, grp, cpam_code FROM m ORDER BY 1, 4
-       ON CONFLICT DO NOTHING
-       RETURNING figure, granularity, period, grp, cpam_code),
-     fresh AS (
-       SELECT figure, 'd'::char(1) AS granularity, period, grp, cpam_code FROM d
-       UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM w
-       UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM m
-       UNION ALL SELECT figure, granularity, period, grp, cpam_code FROM a)
-     INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, slot, members)
-     SELECT figure, granularity, period, grp, cpam_code, ${SLOT}, count(*) FROM fresh GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-     ON CONFLICT (figure, granularity, period, grp, cpam_code, slot) DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
-    [rows.map((r) => r.figure), rows.map((r) => r.day), rows.map((r) => r.memberId), rows.map((r) => r.grp), rows.map((r) => r.cpamCode), ALL_PERIOD],
-  );
-}
-
-async function addDistinctCounts(manager: EntityManager, tally: Tally): Promise<void> {
-  const { keys, deltas } = tally.columns();
-  if (keys.length === 0 || keys[0].length === 0) return;
-  await manager.query(
-    `INSERT INTO distinct_counts (figure, granularity, period, grp, cpam_code, slot, members)
-     SELECT u.figure, u.granularity, u.period, u.grp, u.cpam_code, ${SLOT}, u.members
-       FROM unnest($1::text[], $2::char(1)[], $3::date[], $4::text[], $5::varchar[], $6::bigint[]) AS u(figure, granularity, period, grp, cpam_code, members)
-     ON CONFLICT (figure, granularity, period, grp, cpam_code, slot)
-     DO UPDATE SET members = distinct_counts.members + EXCLUDED.members`,
-    [...keys, ...deltas],
+    `INSERT INTO member_days (figure, day, member_id, grp, cpam_code)
+     SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[])
+     ON CONFLICT DO NOTHING`,
+    [rows.map((r) => r.figure), rows.map((r) => r.day), rows.map((r) => r.memberId), rows.map((r) => r.grp), rows.map((r) => r.cpamCode)],
   );
 }
 
@@ -278,21 +237,14 @@ export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, 
     await addNotificationCounts(manager, tally);
   }
 
-  const members: Array<{ figure: string; granularity: string; period: string; grp: string; cpam_code: string }> = await manager.query(
+  // Distinct members are counted when read: giving the patients' day rows their CPAM is enough.
+  await manager.query(
     `WITH moved AS (
-       UPDATE distinct_members m SET cpam_code = u.cpam FROM unnest($1::text[], $2::text[]) AS u(ins, cpam)
+       UPDATE member_days m SET cpam_code = u.cpam FROM unnest($1::text[], $2::text[]) AS u(ins, cpam)
         WHERE m.cpam_code = '' AND m.member_id = u.ins AND m.figure = $3
-        RETURNING m.figure, m.granularity, m.period::text AS period, m.grp, m.cpam_code)
-     SELECT * FROM moved`,
+        RETURNING 1)
+     SELECT count(*) FROM moved`,
     [ins, cpam, DistinctFigure.ADDING_PATIENTS],
   );
-  if (members.length > 0) {
-    const tally = new Tally(1);
-    for (const m of members) {
-      tally.add([m.figure, m.granularity, m.period, m.grp, UNRESOLVED_CPAM], -1);
-      tally.add([m.figure, m.granularity, m.period, m.grp, m.cpam_code], 1);
-    }
-    await addDistinctCounts(manager, tally);
-  }
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EstablishmentCategory, establishmentKindOf } from '@dmp/domain';
 import { DistinctFigure } from '../activity/figure-names';
-import { ALL_PERIOD, Granularity, granularityOf, periodStart } from '../periods/paris-periods';
+import { Granularity, granularityOf, nextPeriodStart, periodStart } from '../periods/paris-periods';
 import { DistinctQueryDto, DocumentsQueryDto, NotificationsQueryDto, PatientsAddingQueryDto, PeriodQueryDto } from './activity-figures.dto';
 
 export interface DocumentsRow {
@@ -53,8 +53,13 @@ export interface ReimbursementLinesRow {
   outOfWindow: number;
 }
 
-/** The period of the 'all' granularity as the API shows it. */
-const ALL = 'all';
+/** The period of a member-day row as the API shows it, per granularity. */
+const PERIOD_OF_DAY: Readonly<Record<Granularity, string>> = {
+  [Granularity.DAY]: `day::text`,
+  [Granularity.WEEK]: `date_trunc('week', day::timestamp)::date::text`,
+  [Granularity.MONTH]: `date_trunc('month', day::timestamp)::date::text`,
+  [Granularity.ALL]: `'all'`,
+};
 
 class Where {
   readonly clauses: string[] = [];
@@ -77,9 +82,9 @@ class Where {
 }
 
 /**
- * The documents, feeding, consulting, notification and reimbursement-import figures. They read
- * counters (one row per day and breakdown, or per period for distinct counts), never the facts,
- * so their cost does not grow with the number of documents or reads.
+ * The documents, feeding, consulting, notification and reimbursement-import figures. Documents
+ * and notifications read counters (one row per day and breakdown), never the facts; distinct
+ * members are counted from one row per member and day.
  */
 @Injectable()
 export class ActivityFiguresService {
@@ -169,23 +174,26 @@ export class ActivityFiguresService {
   }
 
   /**
-   * Distinct members per period and breakdown. Each member has one breakdown value and one CPAM
-   * per row, so summing rows over CPAM offices counts nobody twice.
+   * Distinct members per period and breakdown, counted from the member-day rows of the period:
+   * a member is in one breakdown (an establishment's category, a professional's profession) and
+   * one CPAM, so a count per breakdown counts nobody twice. Weeks and months are whole periods:
+   * those that start on or before `to` and end on or after `from`; "all" ignores the days.
    */
   private async distinct(figure: DistinctFigure, query: DistinctQueryDto, cpam?: string): Promise<Array<{ period: string; grp: string; members: number }>> {
     const granularity = granularityOf[query.period ?? 'week'];
-    const where = new Where().add((p) => `figure = ${p}`, figure).add((p) => `granularity = ${p}`, granularity);
+    const where = new Where().add((p) => `figure = ${p}`, figure);
     if (granularity !== Granularity.ALL) {
-      if (query.from) where.add((p) => `period >= ${p}::date`, periodStart(granularity, query.from));
-      if (query.to) where.add((p) => `period <= ${p}::date`, query.to);
+      if (query.from) where.add((p) => `day >= ${p}::date`, periodStart(granularity, query.from));
+      if (query.to) where.add((p) => `day < ${p}::date`, nextPeriodStart(granularity, query.to));
     }
     if (cpam) where.add((p) => `cpam_code = ${p}`, cpam);
+    const period = PERIOD_OF_DAY[granularity];
     const rows: Array<{ period: string; grp: string; n: string }> = await this.dataSource.query(
-      `SELECT period::text AS period, grp, sum(members) AS n FROM distinct_counts WHERE ${where}
-        GROUP BY 1, 2 HAVING sum(members) > 0 ORDER BY 1, 2`,
+      `SELECT ${period} AS period, grp, count(DISTINCT member_id) AS n FROM member_days WHERE ${where}
+        GROUP BY 1, 2 ORDER BY 1, 2`,
       where.params,
     );
-    return rows.map((r) => ({ period: r.period === ALL_PERIOD && granularity === Granularity.ALL ? ALL : r.period, grp: r.grp, members: Number(r.n) }));
+    return rows.map((r) => ({ period: r.period, grp: r.grp, members: Number(r.n) }));
   }
 
   private days(query: { from?: string; to?: string }): Where {

@@ -1,4 +1,4 @@
-import { ALL_PERIOD, Granularity, monthStart, parisDay, periodsOfDay, periodStart, weekStart } from './paris-periods';
+import { Granularity, monthStart, nextPeriodStart, parisDay, periodStart, weekStart } from './paris-periods';
 
 describe('Paris periods', () => {
   it.each([
@@ -41,15 +41,18 @@ describe('Paris periods', () => {
     expect(() => monthStart('2019-2-28')).toThrow(RangeError);
   });
 
-  it('lists the day, week, month and all-time periods of a day', () => {
-    const sut = periodsOfDay('2019-12-31');
+  it.each([
+    [Granularity.DAY, '2019-12-31', '2020-01-01'],
+    [Granularity.WEEK, '2019-12-31', '2020-01-06'],
+    [Granularity.WEEK, '2019-12-30', '2020-01-06'],
+    [Granularity.MONTH, '2019-12-31', '2020-01-01'],
+    [Granularity.MONTH, '2020-01-31', '2020-02-01'],
+    [Granularity.MONTH, '2020-02-29', '2020-03-01'],
+  ])('gives the start of the %s period after the one holding %s: %s', (granularity, day, next) => {
+    expect(nextPeriodStart(granularity, day)).toBe(next);
+  });
 
-    expect(sut).toEqual([
-      { granularity: Granularity.DAY, period: '2019-12-31' },
-      { granularity: Granularity.WEEK, period: '2019-12-30' },
-      { granularity: Granularity.MONTH, period: '2019-12-01' },
-      { granularity: Granularity.ALL, period: ALL_PERIOD },
-    ]);
+  it('starts the week of a day on its Monday', () => {
     expect(periodStart(Granularity.WEEK, '2019-12-31')).toBe('2019-12-30');
   });
 });

@@ -5,7 +5,7 @@
  */
 export type Period = 'day' | 'week' | 'month';
 
-/** Distinct-member figures (establishments feeding...) are kept per granularity; 'all' = ever. */
+/** The granularities of the distinct-member figures (establishments feeding...); 'all' = ever. */
 export enum Granularity {
   DAY = 'd',
   WEEK = 'w',
@@ -13,7 +13,7 @@ export enum Granularity {
   ALL = 'a',
 }
 
-/** The period value under which the 'all' granularity is stored. */
+/** The period start of the 'all' granularity. */
 export const ALL_PERIOD = '1970-01-01';
 
 export const granularityOf: Readonly<Record<Period | 'all', Granularity>> = {
@@ -79,7 +79,20 @@ export function periodStart(granularity: Granularity, day: string): string {
   }
 }
 
-/** Every (granularity, period) a day belongs to: a distinct member is counted once in each. */
-export function periodsOfDay(day: string): Array<{ granularity: Granularity; period: string }> {
-  return [Granularity.DAY, Granularity.WEEK, Granularity.MONTH, Granularity.ALL].map((granularity) => ({ granularity, period: periodStart(granularity, day) }));
+/** The start of the period after the one holding a calendar day ('9999-12-31' for 'all'). */
+export function nextPeriodStart(granularity: Granularity, day: string): string {
+  if (granularity === Granularity.ALL) return '9999-12-31';
+  const date = parseDay(periodStart(granularity, day));
+  switch (granularity) {
+    case Granularity.DAY:
+      date.setUTCDate(date.getUTCDate() + 1);
+      break;
+    case Granularity.WEEK:
+      date.setUTCDate(date.getUTCDate() + 7);
+      break;
+    case Granularity.MONTH:
+      date.setUTCMonth(date.getUTCMonth() + 1);
+      break;
+  }
+  return date.toISOString().slice(0, 10);
 }

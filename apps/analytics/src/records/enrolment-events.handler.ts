@@ -13,13 +13,14 @@ interface StatusChange {
 }
 
 /**
- * Folds enrolment events into one fact row per record, a batch of events per transaction. The
- * inbox makes a redelivery a no-op; the upserts make a replay or an out-of-order arrival
- * converge on the same row.
+ * Folds enrolment events into one fact row per record, a batch of events per transaction. No
+ * inbox row per event (`inbox: false`): the upserts keyed by INS make a redelivery, a replay or
+ * an out-of-order arrival converge on the same row (one DMP per person; the latest status change
+ * by its own time wins).
  */
 @Injectable()
 export class EnrolmentEventsHandler {
-  @HandleEvent(Topics.RECORD_OPENED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.RECORD_OPENED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async recordsOpened(envelopes: EventEnvelope<RecordOpenedPayload>[], manager: EntityManager): Promise<void> {
     // One person has one DMP: a batch carrying an INS twice is a replay, the last copy wins.
     const openings = lastByKey(envelopes.map((e) => e.payload), (p) => p.ins).sort((a, b) => (a.ins < b.ins ? -1 : 1));
@@ -43,12 +44,12 @@ export class EnrolmentEventsHandler {
     await settleCpam(manager, new Map(openings.map((p) => [p.ins, p.cpamCode])));
   }
 
-  @HandleEvent(Topics.RECORD_CLOSED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.RECORD_CLOSED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async recordsClosed(envelopes: EventEnvelope<RecordClosedPayload>[], manager: EntityManager): Promise<void> {
     await this.changeStatus(manager, envelopes.map((e) => ({ ins: e.payload.ins, closedAt: e.payload.closedAt, at: e.payload.closedAt })));
   }
 
-  @HandleEvent(Topics.RECORD_REACTIVATED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE })
+  @HandleEvent(Topics.RECORD_REACTIVATED, { batch: true, maxBatchSize: ANALYTICS_BATCH_SIZE, inbox: false })
   async recordsReactivated(envelopes: EventEnvelope<RecordReactivatedPayload>[], manager: EntityManager): Promise<void> {
     await this.changeStatus(manager, envelopes.map((e) => ({ ins: e.payload.ins, closedAt: null, at: e.payload.reactivatedAt })));
   }

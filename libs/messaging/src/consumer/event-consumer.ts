@@ -18,6 +18,8 @@ export interface RegisteredHandler {
   schemaTopic?: string;
   /** Decodes a message value instead of `parseEventSync(schemaTopic, value)` (see HandleEventOptions). */
   decode?: (value: Buffer | null) => ParseEventResult<unknown>;
+  /** false: the handler is idempotent by its own keys; see HandleEventOptions.inbox. */
+  inbox?: boolean;
   handle(
     input: EventEnvelope<unknown> | EventEnvelope<unknown>[],
     manager: EntityManager,
@@ -390,6 +392,14 @@ export class EventConsumer {
       for (const item of chunk)
         if (!firsts.has(item.envelope.eventId)) firsts.set(item.envelope.eventId, item);
       const items = [...firsts.values()];
+      if (handlers.every((h) => h.inbox === false)) {
+        const envelopes = items.map((i) => i.envelope);
+        for (const handler of handlers) {
+          if (handler.batch) await handler.handle(envelopes, manager);
+          else for (const envelope of envelopes) await handler.handle(envelope, manager);
+        }
+        return envelopes.length;
+      }
       const rows: Array<{ event_id: string }> = await manager.query(
         `INSERT INTO inbox_events (consumer_group, event_id, topic, "partition", "offset")
          SELECT $1, u.event_id, $2, $3, u.off FROM unnest($4::uuid[], $5::bigint[]) AS u(event_id, off)

@@ -7,7 +7,7 @@ class Handlers {
   }
 
   @HandleEvent('dmp.b.v1', { batch: true, maxBatchSize: 100 })
-  @HandleEvent('dmp.c.v1', { schemaTopic: 'dmp.b.v1' })
+  @HandleEvent('dmp.c.v1', { schemaTopic: 'dmp.b.v1', inbox: false })
   async two(): Promise<string> {
     return 'two';
   }
@@ -20,15 +20,15 @@ function metadataOf(method: object): HandleEventMetadata[] {
 describe(HandleEvent.name, () => {
   it('records the topic with per-message defaults', () => {
     expect(metadataOf(Handlers.prototype.one)).toEqual([
-      { topic: 'dmp.a.v1', batch: false, maxBatchSize: 500, schemaTopic: 'dmp.a.v1' },
+      { topic: 'dmp.a.v1', batch: false, maxBatchSize: 500, schemaTopic: 'dmp.a.v1', inbox: true },
     ]);
   });
 
   it('stacks several topics on one method, each with its options', () => {
     expect(metadataOf(Handlers.prototype.two)).toEqual(
       expect.arrayContaining([
-        { topic: 'dmp.b.v1', batch: true, maxBatchSize: 100, schemaTopic: 'dmp.b.v1' },
-        { topic: 'dmp.c.v1', batch: false, maxBatchSize: 500, schemaTopic: 'dmp.b.v1' },
+        { topic: 'dmp.b.v1', batch: true, maxBatchSize: 100, schemaTopic: 'dmp.b.v1', inbox: true },
+        { topic: 'dmp.c.v1', batch: false, maxBatchSize: 500, schemaTopic: 'dmp.b.v1', inbox: false },
       ]),
     );
   });

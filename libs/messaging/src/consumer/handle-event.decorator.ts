@@ -24,6 +24,13 @@ export interface HandleEventOptions {
    * bodies follow a JSON header as raw bytes). A failure is dead-lettered with its reason.
    */
   decode?: (value: Buffer | null) => ParseEventResult<unknown>;
+  /**
+   * Record each event in the inbox (default true). `false` only for a handler whose effect is
+   * idempotent by its own keys (a fact keyed by a natural id, a set of members): a redelivered
+   * or replayed event then changes nothing without the inbox row's cost. The topic's events skip
+   * the inbox only when every handler of the topic opts out.
+   */
+  inbox?: boolean;
 }
 
 export interface HandleEventMetadata {
@@ -32,6 +39,7 @@ export interface HandleEventMetadata {
   maxBatchSize: number;
   schemaTopic: string;
   decode?: (value: Buffer | null) => ParseEventResult<unknown>;
+  inbox: boolean;
 }
 
 /**
@@ -53,6 +61,7 @@ export function HandleEvent(topic: string, options: HandleEventOptions = {}): Me
       batch: options.batch ?? false,
       maxBatchSize: options.maxBatchSize ?? 500,
       schemaTopic: options.schemaTopic ?? topic,
+      inbox: options.inbox ?? true,
       ...(options.decode ? { decode: options.decode } : {}),
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, [...existing, entry], method);
