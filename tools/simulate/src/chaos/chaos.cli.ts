@@ -178,6 +178,7 @@ async function main(): Promise<void> {
         {
           summary: result.summary,
           cpuSeconds: result.cpuSeconds,
+          cpuSecondsByProcess: result.cpuSecondsByProcess,
           faults: result.faults,
           invariants: result.invariants,
         },

@@ -10,14 +10,55 @@ const CLOCK_TICKS = 100;
  * count, as long as their parent is still alive. Linux only; 0 where /proc is missing.
  */
 export function treeCpuSeconds(rootPid: number): number {
+  return Object.values(treeCpuByKind(rootPid)).reduce((sum, seconds) => sum + seconds, 0);
+}
+
+/** Each process's kind by pid and start time (a pid may be reused), read once from its command line. */
+const kinds = new Map<string, string>();
+
+/**
+ * What a process of the chaos suite is, from its command line: `postgres`, `broker`, the service
+ * (`documents`...), `self` for the root (the simulator, insurer, balancers and checks), `other`.
+ */
+export function kindOfCommand(command: string): string {
+  if (/(^|\/)postgres(\0|$| )/.test(command) || command.startsWith('postgres:')) return 'postgres';
+  if (command.includes('embedded-kafka')) return 'broker';
+  const service = /dist\/apps\/([a-z-]+)\/src\/main\.js/.exec(command);
+  if (service?.[1]) return service[1];
+  return 'other';
+}
+
+function kindOf(pid: number, startTime: string, rootPid: number): string {
+  if (pid === rootPid) return 'self';
+  const key = `${pid}:${startTime}`;
+  let kind = kinds.get(key);
+  if (kind === undefined) {
+    try {
+      kind = kindOfCommand(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      kind = 'other';
+    }
+    if (kinds.size > 100_000) kinds.clear();
+    kinds.set(key, kind);
+  }
+  return kind;
+}
+
+/**
+ * `treeCpuSeconds` split by kind of process (see `kindOfCommand`). What reaped children used
+ * (cutime + cstime: killed service instances, exited PostgreSQL backends) counts as `reaped`.
+ */
+export function treeCpuByKind(rootPid: number): Record<string, number> {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return 0;
+    return {};
   }
   const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
+  const own = new Map<number, number>();
+  const reaped = new Map<number, number>();
+  const started = new Map<number, string>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -25,47 +66,63 @@ export function treeCpuSeconds(rootPid: number): number {
       // Fields after the command name, which may hold spaces, in parentheses.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parents.set(Number(entry), Number(fields[1]));
-      ticks.set(
-        Number(entry),
-        Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
-      );
+      own.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      reaped.set(Number(entry), Number(fields[13]) + Number(fields[14]));
+      started.set(Number(entry), fields[19] ?? '');
     } catch {
       // The process ended while we looked.
     }
   }
-  let total = 0;
-  for (const [pid, t] of ticks) {
+  const total: Record<string, number> = {};
+  const add = (kind: string, ticks: number): void => {
+    if (ticks > 0) total[kind] = (total[kind] ?? 0) + ticks / CLOCK_TICKS;
+  };
+  for (const [pid, ticks] of own) {
     for (let p: number | undefined = pid; p !== undefined && p > 0; p = parents.get(p)) {
       if (p === rootPid) {
-        total += t;
+        const kind = kindOf(pid, started.get(pid) ?? '', rootPid);
+        add(kind, ticks);
+        // A PostgreSQL backend's exited siblings were PostgreSQL too; other reaped children
+        // (killed instances, earlier brokers) cannot be told apart any more.
+        add(kind === 'postgres' ? 'postgres' : 'reaped', reaped.get(pid) ?? 0);
         break;
       }
       if (p === 1) break;
     }
   }
-  return total / CLOCK_TICKS;
+  return total;
 }
 
 /**
- * CPU seconds of a process tree per named stretch of time (the simulator's phases, the checks):
- * `enter(name)` closes the current stretch and opens the next one.
+ * CPU seconds of a process tree per named stretch of time (the simulator's phases, the checks),
+ * in all and per kind of process: `enter(name)` closes the current stretch and opens the next one.
  */
 export class CpuByStretch {
   private current: string | undefined;
-  private since = 0;
+  private since: Record<string, number> = {};
   readonly seconds: Record<string, number> = {};
+  /** Per stretch, the CPU seconds of each kind of process (`self`, `postgres`, `broker`, services). */
+  readonly byKind: Record<string, Record<string, number>> = {};
 
   constructor(
     private readonly rootPid: number,
-    private readonly sample: (pid: number) => number = treeCpuSeconds,
+    private readonly sample: (pid: number) => Record<string, number> = treeCpuByKind,
   ) {}
 
   enter(name: string): void {
     if (name === this.current) return;
     const now = this.sample(this.rootPid);
-    if (this.current !== undefined)
+    if (this.current !== undefined) {
+      const kinds = (this.byKind[this.current] ??= {});
+      let spent = 0;
+      for (const kind of new Set([...Object.keys(now), ...Object.keys(this.since)])) {
+        const delta = (now[kind] ?? 0) - (this.since[kind] ?? 0);
+        spent += delta;
+        kinds[kind] = Math.round(((kinds[kind] ?? 0) + delta) * 10) / 10;
+      }
       this.seconds[this.current] =
-        Math.round(((this.seconds[this.current] ?? 0) + now - this.since) * 10) / 10;
+        Math.round(((this.seconds[this.current] ?? 0) + spent) * 10) / 10;
+    }
     this.current = name;
     this.since = now;
   }

@@ -79,6 +79,8 @@ export interface ChaosSummaryLine {
 export interface ChaosResult {
   /** CPU seconds of the run's process tree per stretch: boot, each simulator phase, checks. */
   cpuSeconds: Record<string, number>;
+  /** The same per kind of process (`self` = simulator and checks, `postgres`, `broker`, services). */
+  cpuSecondsByProcess: Record<string, Record<string, number>>;
   ledger: SimulationLedger;
   faults: FaultSummary;
   invariants: InvariantReport;
@@ -115,10 +117,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       seed: options.seed,
       instances: suite.instances.map((instance) => instance.name),
       maxKills: options.maxKills ?? 8,
+      // Right after the first two kills (an instance and the broker): a long run's simulation
+      // may end before the middle of its plan, and the restart must happen while it runs.
       postgresRestartAfter:
-        database.kind === 'embedded' && (options.restartPostgres ?? true)
-          ? Math.max(2, Math.floor((options.maxKills ?? 8) / 2))
-          : undefined,
+        database.kind === 'embedded' && (options.restartPostgres ?? true) ? 2 : undefined,
       gapMs: options.gapMs ?? [5_000, 20_000],
       downMs: options.downMs ?? [500, 5_000],
     });
@@ -182,6 +184,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         .map(([name, seconds]) => `${name} ${seconds}`)
         .join(', ')}`,
     );
+    for (const [stretch, kinds] of Object.entries(cpu.byKind))
+      log(
+        `CPU seconds in ${stretch} by process: ${Object.entries(kinds)
+          .filter(([, seconds]) => seconds > 0)
+          .sort(([, a], [, b]) => b - a)
+          .map(([kind, seconds]) => `${kind} ${seconds}`)
+          .join(', ')}`,
+      );
     const totals = ledger.totals;
     const summary: ChaosSummaryLine = {
       seed: options.seed,
@@ -217,7 +227,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ),
       cpuSecondsChecks: sumOf(['checks']),
     };
-    return { cpuSeconds, ledger, faults, invariants, summary };
+    return { cpuSeconds, cpuSecondsByProcess: cpu.byKind, ledger, faults, invariants, summary };
   } finally {
     await suite
       .stop({ dropExternalDatabases: database.kind === 'external' })
