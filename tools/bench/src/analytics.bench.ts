@@ -8,6 +8,8 @@
 //      figures are identical to the live ones.
 // Baseline in the same run: a bare kafkajs consumer reading the same messages and JSON-parsing
 // them (no validation, no database): what reading them from this broker costs at all.
+// 3. Between the two, the read time of every distinct-member figure and of the dashboard's
+//    document at the volume consumed.
 // Run: npm run bench:analytics   (BENCH_EVENTS=50000 for a short run; default 1,000,000;
 // BENCH_INSTANCES=2 runs two service instances in the group; ANALYTICS_* variables are passed to
 // the service (ANALYTICS_CONSUMER_CONCURRENCY...); BENCH_NODE_OPTIONS is passed to
@@ -59,7 +61,7 @@ import {
   sourceCategoryOfEstablishment,
 } from '@dmp/domain';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
-import { startServiceProcess } from '@dmp/testing';
+import { anOperator, startServiceProcess, tokenFor } from '@dmp/testing';
 import { round, startBrokerProcess, treeCpuSeconds } from './support/processes';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
@@ -303,7 +305,6 @@ async function caughtUp(admin: Admin, ends: Map<string, Map<number, number>>): P
 // zero behind, or none, by arrival order).
 const FOLDED: Record<string, string> = {
   document_counts: 'SELECT day, cpam_code, source_category, type, sum(added) AS added, sum(replaced) AS replaced FROM document_counts GROUP BY 1, 2, 3, 4 HAVING (sum(added), sum(replaced)) <> (0, 0)',
-  distinct_counts: 'SELECT figure, granularity, period, grp, cpam_code, sum(members) AS members FROM distinct_counts GROUP BY 1, 2, 3, 4, 5 HAVING sum(members) <> 0',
   notification_counts: 'SELECT day, cpam_code, trigger, channel, sum(notifications) AS notifications FROM notification_counts GROUP BY 1, 2, 3, 4 HAVING sum(notifications) <> 0',
 };
 
@@ -335,11 +336,44 @@ async function printStatementStats(client: Client): Promise<void> {
 /** Order-independent fingerprint of every figure table: equal figures, equal fingerprints. */
 async function fingerprint(client: Client): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const table of ['record_facts', 'document_facts', 'document_counts', 'distinct_members', 'distinct_counts', 'notification_facts', 'notification_counts', 'reimbursement_file_facts']) {
+  for (const table of ['record_facts', 'document_facts', 'document_counts', 'member_months', 'notification_facts', 'notification_counts', 'reimbursement_file_facts']) {
     const { rows } = await client.query<{ n: string; h: string }>(`SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0) AS h FROM (${FOLDED[table] ?? `SELECT * FROM ${table}`}) t`);
     out[table] = `${rows[0].n}:${rows[0].h}`;
   }
   return out;
+}
+
+/**
+ * What the figures API and the dashboard's document cost to read at this volume: each route
+ * three times, the slowest of the three in milliseconds (distinct members are counted when read).
+ */
+const READ_ROUTES = [
+  ...['feeding-establishments', 'feeding-professionals', 'consulting-professionals', 'patients-adding-documents'].flatMap((figure) =>
+    ['day', 'week', 'month', 'all'].map((period) => `/figures/${figure}?period=${period}`),
+  ),
+  '/figures/patients-adding-documents?period=month&cpam=251',
+  '/figures/consulting-professionals?period=week&from=2019-06-01&to=2019-08-31',
+  '/figures/documents?period=week',
+  '/figures/openings?period=week',
+  '/figures/coverage',
+  '/ops/status',
+];
+
+async function readTimes(url: string): Promise<Record<string, number>> {
+  const token = tokenFor(anOperator());
+  const times: Record<string, number> = {};
+  for (const route of READ_ROUTES) {
+    let slowest = 0;
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const response = await fetch(`${url}${route}`, { headers: { authorization: `Bearer ${token}` } });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`${route}: ${response.status}`);
+      slowest = Math.max(slowest, performance.now() - started);
+    }
+    times[route] = round(slowest, 1);
+  }
+  return times;
 }
 
 async function main(): Promise<void> {
@@ -409,9 +443,14 @@ async function main(): Promise<void> {
       `analytics service x${INSTANCES} (validate + inbox + facts + counters, batches): ${round(liveRate)} events/s, ` +
         `${round(EVENTS / liveCpu)} per CPU-second of the service, ${round(EVENTS / (liveCpu + livePgCpu))} per CPU-second of service + PostgreSQL`,
     );
+    const reads = await readTimes(services[0].url);
+    const slowestRead = Object.entries(reads).reduce((a, b) => (b[1] > a[1] ? b : a));
+    console.log(`reads (slowest of 3, ms): ${Object.entries(reads).map(([r, ms]) => `${r} ${ms}`).join(', ')}`);
     await Promise.all(services.map((s) => s.stop()));
     services = [];
     await client.connect();
+    const { rows: volume } = await client.query<{ rows: string; members: string }>(`SELECT count(*) AS rows, count(DISTINCT (figure, member_id)) AS members FROM member_months`);
+    console.log(`member_months: ${volume[0].rows} rows, ${volume[0].members} distinct members`);
     if (PG_STATEMENTS) await printStatementStats(client);
     const live = await fingerprint(client);
 
@@ -430,6 +469,10 @@ async function main(): Promise<void> {
       baseline_bare_read_events_per_s: round(bareRate),
       baseline_bare_read_events_per_cpu_s: round(EVENTS / bare.cpuSeconds),
       baseline_ratio: round(liveRate / bareRate, 3),
+      member_month_rows: Number(volume[0].rows),
+      distinct_members: Number(volume[0].members),
+      slowest_read_ms: slowestRead[1],
+      slowest_read_route: slowestRead[0],
     };
     if (!REBUILD) {
       console.log(JSON.stringify({ ...liveFigures, target_events_per_s: 20_000, load_average_1m: round(loadavg()[0], 2) }));

@@ -1,6 +1,6 @@
 import { DocumentCountEntity } from './document-count.entity';
 import { DocumentFactEntity } from './document-fact.entity';
-import { MemberDayEntity } from './member-day.entity';
+import { MemberMonthEntity } from './member-month.entity';
 import { NotificationCountEntity } from './notification-count.entity';
 import { NotificationFactEntity } from './notification-fact.entity';
 import { ReimbursementFileFactEntity } from './reimbursement-file-fact.entity';
@@ -8,7 +8,7 @@ import { ReimbursementFileFactEntity } from './reimbursement-file-fact.entity';
 export const activityEntities = [
   DocumentFactEntity,
   DocumentCountEntity,
-  MemberDayEntity,
+  MemberMonthEntity,
   NotificationFactEntity,
   NotificationCountEntity,
   ReimbursementFileFactEntity,

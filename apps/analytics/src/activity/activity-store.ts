@@ -124,25 +124,31 @@ async function addDocumentCounts(manager: EntityManager, tally: Tally): Promise<
 }
 
 /**
- * Records each member once per figure and day: a member seen again on a day it was already
- * recorded costs one index probe and writes nothing. Weeks, months and "ever" are counted when
- * read, so there is no counter to keep here. In key order, so that concurrent batches take the
- * index locks in one order.
+ * Records the days each member was seen, one row per figure, month and member: the batch's days
+ * of a member-month are ORed in memory, then into the row in one statement; a row whose days the
+ * batch does not extend is left alone (no new row version), so a member seen again on a day
+ * already recorded costs one index probe. Weeks, months and "ever" are counted when read, so
+ * there is no counter to keep here. In key order, so that concurrent batches lock rows in one order.
  */
 export async function insertMembers(manager: EntityManager, members: MemberRow[]): Promise<void> {
-  // The key built once per member, not twice per comparison (a profile showed the sort's string building).
-  const keyed = new Map<string, MemberRow>();
+  const keyed = new Map<string, { row: MemberRow; month: string; days: number }>();
   for (const m of members) {
-    const key = `${m.figure}\u0000${m.day}\u0000${m.memberId}`;
-    if (!keyed.has(key)) keyed.set(key, m);
+    const month = `${m.day.slice(0, 8)}01`;
+    const bit = 1 << (Number(m.day.slice(8, 10)) - 1);
+    // The key built once per member, not twice per comparison (a profile showed the sort's string building).
+    const key = `${m.figure}\u0000${month}\u0000${m.memberId}`;
+    const entry = keyed.get(key);
+    if (entry) entry.days |= bit;
+    else keyed.set(key, { row: m, month, days: bit });
   }
-  const rows = [...keyed.keys()].sort().map((key) => keyed.get(key) as MemberRow);
-  if (rows.length === 0) return;
+  if (keyed.size === 0) return;
+  const rows = [...keyed.keys()].sort().map((key) => keyed.get(key) as { row: MemberRow; month: string; days: number });
   await manager.query(
-    `INSERT INTO member_days (figure, day, member_id, grp, cpam_code)
-     SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[])
-     ON CONFLICT DO NOTHING`,
-    [rows.map((r) => r.figure), rows.map((r) => r.day), rows.map((r) => r.memberId), rows.map((r) => r.grp), rows.map((r) => r.cpamCode)],
+    `INSERT INTO member_months AS m (figure, month, member_id, grp, cpam_code, days)
+     SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[], $6::int[])
+     ON CONFLICT (figure, month, member_id) DO UPDATE SET days = m.days | EXCLUDED.days
+     WHERE m.days | EXCLUDED.days <> m.days`,
+    [rows.map((r) => r.row.figure), rows.map((r) => r.month), rows.map((r) => r.row.memberId), rows.map((r) => r.row.grp), rows.map((r) => r.row.cpamCode), rows.map((r) => r.days)],
   );
 }
 
@@ -237,10 +243,10 @@ export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, 
     await addNotificationCounts(manager, tally);
   }
 
-  // Distinct members are counted when read: giving the patients' day rows their CPAM is enough.
+  // Distinct members are counted when read: giving the patients' member rows their CPAM is enough.
   await manager.query(
     `WITH moved AS (
-       UPDATE member_days m SET cpam_code = u.cpam FROM unnest($1::text[], $2::text[]) AS u(ins, cpam)
+       UPDATE member_months m SET cpam_code = u.cpam FROM unnest($1::text[], $2::text[]) AS u(ins, cpam)
         WHERE m.cpam_code = '' AND m.member_id = u.ins AND m.figure = $3
         RETURNING 1)
      SELECT count(*) FROM moved`,

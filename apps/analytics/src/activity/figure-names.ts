@@ -1,4 +1,4 @@
-/** The distinct-member figures, as stored in member_days.figure (persisted values). */
+/** The distinct-member figures, as stored in member_months.figure (persisted values). */
 export enum DistinctFigure {
   FEEDING_ESTABLISHMENTS = 'feeding-establishments',
   FEEDING_PROFESSIONALS = 'feeding-professionals',
@@ -6,7 +6,7 @@ export enum DistinctFigure {
   ADDING_PATIENTS = 'adding-patients',
 }
 
-/** member_days.cpam_code of the figures that have no CPAM (establishments, professionals). */
+/** member_months.cpam_code of the figures that have no CPAM (establishments, professionals). */
 export const NO_CPAM = '-';
 /** cpam_code of a patient's fact while their record's opening has not been seen. */
 export const UNRESOLVED_CPAM = '';

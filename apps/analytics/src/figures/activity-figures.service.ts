@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EstablishmentCategory, establishmentKindOf } from '@dmp/domain';
 import { DistinctFigure } from '../activity/figure-names';
-import { Granularity, granularityOf, nextPeriodStart, periodStart } from '../periods/paris-periods';
+import { Granularity, granularityOf, monthStart, nextPeriodStart, periodStart } from '../periods/paris-periods';
+import { countMembers, MemberMonthRow } from './member-periods';
 import { DistinctQueryDto, DocumentsQueryDto, NotificationsQueryDto, PatientsAddingQueryDto, PeriodQueryDto } from './activity-figures.dto';
 
 export interface DocumentsRow {
@@ -53,14 +54,6 @@ export interface ReimbursementLinesRow {
   outOfWindow: number;
 }
 
-/** The period of a member-day row as the API shows it, per granularity. */
-const PERIOD_OF_DAY: Readonly<Record<Granularity, string>> = {
-  [Granularity.DAY]: `day::text`,
-  [Granularity.WEEK]: `date_trunc('week', day::timestamp)::date::text`,
-  [Granularity.MONTH]: `date_trunc('month', day::timestamp)::date::text`,
-  [Granularity.ALL]: `'all'`,
-};
-
 class Where {
   readonly clauses: string[] = [];
   readonly params: unknown[] = [];
@@ -84,7 +77,7 @@ class Where {
 /**
  * The documents, feeding, consulting, notification and reimbursement-import figures. Documents
  * and notifications read counters (one row per day and breakdown), never the facts; distinct
- * members are counted from one row per member and day.
+ * members are counted from one row per member and month (its days as bits).
  */
 @Injectable()
 export class ActivityFiguresService {
@@ -174,26 +167,34 @@ export class ActivityFiguresService {
   }
 
   /**
-   * Distinct members per period and breakdown, counted from the member-day rows of the period:
+   * Distinct members per period and breakdown, counted from the member-month rows of the period:
    * a member is in one breakdown (an establishment's category, a professional's profession) and
    * one CPAM, so a count per breakdown counts nobody twice. Weeks and months are whole periods:
    * those that start on or before `to` and end on or after `from`; "all" ignores the days.
+   * Months and ever are counted by PostgreSQL; days and weeks from the rows' day bits.
    */
   private async distinct(figure: DistinctFigure, query: DistinctQueryDto, cpam?: string): Promise<Array<{ period: string; grp: string; members: number }>> {
     const granularity = granularityOf[query.period ?? 'week'];
     const where = new Where().add((p) => `figure = ${p}`, figure);
-    if (granularity !== Granularity.ALL) {
-      if (query.from) where.add((p) => `day >= ${p}::date`, periodStart(granularity, query.from));
-      if (query.to) where.add((p) => `day < ${p}::date`, nextPeriodStart(granularity, query.to));
-    }
+    const from = query.from && granularity !== Granularity.ALL ? periodStart(granularity, query.from) : undefined;
+    const before = query.to && granularity !== Granularity.ALL ? nextPeriodStart(granularity, query.to) : undefined;
+    if (from) where.add((p) => `month >= ${p}::date`, monthStart(from));
+    if (before) where.add((p) => `month < ${p}::date`, before);
     if (cpam) where.add((p) => `cpam_code = ${p}`, cpam);
-    const period = PERIOD_OF_DAY[granularity];
-    const rows: Array<{ period: string; grp: string; n: string }> = await this.dataSource.query(
-      `SELECT ${period} AS period, grp, count(DISTINCT member_id) AS n FROM member_days WHERE ${where}
-        GROUP BY 1, 2 ORDER BY 1, 2`,
+    if (granularity === Granularity.MONTH || granularity === Granularity.ALL) {
+      const rows: Array<{ period: string; grp: string; n: string }> = await this.dataSource.query(
+        granularity === Granularity.MONTH
+          ? `SELECT month::text AS period, grp, count(*) AS n FROM member_months WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`
+          : `SELECT 'all' AS period, grp, count(*) AS n FROM (SELECT DISTINCT grp, member_id FROM member_months WHERE ${where}) m GROUP BY 1, 2 ORDER BY 1, 2`,
+        where.params,
+      );
+      return rows.map((r) => ({ period: r.period, grp: r.grp, members: Number(r.n) }));
+    }
+    const rows: MemberMonthRow[] = await this.dataSource.query(
+      `SELECT month::text AS month, member_id AS "memberId", grp, days FROM member_months WHERE ${where}`,
       where.params,
     );
-    return rows.map((r) => ({ period: r.period, grp: r.grp, members: Number(r.n) }));
+    return countMembers(rows, granularity === Granularity.DAY ? 'day' : 'week', from, before);
   }
 
   private days(query: { from?: string; to?: string }): Where {

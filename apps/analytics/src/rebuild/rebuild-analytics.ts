@@ -21,7 +21,7 @@ export const FIGURE_TABLES = [
   'record_facts',
   'document_facts',
   'document_counts',
-  'member_days',
+  'member_months',
   'notification_facts',
   'notification_counts',
   'reimbursement_file_facts',

@@ -4,6 +4,7 @@ import { CreateActivityFacts1764210000000 } from './1764210000000-create-activit
 import { CreateOpsTables1764300000000 } from './1764300000000-create-ops-tables';
 import { ShardCounters1764400000000 } from './1764400000000-shard-counters';
 import { MemberDays1764500000000 } from './1764500000000-member-days';
+import { MemberMonths1764600000000 } from './1764600000000-member-months';
 
 export const analyticsMigrations = [
   ...messagingMigrations,
@@ -12,4 +13,5 @@ export const analyticsMigrations = [
   CreateOpsTables1764300000000,
   ShardCounters1764400000000,
   MemberDays1764500000000,
+  MemberMonths1764600000000,
 ];

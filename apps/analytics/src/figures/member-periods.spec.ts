@@ -1,0 +1,46 @@
+import { countMembers, MemberMonthRow } from './member-periods';
+
+const bits = (...days: number[]): number => days.reduce((acc, d) => acc | (1 << (d - 1)), 0);
+const row = (month: string, memberId: string, grp: string, ...days: number[]): MemberMonthRow => ({ month, memberId, grp, days: bits(...days) });
+
+describe(countMembers.name, () => {
+  it('counts each member once per day it was seen, per breakdown', () => {
+    const sut = countMembers([row('2019-12-01', 'a', 'nurse', 2, 3), row('2019-12-01', 'b', 'nurse', 3), row('2019-12-01', 'c', 'physician', 3)], 'day');
+
+    expect(sut).toEqual([
+      { period: '2019-12-02', grp: 'nurse', members: 1 },
+      { period: '2019-12-03', grp: 'nurse', members: 2 },
+      { period: '2019-12-03', grp: 'physician', members: 1 },
+    ]);
+  });
+
+  it('counts a member seen on several days of a week once in that week', () => {
+    expect(countMembers([row('2019-12-01', 'a', 'chu', 9, 10, 15, 16)], 'week')).toEqual([
+      { period: '2019-12-09', grp: 'chu', members: 1 },
+      { period: '2019-12-16', grp: 'chu', members: 1 },
+    ]);
+  });
+
+  it('counts a member seen in both months of a week across them once, and the others of that week too', () => {
+    // Week of Monday 2019-12-30: two days in December, five in January.
+    const sut = countMembers([row('2019-12-01', 'a', 'chu', 30), row('2020-01-01', 'a', 'chu', 2), row('2020-01-01', 'b', 'chu', 1), row('2019-12-01', 'c', 'chu', 31)], 'week');
+
+    expect(sut).toEqual([{ period: '2019-12-30', grp: 'chu', members: 3 }]);
+  });
+
+  it('counts only the days in [from, before)', () => {
+    const rows = [row('2019-12-01', 'a', '', 1, 2, 3, 31)];
+
+    expect(countMembers(rows, 'day', '2019-12-02', '2019-12-31')).toEqual([
+      { period: '2019-12-02', grp: '', members: 1 },
+      { period: '2019-12-03', grp: '', members: 1 },
+    ]);
+  });
+
+  it('places the last day of February in a leap year and a 31st in their weeks', () => {
+    expect(countMembers([row('2020-02-01', 'a', '', 29), row('2019-03-01', 'b', '', 31)], 'day')).toEqual([
+      { period: '2019-03-31', grp: '', members: 1 },
+      { period: '2020-02-29', grp: '', members: 1 },
+    ]);
+  });
+});
