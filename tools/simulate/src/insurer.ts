@@ -2,7 +2,11 @@ import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ActorRole, ReimbursementFileKind } from '@dmp/domain';
 import type { Actor } from '@dmp/auth';
-import type { BackfillRequestedPayload } from '@dmp/contracts';
+import {
+  FileImportStatus,
+  type BackfillRequestedPayload,
+  type FileImportedPayload,
+} from '@dmp/contracts';
 import { generateFeed } from '@dmp/insurer-feed';
 import type { KafkaLink } from './kafka-link';
 import { describeRefusal, sleep, type SuiteHttp } from './suite-http';
@@ -24,6 +28,12 @@ export interface InsurerOptions {
   maxPatientsPerFile?: number;
   /** How long the oldest pending request waits for others to share its file (default 2 s). */
   batchWindowMs?: number;
+  /**
+   * How often files without an outcome are asked about (GET /imports/files/:id; default 5 s).
+   * Outcomes normally arrive at once on the file-imported topic (`onImported`); the poll is the
+   * fallback for a summary that never comes.
+   */
+  importPollMs?: number;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -77,6 +87,7 @@ export class SimulatedInsurer {
   /** INS that sent at least one backfill request. */
   readonly requested = new Set<string>();
   private oldestPendingAt = 0;
+  private lastImportPoll = 0;
   private lineIdOffset = 0;
   private loop?: Promise<void>;
   private stopping = false;
@@ -119,7 +130,10 @@ export class SimulatedInsurer {
           ) {
             await this.serialised(() => this.answerPending());
           }
-          await this.pollImports();
+          if (Date.now() - this.lastImportPoll >= (this.options.importPollMs ?? 5_000)) {
+            this.lastImportPoll = Date.now();
+            await this.pollImports();
+          }
         } catch (error) {
           // A local failure (disk, drop folder): said once per occurrence; the run goes on.
           this.options.log(`insurer: ${error instanceof Error ? error.message : String(error)}`);
@@ -275,6 +289,17 @@ export class SimulatedInsurer {
     );
     entry.attempts = sent.attempts;
     if (!sent.ok) entry.reason = `announcement not produced: ${sent.error ?? 'unknown error'}`;
+  }
+
+  /** A file's import summary from the file-imported topic: its outcome without a request. */
+  onImported(summary: FileImportedPayload): void {
+    const file = this.files.find((f) => f.fileId === summary.fileId);
+    // A summary older than the file is an earlier run's (file ids repeat from seed to seed).
+    if (!file || file.outcome !== 'unknown' || Date.parse(summary.completedAt) < Date.parse(file.at))
+      return;
+    file.outcome = summary.status === FileImportStatus.COMPLETED ? 'completed' : 'refused';
+    file.counts = { ...summary.counts };
+    if (summary.refusalReason) file.reason = summary.refusalReason;
   }
 
   /** Asks reimbursements for the outcome of every file still without one. */

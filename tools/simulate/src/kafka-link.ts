@@ -7,6 +7,7 @@ import {
   DocumentSubmissionResultsPayload,
   FileAnnouncedEvent,
   FileAnnouncedPayload,
+  FileImportedPayload,
   Topics,
   createEvent,
   serializeEvent,
@@ -34,6 +35,8 @@ export interface KafkaLinkOptions {
   submissionPrefix: string;
   /** Called for every backfill request published at or after `since`. */
   onBackfillRequest: (request: BackfillRequestedPayload) => void;
+  /** Called for every file import summary published at or after `since` (the insurer's files' outcomes). */
+  onFileImported?: (summary: FileImportedPayload) => void;
   since: Date;
   log: (line: string) => void;
   signal?: AbortSignal;
@@ -86,6 +89,18 @@ export class KafkaLink {
           this.options.onBackfillRequest(envelope.payload);
       },
     );
+    const onFileImported = this.options.onFileImported;
+    if (onFileImported)
+      await this.consume(
+        `dmp-simulator-imports-${this.options.runId}`,
+        Topics.FILE_IMPORTED,
+        (envelope: Envelope<FileImportedPayload>) => {
+          const at = Date.parse(envelope.payload?.completedAt ?? envelope.occurredAt);
+          // Summaries of earlier runs stay in the topic (file ids repeat from seed to seed).
+          if (envelope.payload && at >= this.options.since.getTime() - 5_000)
+            onFileImported(envelope.payload);
+        },
+      );
   }
 
   private async connectWithRetry(connect: () => Promise<void>, what: string): Promise<void> {

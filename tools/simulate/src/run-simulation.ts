@@ -64,6 +64,8 @@ const HTTP_SUBMISSION_SIZE = 10;
 const NEW_DOCUMENT_ALERT_SHARE = 0.2;
 /** Rows per campaign job: one job is a few of enrolment's 2,000-row transactions at most. */
 const CAMPAIGN_JOB_ROWS = 1_000;
+/** Records whose opening consent must know before the authorisations start (the last ones opened). */
+const CONSENT_PROBES = 8;
 
 /** Where the run is and what it has done; read by the progress timer. */
 class RunState {
@@ -241,6 +243,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     onBackfillRequest: (request) => {
       if (plannedIns.has(request.ins)) insurer.onRequest(request);
     },
+    onFileImported: (summary) => insurer.onImported(summary),
     since: started,
     log,
     ...(signal ? { signal } : {}),
@@ -455,6 +458,37 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
     // ---- authorisations -------------------------------------------------------------------------
     state.phase = 'authorisations';
+    // Consent learns of openings from their events and answers 409 RECORD_NOT_OPEN until then.
+    // Rather than every authorisation retrying on its own while consent catches up (hundreds of
+    // refused requests competing with consent for the CPU), wait once until it knows the last
+    // records opened (one per partition key at most a few); a straggler still retries.
+    const lastOpened = ledger.openings
+      .filter((o) => o.outcome === 'created')
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+      .slice(-CONSENT_PROBES)
+      .map((o) => o.ins);
+    const operator = { role: ActorRole.OPERATOR, operatorId: 'simulator' } as Actor;
+    const knownToConsent = new Set<string>();
+    await waitUntilAsync(
+      async () => {
+        await Promise.all(
+          lastOpened
+            .filter((ins) => !knownToConsent.has(ins))
+            .map(async (ins) => {
+              const answer = await http.request(
+                'consent',
+                'GET',
+                `/patients/${ins}/consent`,
+                operator,
+              );
+              if (answer.status === 200) knownToConsent.add(ins);
+            }),
+        );
+        return knownToConsent.size === lastOpened.length;
+      },
+      settleTimeoutMs,
+      signal,
+    );
     await forEachLimited(
       plan.authorisations,
       concurrency,
@@ -946,6 +980,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     options.onProgress?.(progress());
   }
   return ledger;
+}
+
+/** `waitUntil` for a condition that must ask the suite (one round of requests per second at most). */
+async function waitUntilAsync(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() >= deadline || signal?.aborted) return false;
+    await sleep(1_000, signal);
+  }
+  return true;
 }
 
 async function waitUntil(
