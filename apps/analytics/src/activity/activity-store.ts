@@ -65,8 +65,10 @@ export interface ReimbursementFileRow {
 export async function lockRecordsAndResolveCpam(manager: EntityManager, insList: Iterable<string>): Promise<Map<string, string>> {
   const ins = sortedDistinct(insList);
   if (ins.length === 0) return new Map();
+  // char(15)[], the column's type: against text[] PostgreSQL compares ins::text and scans the
+  // whole table instead of probing the primary key (a cost that grew with every record).
   const resolved: Array<{ ins: string; cpam_code: string }> = await manager.query(
-    `SELECT ins, cpam_code FROM record_facts WHERE ins = ANY($1::text[]) AND cpam_code IS NOT NULL`,
+    `SELECT ins, cpam_code FROM record_facts WHERE ins = ANY($1::char(15)[]) AND cpam_code IS NOT NULL`,
     [ins],
   );
   const cpam = new Map(resolved.map((r) => [r.ins, r.cpam_code]));
