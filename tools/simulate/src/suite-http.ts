@@ -1,4 +1,5 @@
 import { issueDevToken, type Actor } from '@dmp/auth';
+import { httpRequest } from './http-client';
 import type { ServiceEndpoints, ServiceName } from './types';
 
 export interface SuiteAnswer {
@@ -149,13 +150,13 @@ export class SuiteHttp {
       headers['content-type'] = 'application/json';
     }
     try {
-      const response = await fetch(`${this.endpoints[service]}${path}`, {
+      const response = await httpRequest(`${this.endpoints[service]}${path}`, {
         method,
         headers,
         ...(payload !== undefined ? { body: payload } : {}),
-        signal: AbortSignal.timeout(60_000),
+        timeoutMs: 60_000,
       });
-      const text = await response.text();
+      const text = response.text;
       let body: unknown;
       try {
         body = text.length > 0 ? JSON.parse(text) : undefined;
@@ -164,12 +165,10 @@ export class SuiteHttp {
       }
       return { status: response.status, body, text, attempts: 1 };
     } catch (error) {
-      const cause =
-        error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
       return {
         status: 0,
         body: undefined,
-        text: `${error instanceof Error ? error.message : String(error)}${cause}`,
+        text: error instanceof Error ? error.message : String(error),
         attempts: 1,
       };
     }

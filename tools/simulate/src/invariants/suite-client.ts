@@ -1,5 +1,6 @@
 import { issueDevToken, Role, type Actor } from '@dmp/auth';
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
+import { httpRequest } from '../http-client';
 
 export type ServiceUrls = Record<
   'enrolment' | 'documents' | 'reimbursements' | 'consent' | 'analytics',
@@ -58,11 +59,12 @@ export class SuiteClient {
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       this.requests++;
       try {
-        const response = await fetch(`${this.urls[service]}${path}`, {
+        const response = await httpRequest(`${this.urls[service]}${path}`, {
+          method: 'GET',
           headers: { authorization: `Bearer ${this.token(actor)}` },
-          signal: AbortSignal.timeout(60_000),
+          timeoutMs: 60_000,
         });
-        const text = await response.text();
+        const text = response.text;
         if (response.status === 200) return JSON.parse(text) as T;
         lastError = `${response.status} ${text.slice(0, 300)}`;
         if (response.status !== 502 && response.status !== 503 && response.status !== 504) {
