@@ -1,5 +1,5 @@
 import { EventEnvelope } from '@dmp/contracts';
-import { eventHeaders, topicOf } from '@dmp/messaging';
+import { bundleLine, topicOf } from '@dmp/messaging';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -155,8 +155,10 @@ export function fromNewRow(row: NewRecordRow): RecordEntity {
  * Inserts the rows that do not collide with an existing INS, and the outbox rows of exactly
  * those, in ONE statement (a data-modifying CTE is atomic on its own): a single opening is one
  * round trip instead of BEGIN / INSERT / INSERT / COMMIT, which is what bounds it on this
- * machine. The outbox rows are those OutboxService.append would write (same topic, key, headers
- * and JSON envelope, from @dmp/messaging's own helpers), in input order so per-key order holds.
+ * machine. The events go out as outbox bundles (one text row per topic per statement, the lines
+ * appendBundle would write: @dmp/messaging's bundleLine), in input order so per-key order holds:
+ * a row of text costs PostgreSQL one tuple, where a row per event cost a tuple, index entries and
+ * two jsonb parses each, then a jsonb rendering and a delete for the relay.
  * Returns only the inserted records; RETURNING only ids, since every value is known beforehand.
  */
 export async function insertNewRecords(
@@ -193,11 +195,13 @@ export async function insertNewRecords(
      ON CONFLICT (ins) DO NOTHING
      RETURNING id
      ), outbox AS (
-       INSERT INTO outbox_events (topic, key, headers, payload)
-       SELECT e.topic, e.key, e.headers, e.payload
-       FROM unnest($22::uuid[], $23::text[], $24::text[], $25::jsonb[], $26::jsonb[]) WITH ORDINALITY AS e(record_id, topic, key, headers, payload, ord)
+       -- One bundle row per topic (see appendBundle in @dmp/messaging), lines in input order.
+       INSERT INTO outbox_events (topic, key, headers, payload, messages, message_count)
+       SELECT e.topic, NULL, '{}', NULL, string_agg(e.line, E'\n' ORDER BY e.ord), count(*)
+       FROM unnest($22::uuid[], $23::text[], $24::text[]) WITH ORDINALITY AS e(record_id, topic, line, ord)
        WHERE e.record_id IN (SELECT id FROM inserted)
-       ORDER BY e.ord
+       GROUP BY e.topic
+       ORDER BY min(e.ord)
      )
      SELECT id FROM inserted`,
     [
@@ -224,9 +228,7 @@ export async function insertNewRecords(
       col('consentChannel'),
       events.map((e) => e.recordId),
       events.map((e) => topicOf(e.envelope)),
-      events.map((e) => e.envelope.key),
-      events.map((e) => JSON.stringify(eventHeaders(e.envelope))),
-      events.map((e) => JSON.stringify(e.envelope)),
+      events.map((e) => bundleLine(e.envelope)),
     ],
   );
   const insertedIds = new Set(inserted.map((r) => r.id));
@@ -236,7 +238,7 @@ export async function insertNewRecords(
 /**
  * The common single opening (an adult: one record, one record-opened event) as a statement of
  * scalar parameters: the multi-row form costs PostgreSQL more to plan and node-pg more to encode
- * (26 array literals) than the insert itself. Same semantics: the outbox row exists only if the
+ * (24 array literals) than the insert itself. Same semantics: the outbox row exists only if the
  * record row was inserted. True when inserted, false when the INS was already there.
  */
 async function insertOneRecord(manager: EntityManager, row: NewRecordRow, envelope: EventEnvelope): Promise<boolean> {
@@ -251,7 +253,7 @@ async function insertOneRecord(manager: EntityManager, row: NewRecordRow, envelo
        ON CONFLICT (ins) DO NOTHING
        RETURNING id
      ), outbox AS (
-       INSERT INTO outbox_events (topic, key, headers, payload) SELECT $22, $23, $24::jsonb, $25::jsonb FROM inserted
+       INSERT INTO outbox_events (topic, key, headers, payload, messages, message_count) SELECT $22, NULL, '{}', NULL, $23, 1 FROM inserted
      )
      SELECT id FROM inserted`,
     [
@@ -277,9 +279,7 @@ async function insertOneRecord(manager: EntityManager, row: NewRecordRow, envelo
       row.consentPlace,
       row.consentChannel,
       topicOf(envelope),
-      envelope.key,
-      JSON.stringify(eventHeaders(envelope)),
-      JSON.stringify(envelope),
+      bundleLine(envelope),
     ],
   );
   return inserted.length === 1;
