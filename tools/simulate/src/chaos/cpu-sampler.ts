@@ -44,9 +44,14 @@ function kindOf(pid: number, startTime: string, rootPid: number): string {
   return kind;
 }
 
+/** Per root: the direct children seen alive at an earlier sample, with their CPU then. */
+const childrenSeen = new Map<number, Map<string, { pid: number; kind: string; ticks: number }>>();
+
 /**
- * `treeCpuSeconds` split by kind of process (see `kindOfCommand`). What reaped children used
- * (cutime + cstime: killed service instances, exited PostgreSQL backends) counts as `reaped`.
+ * `treeCpuSeconds` split by kind of process (see `kindOfCommand`). A direct child that died
+ * since an earlier sample (a killed instance, an earlier broker or PostgreSQL) still counts for
+ * its kind with what it had used when last seen; what dead children used after that, or children
+ * never seen alive, counts as `reaped`.
  */
 export function treeCpuByKind(rootPid: number): Record<string, number> {
   let entries: string[];
@@ -73,23 +78,46 @@ export function treeCpuByKind(rootPid: number): Record<string, number> {
       // The process ended while we looked.
     }
   }
+  if (!own.has(rootPid)) return {};
   const total: Record<string, number> = {};
   const add = (kind: string, ticks: number): void => {
-    if (ticks > 0) total[kind] = (total[kind] ?? 0) + ticks / CLOCK_TICKS;
+    if (ticks !== 0) total[kind] = (total[kind] ?? 0) + ticks / CLOCK_TICKS;
   };
+  const seen =
+    childrenSeen.get(rootPid) ?? new Map<string, { pid: number; kind: string; ticks: number }>();
+  const alive = new Set<string>();
   for (const [pid, ticks] of own) {
     for (let p: number | undefined = pid; p !== undefined && p > 0; p = parents.get(p)) {
       if (p === rootPid) {
         const kind = kindOf(pid, started.get(pid) ?? '', rootPid);
-        add(kind, ticks);
-        // A PostgreSQL backend's exited siblings were PostgreSQL too; other reaped children
-        // (killed instances, earlier brokers) cannot be told apart any more.
-        add(kind === 'postgres' ? 'postgres' : 'reaped', reaped.get(pid) ?? 0);
+        if (pid === rootPid) {
+          add(kind, ticks);
+          break;
+        }
+        // What a process's own dead children used (PostgreSQL's backends) is its kind's too.
+        const all = ticks + (reaped.get(pid) ?? 0);
+        add(kind, all);
+        if (parents.get(pid) === rootPid) {
+          const key = `${pid}:${started.get(pid) ?? ''}`;
+          alive.add(key);
+          seen.set(key, { pid, kind, ticks: all });
+        }
         break;
       }
       if (p === 1) break;
     }
   }
+  // Dead direct children: their last known CPU for their kind, the rest of the root's reaped
+  // CPU (used after that last sample, or by children never seen) as `reaped`.
+  let unexplained = reaped.get(rootPid) ?? 0;
+  for (const [key, child] of seen) {
+    if (alive.has(key)) continue;
+    add(child.kind, child.ticks);
+    unexplained -= child.ticks;
+  }
+  add('reaped', Math.max(0, unexplained));
+  if (seen.size > 10_000) seen.clear();
+  childrenSeen.set(rootPid, seen);
   return total;
 }
 
