@@ -191,7 +191,8 @@ export class ActivityFiguresService {
       return rows.map((r) => ({ period: r.period, grp: r.grp, members: Number(r.n) }));
     }
     const rows: MemberMonthRow[] = await this.dataSource.query(
-      `SELECT month::text AS month, member_id AS "memberId", grp, days FROM member_months WHERE ${where}`,
+      // By member, then month: the fold finds a member's rows of two months side by side (weeks across months).
+      `SELECT month::text AS month, member_id AS "memberId", grp, days FROM member_months WHERE ${where}${granularity === Granularity.WEEK ? ' ORDER BY member_id, month' : ''}`,
       where.params,
     );
     return countMembers(rows, granularity === Granularity.DAY ? 'day' : 'week', from, before);

@@ -28,6 +28,16 @@ describe(countMembers.name, () => {
     expect(sut).toEqual([{ period: '2019-12-30', grp: 'chu', members: 3 }]);
   });
 
+  it('counts a member of a week across two months once only when both months have days in that week', () => {
+    // Rows by member, then month. a: Friday 2019-11-29 and Sunday 2019-12-01 (one week); b: 2019-11-29 and 2019-12-02 (two weeks).
+    const sut = countMembers([row('2019-11-01', 'a', 'chu', 29), row('2019-12-01', 'a', 'chu', 1), row('2019-11-01', 'b', 'chu', 29), row('2019-12-01', 'b', 'chu', 2)], 'week');
+
+    expect(sut).toEqual([
+      { period: '2019-11-25', grp: 'chu', members: 2 },
+      { period: '2019-12-02', grp: 'chu', members: 1 },
+    ]);
+  });
+
   it('counts only the days in [from, before)', () => {
     const rows = [row('2019-12-01', 'a', '', 1, 2, 3, 31)];
 
