@@ -231,6 +231,34 @@ describe(FeedImporter.name, () => {
     expect(rows.map((r) => r.id)).toEqual([a.lineId, b.lineId, stored.lineId]);
   });
 
+  it('rejects, with its line number, a line whose id is already stored for another patient', async () => {
+    const month = monthsAgo(7);
+    const stored = aLine(patient, month);
+    const before = writeFeed(dir, [stored]);
+    await importFile(before.path, before.sha256);
+    const reused = aLine(otherPatient, month, { lineId: stored.lineId });
+    const fresh = aLine(otherPatient, month);
+    const feed = writeFeed(dir, [fresh, reused]);
+
+    const summary = await importFile(feed.path, feed.sha256);
+    const rejects = (await dataSource.query(
+      'SELECT line_no::int AS "lineNo", reason FROM reimbursement_import_rejects WHERE file_id = $1',
+      [feed.fileId],
+    )) as { lineNo: number; reason: string }[];
+
+    expect(summary.counts).toMatchObject({ read: 2, imported: 1, duplicates: 0, rejected: 1 });
+    expect(rejects).toEqual([
+      {
+        lineNo: 2,
+        reason: expect.stringMatching(/^line_id: .* already stored for another patient/),
+      },
+    ]);
+    expect(await countLines(dataSource, 'line_id = $1', [stored.lineId])).toBe(1);
+    expect(
+      await countLines(dataSource, 'line_id = $1 AND ins = $2', [stored.lineId, patient]),
+    ).toBe(1);
+  });
+
   it('counts, without storing, lines for patients without an open DMP and lines older than 24 months', async () => {
     const stranger = anInsForTest();
     const old = aLine(patient, monthsAgo(25));

@@ -24,15 +24,18 @@ describe('reimbursements schema', () => {
     expect(findTimestampsWithoutTimeZone(sut)).toEqual([]);
   });
 
-  it('partitions the lines by month through the line id, with the primary key on the line id alone', async () => {
+  it('partitions the lines by month through the line id, with one unique key (ins, line_id) and a BRIN index on the line id', async () => {
     const [table] = (await sut.query(
       `SELECT pg_get_partkeydef('reimbursement_lines'::regclass) AS key`,
     )) as { key: string }[];
-    const [pk] = (await sut.query(
-      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'PK_reimbursement_lines'`,
-    )) as { def: string }[];
+    const indexes = (await sut.query(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reimbursement_lines' ORDER BY indexname`,
+    )) as { indexname: string; indexdef: string }[];
 
     expect(table.key).toBe('RANGE (line_id)');
-    expect(pk.def).toBe('PRIMARY KEY (line_id)');
+    expect(indexes.map((i) => i.indexdef.replace(/ ON (ONLY )?public\./, ' ON '))).toEqual([
+      'CREATE UNIQUE INDEX reimbursement_lines_ins_line_id_key ON reimbursement_lines USING btree (ins, line_id)',
+      "CREATE INDEX reimbursement_lines_line_id_brin ON reimbursement_lines USING brin (line_id) WITH (pages_per_range='16')",
+    ]);
   });
 });

@@ -69,6 +69,8 @@ export async function dropPartitionsBefore(sql: Sql, firstKeptMonth: number): Pr
       await sql.query(`DROP TABLE IF EXISTS ${partitionName(month)}`);
       dropped.push(month);
     }
+    // The import's record of stored id ranges (see the lines-patient-key migration) of those months.
+    await sql.query('DELETE FROM reimbursement_line_ranges WHERE month < $1', [firstKeptMonth]);
   } finally {
     await sql.query('SELECT pg_advisory_unlock($1)', [PARTITION_LOCK]);
   }

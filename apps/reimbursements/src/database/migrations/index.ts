@@ -1,4 +1,9 @@
 import { messagingMigrations } from '@dmp/messaging';
 import { CreateReimbursements1764100000000 } from './1764100000000-create-reimbursements';
+import { LinesPatientKey1764200000000 } from './1764200000000-lines-patient-key';
 
-export const reimbursementsMigrations = [...messagingMigrations, CreateReimbursements1764100000000];
+export const reimbursementsMigrations = [
+  ...messagingMigrations,
+  CreateReimbursements1764100000000,
+  LinesPatientKey1764200000000,
+];
