@@ -151,6 +151,24 @@ describe('reimbursements service', () => {
     ]);
   });
 
+  it('waits for a complete sidecar before taking a dropped file', async () => {
+    // The insurer writes this sidecar in place: seen empty, then cut short, then whole.
+    const slow = writeFeed(dropDir, [aLine(patient, monthsAgo(4))], { sidecar: false });
+    const sidecar = `${slow.path}.sha256`;
+    writeFileSync(sidecar, '');
+    const first = writeFeed(dropDir, [aLine(patient, monthsAgo(4))]);
+    await completed(first.fileId);
+    writeFileSync(sidecar, slow.sha256.slice(0, 20));
+    const second = writeFeed(dropDir, [aLine(patient, monthsAgo(4))]);
+    await completed(second.fileId);
+
+    // Each of those imports followed a scan of the folder that saw the unfinished sidecar.
+    expect(existsSync(slow.path)).toBe(true);
+    writeFileSync(sidecar, `${slow.sha256}  ${slow.fileId}.csv\n`);
+    const body = await completed(slow.fileId);
+    expect(body).toMatchObject({ status: 'completed', counts: { imported: 1 } });
+  });
+
   it('refuses a dropped file whose checksum does not match and quarantines it', async () => {
     const feed = writeFeed(dropDir, [aLine(patient, monthsAgo(3))], { sidecar: false });
     writeFileSync(`${feed.path}.sha256`, `${'0'.repeat(64)}  ${feed.fileId}.csv\n`);

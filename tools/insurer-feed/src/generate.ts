@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -330,7 +330,8 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   let written = 0;
   while (written < options.lines) {
     const given = options.patients;
-    const ins = given && given.length > 0 ? given[patients.length % given.length] : generateIns(random);
+    const ins =
+      given && given.length > 0 ? given[patients.length % given.length] : generateIns(random);
     patients.push(ins);
     const count = Math.min(
       options.lines - written,
@@ -386,7 +387,10 @@ export async function generateFeed(options: GenerateFeedOptions): Promise<Genera
   sink.end();
   await done;
   const sha256 = hash.digest('hex');
-  writeFileSync(`${options.out}.sha256`, `${sha256}  ${basename(options.out)}\n`);
+  // The sidecar tells a drop folder the file is complete: it appears whole, by a rename, so a
+  // watcher never reads it empty or half written.
+  writeFileSync(`${options.out}.sha256.part`, `${sha256}  ${basename(options.out)}\n`);
+  renameSync(`${options.out}.sha256.part`, `${options.out}.sha256`);
   if (options.patientsOut) writeFileSync(options.patientsOut, patients.join('\n') + '\n');
   return {
     path: options.out,

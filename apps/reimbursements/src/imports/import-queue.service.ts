@@ -6,13 +6,13 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { FeedImporter, FileBusyError, ImportSource, ImportSummary } from '../import/feed-importer';
-import { readSidecarChecksum } from '../import/feed-source';
+import { readyDroppedFiles, SIDECAR_SUFFIX } from './drop-folder';
 import { ImportMetrics } from './import-metrics.service';
 
 export interface QueueEntry {
@@ -212,40 +212,22 @@ export class ImportQueueService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * The insurer writes `<file>` then `<file>.sha256`: a sidecar means the file is complete. The
-   * pair is moved to processing/ (a rename: atomic, so on a shared folder one instance wins).
+   * The files whose sidecar is complete (see readyDroppedFiles) are moved with it to processing/
+   * (a rename: atomic, so on a shared folder one instance wins) and queued with its checksum.
    */
   private async scanDropFolder(): Promise<void> {
     const dir = this.dropDir();
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return;
-    }
     const processing = join(dir, 'processing');
-    for (const name of names) {
-      if (!name.endsWith('.sha256')) continue;
-      const dataName = name.slice(0, -'.sha256'.length);
-      const dataPath = join(dir, dataName);
-      try {
-        if (!(await stat(dataPath)).isFile()) continue;
-      } catch {
-        continue;
-      }
+    for (const { name, sha256 } of await readyDroppedFiles(dir)) {
       await mkdir(processing, { recursive: true });
-      const target = join(processing, dataName);
+      const target = join(processing, name);
       try {
-        await rename(join(dir, name), `${target}.sha256`);
-        await rename(dataPath, target);
+        await rename(join(dir, `${name}${SIDECAR_SUFFIX}`), `${target}${SIDECAR_SUFFIX}`);
+        await rename(join(dir, name), target);
       } catch {
         continue; // another instance took it
       }
-      await this.enqueue({
-        location: target,
-        sha256: await readSidecarChecksum(target),
-        source: ImportSource.DROP_FOLDER,
-      });
+      await this.enqueue({ location: target, sha256, source: ImportSource.DROP_FOLDER });
     }
   }
 
