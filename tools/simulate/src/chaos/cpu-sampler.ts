@@ -85,7 +85,9 @@ export function treeCpuByKind(rootPid: number): Record<string, number> {
   };
   const seen =
     childrenSeen.get(rootPid) ?? new Map<string, { pid: number; kind: string; ticks: number }>();
-  const alive = new Set<string>();
+  // Per direct child of the root: its whole subtree's CPU (PostgreSQL's live backends too), what
+  // the root inherits in its reaped CPU once that child has died.
+  const subtree = new Map<number, number>();
   for (const [pid, ticks] of own) {
     for (let p: number | undefined = pid; p !== undefined && p > 0; p = parents.get(p)) {
       if (p === rootPid) {
@@ -95,17 +97,19 @@ export function treeCpuByKind(rootPid: number): Record<string, number> {
           break;
         }
         // What a process's own dead children used (PostgreSQL's backends) is its kind's too.
-        const all = ticks + (reaped.get(pid) ?? 0);
-        add(kind, all);
-        if (parents.get(pid) === rootPid) {
-          const key = `${pid}:${started.get(pid) ?? ''}`;
-          alive.add(key);
-          seen.set(key, { pid, kind, ticks: all });
-        }
+        add(kind, ticks + (reaped.get(pid) ?? 0));
         break;
       }
+      if (parents.get(p) === rootPid)
+        subtree.set(p, (subtree.get(p) ?? 0) + ticks + (reaped.get(pid) ?? 0));
       if (p === 1) break;
     }
+  }
+  const alive = new Set<string>();
+  for (const [child, ticks] of subtree) {
+    const key = `${child}:${started.get(child) ?? ''}`;
+    alive.add(key);
+    seen.set(key, { pid: child, kind: kindOf(child, started.get(child) ?? '', rootPid), ticks });
   }
   // Dead direct children: their last known CPU for their kind, the rest of the root's reaped
   // CPU (used after that last sample, or by children never seen) as `reaped`.
