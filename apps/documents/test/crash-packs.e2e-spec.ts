@@ -95,9 +95,9 @@ describe('documents service with the packs store and binary submissions, killed 
       }
     });
     expect(corrupt).toEqual([]);
-    const addedEvents = `SELECT count(*) AS n FROM outbox_events WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`;
+    const addedEvents = `SELECT count(*) AS n FROM outbox_messages WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`;
     expect(await count(addedEvents, [Topics.DOCUMENT_ADDED, ours])).toBe(DOCUMENTS);
-    expect(await count(`SELECT count(DISTINCT payload->'payload'->>'documentId') AS n FROM outbox_events WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`, [Topics.DOCUMENT_ADDED, ours])).toBe(DOCUMENTS);
+    expect(await count(`SELECT count(DISTINCT payload->'payload'->>'documentId') AS n FROM outbox_messages WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`, [Topics.DOCUMENT_ADDED, ours])).toBe(DOCUMENTS);
     expect(await count(addedEvents, [Topics.DOCUMENT_REJECTED, ours])).toBe(0);
   }, 600_000);
 });

@@ -65,13 +65,13 @@ describe('documents service killed with SIGKILL in the middle of a stream', () =
 
     expect(await count('SELECT count(DISTINCT document_id) AS n FROM documents WHERE document_id LIKE $1', [ours])).toBe(DOCUMENTS);
     expect(await count('SELECT count(*) AS n FROM documents WHERE document_id LIKE $1 AND version <> 1', [ours])).toBe(0);
-    const addedEvents = `SELECT count(*) AS n FROM outbox_events WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`;
+    const addedEvents = `SELECT count(*) AS n FROM outbox_messages WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`;
     expect(await count(addedEvents, [Topics.DOCUMENT_ADDED, ours])).toBe(DOCUMENTS);
-    expect(await count(`SELECT count(DISTINCT payload->'payload'->>'documentId') AS n FROM outbox_events WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`, [Topics.DOCUMENT_ADDED, ours])).toBe(DOCUMENTS);
-    expect(await count(`SELECT count(*) AS n FROM outbox_events WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`, [Topics.DOCUMENT_REJECTED, ours])).toBe(0);
+    expect(await count(`SELECT count(DISTINCT payload->'payload'->>'documentId') AS n FROM outbox_messages WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`, [Topics.DOCUMENT_ADDED, ours])).toBe(DOCUMENTS);
+    expect(await count(`SELECT count(*) AS n FROM outbox_messages WHERE topic = $1 AND payload->'payload'->>'documentId' LIKE $2`, [Topics.DOCUMENT_REJECTED, ours])).toBe(0);
     // Every body stored once (the store is keyed by hash), and one answer per submission.
     expect(await count('SELECT count(*) AS n FROM document_blobs b WHERE b.sha256 IN (SELECT sha256 FROM documents WHERE document_id LIKE $1)', [ours])).toBe(DOCUMENTS);
-    const answers = `SELECT count(*) AS n FROM outbox_events WHERE topic = $1 AND payload->'payload'->>'submissionId' LIKE $2`;
+    const answers = `SELECT count(*) AS n FROM outbox_messages WHERE topic = $1 AND payload->'payload'->>'submissionId' LIKE $2`;
     expect(await count(answers, [Topics.DOCUMENT_SUBMISSION_RESULTS, ours])).toBe(DOCUMENTS);
     await waitFor(async () => (await count(`${addedEvents} AND published_at IS NOT NULL`, [Topics.DOCUMENT_ADDED, ours])) === DOCUMENTS, {
       timeoutMs: 60_000,

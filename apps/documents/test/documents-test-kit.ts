@@ -159,7 +159,7 @@ export interface OutboxEvent<P = Record<string, unknown>> {
 
 /** Events this service wrote to its outbox on a topic (what it publishes, in commit order). */
 export async function outboxEvents<P = Record<string, unknown>>(db: DataSource, topic: string): Promise<Array<OutboxEvent<P>>> {
-  return db.query('SELECT topic, key, payload FROM outbox_events WHERE topic = $1 ORDER BY id', [topic]);
+  return db.query('SELECT topic, key, payload FROM outbox_messages WHERE topic = $1 ORDER BY id, position', [topic]);
 }
 
 export async function recordStatus(db: DataSource, ins: Ins): Promise<string | undefined> {

@@ -16,7 +16,7 @@
 // processes in one consumer group).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
@@ -135,6 +135,36 @@ function kcatProduce(bootstrap: string, topic: string, file: string, delimiters:
   });
 }
 
+/**
+ * CPU seconds of one process: user, system, its main thread's (the JavaScript thread), and by
+ * thread name (libuv's pool, V8's helpers, ...), from /proc.
+ */
+function serviceCpuSplit(pid: number): { user: number; system: number; mainThread: number; threads: Map<string, number> } {
+  const fields = (path: string): { name: string; rest: string[] } => {
+    try {
+      const stat = readFileSync(path, 'utf8');
+      return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), rest: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+    } catch {
+      return { name: '', rest: [] };
+    }
+  };
+  const seconds = (f: { rest: string[] }): number => (Number(f.rest[11] ?? 0) + Number(f.rest[12] ?? 0)) / 100;
+  const all = fields(`/proc/${pid}/stat`);
+  const threads = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // ended
+  }
+  for (const tid of tids) {
+    const thread = fields(`/proc/${pid}/task/${tid}/stat`);
+    const name = Number(tid) === pid ? 'main' : `${thread.name.replace(/\d+$/, '').trim()}-${Number(tid) - pid}`;
+    threads.set(name, (threads.get(name) ?? 0) + seconds(thread));
+  }
+  return { user: Number(all.rest[11] ?? 0) / 100, system: Number(all.rest[12] ?? 0) / 100, mainThread: threads.get('main') ?? 0, threads };
+}
+
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
@@ -182,6 +212,8 @@ interface PhaseResult {
   ratio: number;
   /** CPU milliseconds per document, end to end, by process. */
   cpuMsPerDoc: { service: number; postgres: number; broker: number; producer: number; total: number; benchReadingEvents: number };
+  /** The service's CPU ms per document split: user and system time, and its main (JavaScript) thread's. */
+  serviceCpuMsPerDoc: { user: number; system: number; mainThread: number };
   /** What 2 cores would do if only this ran: 2,000 ms of CPU a second over the total per document. */
   cpuBoundDocsPerSecond: number;
   rawCpuMsPerDoc: { broker: number; producer: number; consumer: number };
@@ -280,11 +312,13 @@ async function main(): Promise<void> {
       const run = `${phase.name}${randomUUID().slice(0, 6)}`;
       const load = submissions(phase.documents, phase.bodyBytes, phase.encoding, patients, run);
       const delimiters = kcatInput(input, load.messages);
+      const splitBefore = services.map((s) => serviceCpuSplit(s.pid));
       const before = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
       const start = process.hrtime.bigint();
       const producerCpu = await kcatProduce(broker.bootstrap, Topics.DOCUMENT_SUBMISSIONS, input, delimiters);
       await waitFor(() => added.get(run) === phase.documents, { timeoutMs: 1_800_000, intervalMs: 20, message: `all ${phase.label} documents filed and their events published` });
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const splitAfter = services.map((s) => serviceCpuSplit(s.pid));
       const after = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
       const stored = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE submission_id LIKE $1`, [`bench-${run}-%`])).rows[0].n);
       if (stored !== phase.documents) throw new Error(`${phase.label}: ${stored} documents stored, expected ${phase.documents}`);
@@ -324,6 +358,12 @@ async function main(): Promise<void> {
         total: 0,
         benchReadingEvents: perDoc(after.bench - before.bench),
       };
+      const splitDelta = (key: 'user' | 'system' | 'mainThread'): number => perDoc(splitAfter.reduce((sum, s, i) => sum + s[key] - splitBefore[i][key], 0));
+      // The main thread runs all of the service's JavaScript: its share caps one instance's rate.
+      const serviceSplit = { user: splitDelta('user'), system: splitDelta('system'), mainThread: splitDelta('mainThread') };
+      const threadNames = new Set(splitAfter.flatMap((s) => [...s.threads.keys()]));
+      const byThread = [...threadNames].map((name) => [name, perDoc(splitAfter.reduce((sum, s, i) => sum + (s.threads.get(name) ?? 0) - (splitBefore[i].threads.get(name) ?? 0), 0))] as const);
+      console.log(`${phase.label}: service CPU ms per document by thread: ${byThread.filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
       cpu.total = round(cpu.service + cpu.postgres + cpu.broker + cpu.producer, 3);
       const result: PhaseResult = {
         label: phase.label,
@@ -336,6 +376,7 @@ async function main(): Promise<void> {
         rawMessagesPerSecond: phase.documents / rawSeconds,
         ratio: rawSeconds / seconds,
         cpuMsPerDoc: cpu,
+        serviceCpuMsPerDoc: serviceSplit,
         cpuBoundDocsPerSecond: (CORES * 1000) / cpu.total,
         rawCpuMsPerDoc: { broker: perDoc(rawAfter.broker - rawBefore.broker), producer: perDoc(rawProducerCpu), consumer: perDoc(rawAfter.bench - rawBefore.bench) },
         kafkajsProducerCpuMsPerDoc: perDoc(jsAfter.bench - jsBefore.bench),
@@ -348,7 +389,7 @@ async function main(): Promise<void> {
       );
       console.log(
         `${phase.label}: CPU ms per document: service ${cpu.service}, PostgreSQL ${cpu.postgres}, broker ${cpu.broker}, producer (kcat) ${cpu.producer} = ${cpu.total} ` +
-          `=> ${round(result.cpuBoundDocsPerSecond)} documents/s on ${CORES} cores if nothing else ran; (bench reading the events: ${cpu.benchReadingEvents}); ` +
+          `=> ${round(result.cpuBoundDocsPerSecond)} documents/s on ${CORES} cores if nothing else ran; service: user ${serviceSplit.user}, system ${serviceSplit.system}, main thread ${serviceSplit.mainThread} (${round(1000 / Math.max(serviceSplit.mainThread, 0.001))}/s cap per instance); (bench reading the events: ${cpu.benchReadingEvents}); ` +
           `raw: broker ${result.rawCpuMsPerDoc.broker}, kcat ${result.rawCpuMsPerDoc.producer}, kafkajs consumer ${result.rawCpuMsPerDoc.consumer}; ` +
           `a kafkajs producer instead of kcat: ${result.kafkajsProducerCpuMsPerDoc} (broker receiving: ${result.kafkajsProducerBrokerCpuMsPerDoc})`,
       );
@@ -375,6 +416,7 @@ async function main(): Promise<void> {
       [`rawMessagesPerSecond_${key}`]: round(r.rawMessagesPerSecond),
       [`ratio_${key}`]: round(r.ratio, 4),
       [`cpuMsPerDoc_${key}`]: r.cpuMsPerDoc,
+      [`serviceCpuMsPerDoc_${key}`]: r.serviceCpuMsPerDoc,
       [`cpuBoundDocsPerSecond_${key}`]: round(r.cpuBoundDocsPerSecond),
       [`rawCpuMsPerDoc_${key}`]: r.rawCpuMsPerDoc,
       [`kafkajsProducerCpuMsPerDoc_${key}`]: r.kafkajsProducerCpuMsPerDoc,

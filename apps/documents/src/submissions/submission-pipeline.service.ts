@@ -498,6 +498,8 @@ export class SubmissionPipeline {
         ) as EventEnvelope<unknown>,
       );
     }
-    if (writes.events.length > 0) await this.outbox.append(manager, writes.events);
+    // One outbox row per topic for the whole batch (a bundle, published as one Kafka message per
+    // event): a 500-submission batch writes 2-3 rows instead of 1,000 jsonb rows.
+    if (writes.events.length > 0) await this.outbox.appendBundle(manager, writes.events);
   }
 }
