@@ -1,6 +1,6 @@
 import { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
-import { careWindow, windowMonths } from '../src/feed/care-window';
+import { addMonthsToYyyymm, careWindow, windowMonths } from '../src/feed/care-window';
 import { monthFirstLineId } from '../src/feed/feed-format';
 import { ensurePartitions } from '../src/import/partitions';
 import { HistoryBatchReader, HistoryReadRequest } from '../src/history/history-batch.reader';
@@ -34,7 +34,7 @@ function requestFor(ins: string, overrides: Partial<HistoryReadRequest> = {}): H
     from,
     to,
     idFrom: monthFirstLineId(Number(from.slice(0, 4)) * 100 + Number(from.slice(5, 7))),
-    idTo: monthFirstLineId(window.endMonth + 1),
+    idTo: monthFirstLineId(addMonthsToYyyymm(window.endMonth, 1)),
     limit: 50,
     offset: 0,
     codingSystem: null,
@@ -89,7 +89,7 @@ describe(HistoryBatchReader.name, () => {
     });
     runner = new CountingRunner(pool);
     sut = new HistoryBatchReader(runner);
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await sut?.settle();
