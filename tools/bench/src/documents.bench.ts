@@ -250,10 +250,14 @@ async function main(): Promise<void> {
       DOCUMENTS_PARK_SWEEP_INTERVAL_MS: '0',
       DOCUMENTS_BLOB_STORE: STORE,
       DOCUMENTS_BLOB_DIR: join(workDir, 'blobs'),
+      // The allocator thresholds of docker/docker-compose.yml (see apps/documents/src/config.ts).
+      MALLOC_MMAP_THRESHOLD_: '33554432',
+      MALLOC_TRIM_THRESHOLD_: '268435456',
       ...extraEnv,
     },
     { readyTimeoutMs: 120_000 },
   );
+  console.log(`service environment added by the bench: ${JSON.stringify(extraEnv)}; allocator: MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456 unless overridden`);
   const services: Awaited<ReturnType<typeof startServiceProcess>>[] = [];
   for (let i = 0; i < INSTANCES; i++) services.push(await startService());
   const serviceCpuSeconds = (): number => services.reduce((sum, service) => sum + treeCpuSeconds(service.pid), 0);
