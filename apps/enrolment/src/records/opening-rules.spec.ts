@@ -115,4 +115,9 @@ describe(dayOf.name, () => {
     expect(dayOf(new Date('2026-11-23T23:59:59.999Z'))).toBe('2026-11-23');
     expect(dayOf(new Date('2026-11-24T00:00:00.000Z'))).toBe('2026-11-24');
   });
+
+  it('answers from the remembered day only for instants inside it, before and after included', () => {
+    const instants = ['2026-11-24T12:00:00Z', '2026-11-24T00:00:00.000Z', '2026-11-23T23:59:59.999Z', '2026-11-24T23:59:59.999Z', '2026-11-25T00:00:00Z', '1969-12-31T23:59:59Z', '1970-01-01T00:00:00Z', '2026-11-24T06:00:00Z'];
+    for (const instant of instants) expect(dayOf(new Date(instant))).toBe(instant.slice(0, 10));
+  });
 });

@@ -24,10 +24,17 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 const canonicalIns = (raw: string): Ins => raw.replace(/\s+/g, '').toUpperCase() as Ins;
 
-let lastDay: { at: Date; iso: IsoDate } | null = null;
-/** toIsoDate, remembered for the last instant: a bulk batch asks it for one `now` per row. */
+const DAY_MS = 86_400_000;
+let lastDay: { start: number; iso: IsoDate } | null = null;
+/**
+ * toIsoDate (the UTC day), remembered for the current day: every opening asks it (the rules and
+ * the event), each with its own `now`, and they nearly all fall on the same day.
+ */
 export function dayOf(at: Date): IsoDate {
-  if (lastDay?.at !== at) lastDay = { at, iso: toIsoDate(at) };
+  const ms = at.getTime();
+  if (lastDay === null || ms < lastDay.start || ms >= lastDay.start + DAY_MS) {
+    lastDay = { start: ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS), iso: toIsoDate(at) };
+  }
   return lastDay.iso;
 }
 

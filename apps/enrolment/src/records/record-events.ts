@@ -20,7 +20,12 @@ import { RecordEntity } from './record.entity';
 
 export const SERVICE_NAME = 'enrolment';
 
-const ref = (role: ActorRole | string, id: string): ActorRef => Object.assign(new ActorRef(), { role: role as ActorRole, id });
+const ref = (role: ActorRole | string, id: string): ActorRef => {
+  const actor = new ActorRef();
+  actor.role = role as ActorRole;
+  actor.id = id;
+  return actor;
+};
 
 export function contactsOf(record: Pick<RecordEntity, 'email' | 'mobile'>): Contacts {
   const contacts = new Contacts();
