@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { EstablishmentCategory, establishmentKindOf } from '@dmp/domain';
 import { DistinctFigure } from '../activity/figure-names';
 import { Granularity, granularityOf, monthStart, nextPeriodStart, periodStart } from '../periods/paris-periods';
-import { countMembers, MemberMonthRow } from './member-periods';
+import { countMembers, DAY_BIT_SUMS, dayCounts, MemberMonthRow, MonthDayCounts } from './member-periods';
 import { DistinctQueryDto, DocumentsQueryDto, NotificationsQueryDto, PatientsAddingQueryDto, PeriodQueryDto } from './activity-figures.dto';
 
 export interface DocumentsRow {
@@ -171,7 +171,8 @@ export class ActivityFiguresService {
    * a member is in one breakdown (an establishment's category, a professional's profession) and
    * one CPAM, so a count per breakdown counts nobody twice. Weeks and months are whole periods:
    * those that start on or before `to` and end on or after `from`; "all" ignores the days.
-   * Months and ever are counted by PostgreSQL; days and weeks from the rows' day bits.
+   * Months, ever and days (sums of each day bit) are counted by PostgreSQL; weeks are folded
+   * here from the rows' day bits (a week across two months needs each member's two rows).
    */
   private async distinct(figure: DistinctFigure, query: DistinctQueryDto, cpam?: string): Promise<Array<{ period: string; grp: string; members: number }>> {
     const granularity = granularityOf[query.period ?? 'week'];
@@ -190,12 +191,16 @@ export class ActivityFiguresService {
       );
       return rows.map((r) => ({ period: r.period, grp: r.grp, members: Number(r.n) }));
     }
+    if (granularity === Granularity.DAY) {
+      const sums: MonthDayCounts[] = await this.dataSource.query(`SELECT month::text AS month, grp, ${DAY_BIT_SUMS} AS n FROM member_months WHERE ${where} GROUP BY 1, 2`, where.params);
+      return dayCounts(sums, from, before);
+    }
     const rows: MemberMonthRow[] = await this.dataSource.query(
       // By member, then month: the fold finds a member's rows of two months side by side (weeks across months).
-      `SELECT month::text AS month, member_id AS "memberId", grp, days FROM member_months WHERE ${where}${granularity === Granularity.WEEK ? ' ORDER BY member_id, month' : ''}`,
+      `SELECT month::text AS month, member_id AS "memberId", grp, days FROM member_months WHERE ${where} ORDER BY member_id, month`,
       where.params,
     );
-    return countMembers(rows, granularity === Granularity.DAY ? 'day' : 'week', from, before);
+    return countMembers(rows, 'week', from, before);
   }
 
   private days(query: { from?: string; to?: string }): Where {

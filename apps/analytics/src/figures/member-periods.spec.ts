@@ -1,4 +1,4 @@
-import { countMembers, MemberMonthRow } from './member-periods';
+import { countMembers, dayCounts, MemberMonthRow } from './member-periods';
 
 const bits = (...days: number[]): number => days.reduce((acc, d) => acc | (1 << (d - 1)), 0);
 const row = (month: string, memberId: string, grp: string, ...days: number[]): MemberMonthRow => ({ month, memberId, grp, days: bits(...days) });
@@ -52,5 +52,24 @@ describe(countMembers.name, () => {
       { period: '2019-03-31', grp: '', members: 1 },
       { period: '2020-02-29', grp: '', members: 1 },
     ]);
+  });
+});
+
+describe(dayCounts.name, () => {
+  it('turns per-month sums of the day bits into days, without the empty ones and those outside [from, before)', () => {
+    const n = Array<number>(31).fill(0);
+    n[0] = 2;
+    n[30] = 1;
+    const feb = Array<number>(31).fill(0);
+    feb[28] = 4;
+
+    const sut = dayCounts([{ month: '2019-12-01', grp: 'nurse', n }, { month: '2020-02-01', grp: 'nurse', n: feb }], '2019-12-01', '2020-03-01');
+
+    expect(sut).toEqual([
+      { period: '2019-12-01', grp: 'nurse', members: 2 },
+      { period: '2019-12-31', grp: 'nurse', members: 1 },
+      { period: '2020-02-29', grp: 'nurse', members: 4 },
+    ]);
+    expect(dayCounts([{ month: '2019-12-01', grp: 'nurse', n }], '2019-12-02')).toEqual([{ period: '2019-12-31', grp: 'nurse', members: 1 }]);
   });
 });

@@ -126,3 +126,24 @@ export function countMembers(rows: readonly MemberMonthRow[], per: 'day' | 'week
   }
   return [...counts.values()].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : a.grp < b.grp ? -1 : a.grp > b.grp ? 1 : 0));
 }
+
+/** Members per day bit of one month and breakdown, as PostgreSQL sums them (see DAY_BIT_SUMS). */
+export interface MonthDayCounts {
+  month: string;
+  grp: string;
+  /** n[i]: members seen on day i + 1. */
+  n: number[];
+}
+
+/** The SQL summing each day bit of the rows of a group: PostgreSQL folds the rows, the service only reads the sums. */
+export const DAY_BIT_SUMS = `ARRAY[${Array.from({ length: 31 }, (_, i) => `sum((days >> ${i}) & 1)`).join(', ')}]::int[]`;
+
+/** Distinct members per day and breakdown from per-month sums of the day bits, days in [from, before) only. */
+export function dayCounts(rows: readonly MonthDayCounts[], from = '0000-01-01', before = '9999-12-31'): MemberCount[] {
+  const out: MemberCount[] = [];
+  for (const row of rows) {
+    const { days } = calendarOf(row.month);
+    for (let i = 0; i < days.length; i++) if (row.n[i] > 0 && days[i] >= from && days[i] < before) out.push({ period: days[i], grp: row.grp, members: row.n[i] });
+  }
+  return out.sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : a.grp < b.grp ? -1 : a.grp > b.grp ? 1 : 0));
+}
