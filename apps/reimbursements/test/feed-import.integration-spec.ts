@@ -259,6 +259,30 @@ describe(FeedImporter.name, () => {
     ).toBe(1);
   });
 
+  it('skips stored lines, and rejects an id reused by a patient of the batch, in a month whose ids interleave with many stored batches', async () => {
+    const month = monthsAgo(9);
+    // 30 lines = 10 batches of 3 with increasing ids: 10 stored ranges in that month.
+    const stored = Array.from({ length: 30 }, () => aLine(patient, month));
+    const first = writeFeed(dir, stored);
+    await importFile(first.path, first.sha256);
+    const below = aLine(patient, month, { lineId: `${stored[0].lineId.slice(0, 6)}0000000123` });
+    const reused = aLine(otherPatient, month, { lineId: stored[20].lineId });
+    // One batch (of 4) whose id range spans every stored range; its first patient is in it.
+    const feed = writeFeed(dir, [below, stored[13], reused, aLine(patient, month)]);
+    const importer = new FeedImporter(dataSource, { batchLines: 4, connections: 1 });
+
+    const summary = await importer.import({
+      path: feed.path,
+      source: ImportSource.CLI,
+      expectedSha256: feed.sha256,
+    });
+
+    expect(summary.counts).toMatchObject({ read: 4, imported: 2, duplicates: 1, rejected: 1 });
+    expect(await countLines(dataSource, 'line_id = $1', [stored[13].lineId])).toBe(1);
+    expect(await countLines(dataSource, 'line_id = $1', [reused.lineId])).toBe(1);
+    expect(await countLines(dataSource, 'line_id = $1', [below.lineId])).toBe(1);
+  });
+
   it('counts, without storing, lines for patients without an open DMP and lines older than 24 months', async () => {
     const stranger = anInsForTest();
     const old = aLine(patient, monthsAgo(25));

@@ -222,6 +222,8 @@ interface BatchScan {
   maxId: Float64Array;
   /** Month slots whose id range overlaps ids already stored. */
   overlapping: number[];
+  /** Among them, those that overlap few stored ranges: probed by id through the BRIN index. */
+  byId: Set<number>;
 }
 
 /**
@@ -251,6 +253,9 @@ function copyOrder(batch: Batch, keep: Uint8Array, slots: number): Int32Array {
 }
 
 class UniqueViolation extends Error {}
+
+/** A month overlapping at most this many stored batch ranges is probed by id (BRIN). */
+const BY_ID_MAX_RANGES = 8;
 
 /** Another process holds this file's import; the queue retries later. */
 export class FileBusyError extends Error {
@@ -716,6 +721,7 @@ export class FeedImporter {
         minId,
         maxId,
         overlapping: [],
+        byId: new Set<number>(),
       };
 
     // 1. Patients with an open DMP (the local read model of enrolment events).
@@ -767,8 +773,10 @@ export class FeedImporter {
       minId,
       maxId,
     );
-    if (overlapping.length > 0)
-      await this.summariseIdIndexes(client, batch.firstMonth, overlapping);
+    const byId = new Set(
+      overlapping.filter((o) => o.ranges <= BY_ID_MAX_RANGES).map((o) => o.slot),
+    );
+    if (byId.size > 0) await this.summariseIdIndexes(client, batch.firstMonth, [...byId]);
     this.timings.duplicateCheckMs += Date.now() - phase;
     return {
       keep,
@@ -778,7 +786,8 @@ export class FeedImporter {
       perMonth,
       minId,
       maxId,
-      overlapping,
+      overlapping: overlapping.map((o) => o.slot),
+      byId,
     };
   }
 
@@ -786,9 +795,8 @@ export class FeedImporter {
    * Months (slots) of the batch whose id range [min, max] of kept lines overlaps a range of ids
    * already stored (reimbursement_line_ranges, one row per committed batch and month). Daily
    * deltas and first backfills carry ids beyond everything stored: no month overlaps, and no
-   * line needs a probe. Months that overlap get their BRIN index summarised first (outside any
-   * transaction: the function takes a lock on the partition until commit) so the per-id probe
-   * reads only the pages that can hold those ids.
+   * line needs a probe. Also says how many stored ranges each month overlaps, up to
+   * BY_ID_MAX_RANGES + 1.
    */
   private async overlappingSlots(
     client: PoolClient,
@@ -796,7 +804,7 @@ export class FeedImporter {
     perMonth: Int32Array,
     minId: Float64Array,
     maxId: Float64Array,
-  ): Promise<number[]> {
+  ): Promise<{ slot: number; ranges: number }[]> {
     const slots: number[] = [];
     const months: number[] = [];
     const lows: number[] = [];
@@ -809,14 +817,20 @@ export class FeedImporter {
       highs.push(maxId[slot]);
     }
     if (slots.length === 0) return [];
-    const rows = await client.query<{ slot: number }>(
-      `SELECT s.slot FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[]) AS s(slot, month, lo, hi)
-        WHERE EXISTS (SELECT 1 FROM reimbursement_line_ranges r WHERE r.month = s.month AND r.max_id >= s.lo AND r.min_id <= s.hi)`,
-      [slots, months, lows, highs],
+    const rows = await client.query<{ slot: number; ranges: string }>(
+      `SELECT s.slot, o.ranges FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[]) AS s(slot, month, lo, hi)
+         CROSS JOIN LATERAL (SELECT count(*) AS ranges FROM (SELECT 1 FROM reimbursement_line_ranges r
+                               WHERE r.month = s.month AND r.max_id >= s.lo AND r.min_id <= s.hi LIMIT $5) x) o
+        WHERE o.ranges > 0`,
+      [slots, months, lows, highs, BY_ID_MAX_RANGES + 1],
     );
-    return rows.rows.map((r) => Number(r.slot));
+    return rows.rows.map((r) => ({ slot: Number(r.slot), ranges: Number(r.ranges) }));
   }
 
+  /**
+   * Summarises the BRIN ranges not summarised yet (outside any transaction: the function locks
+   * the partition until commit), so a by-id probe reads only the pages that can hold its ids.
+   */
   private async summariseIdIndexes(
     client: PoolClient,
     firstMonth: number,
@@ -850,10 +864,16 @@ export class FeedImporter {
       };
     let phase = Date.now();
 
-    // 2. Line ids already stored, only in the months whose id range overlaps stored ids: each
-    // kept line's id looked up by value (BRIN range, then the ids), with the INS it was stored
-    // under. Same INS: a duplicate, skipped. Another INS: the insurer reused a line id for
-    // another patient, which feed format v1 rules out: the line is rejected with its number.
+    // 2. Line ids already stored, only in the months whose id range overlaps stored ids, with
+    // the INS each was stored under. Same INS: a duplicate, skipped. Another INS: the insurer
+    // reused a line id for another patient, which feed format v1 rules out: the line is
+    // rejected with its number. Months overlapping few stored ranges (the same file again,
+    // overlapping deliveries) look the ids up by value through the BRIN index, which reads only
+    // the pages of those few batches and finds an id whoever it was stored for. Months whose
+    // ids interleave with many stored batches (backfills of patients whose ids the insurer
+    // spread over the month) would make that read most of the partition: they probe the
+    // (ins, line_id) key with the batch's patients and ids, which finds every duplicate but a
+    // reused id only when its first patient is in the batch too.
     if (scan.overlapping.length > 0) {
       const wanted = new Uint8Array(scan.perMonth.length);
       for (const slot of scan.overlapping) wanted[slot] = 1;
@@ -870,11 +890,20 @@ export class FeedImporter {
       const params: unknown[] = [];
       const selects: string[] = [];
       for (const [slot, ids] of idsBySlot) {
-        params.push(scan.minId[slot], scan.maxId[slot], ids);
-        const n = params.length;
-        selects.push(
-          `SELECT line_id, ins FROM ${partitionName(addMonthsToYyyymm(batch.firstMonth, slot))} WHERE line_id BETWEEN $${n - 2} AND $${n - 1} AND line_id = ANY($${n}::bigint[])`,
-        );
+        const partition = partitionName(addMonthsToYyyymm(batch.firstMonth, slot));
+        if (scan.byId.has(slot)) {
+          params.push(scan.minId[slot], scan.maxId[slot], ids);
+          const n = params.length;
+          selects.push(
+            `SELECT line_id, ins FROM ${partition} WHERE line_id BETWEEN $${n - 2} AND $${n - 1} AND line_id = ANY($${n}::bigint[])`,
+          );
+        } else {
+          params.push(batch.insRuns, ids);
+          const n = params.length;
+          selects.push(
+            `SELECT line_id, ins FROM ${partition} WHERE ins = ANY($${n - 1}::text[]) AND line_id = ANY($${n}::bigint[])`,
+          );
+        }
       }
       const existing = await client.query<{ line_id: string; ins: string }>(
         selects.join(' UNION ALL '),
