@@ -11,9 +11,9 @@ import { RecordEntity, StoredRepresentative } from './record.entity';
 /**
  * Raw SQL for single openings (concurrent requests share a statement of up to 64 rows; bulk
  * campaigns have their own COPY writer in bulk/): one multi-row
- * INSERT ... SELECT FROM json_to_recordset(...) ON CONFLICT ("ins") DO NOTHING RETURNING, whatever
- * the number of rows (two JSON parameters, so PostgreSQL's 65,535-parameter limit never bites and
- * the statement plans the same for 2 or 64 rows; one row has its own statement).
+ * INSERT ... SELECT FROM unnest(...) ON CONFLICT ("ins") DO NOTHING RETURNING, whatever the
+ * number of rows (a fixed set of array parameters, so PostgreSQL's 65,535-parameter limit never
+ * bites and the statement plans the same for 2 or 64 rows; one row has its own statement).
  */
 
 // Dates are read as text: node-pg would turn a `date` into a local-midnight Date.
@@ -198,12 +198,10 @@ export async function insertNewRecords(
     const inserted = await insertOneRecord(manager, rows[0], events[0].envelope);
     return inserted ? records : [];
   }
-  // Two JSON parameters rather than 24 arrays: JSON.stringify is native, where node-pg encodes
-  // each array element in JavaScript (quoting, escaping, dates in local time); PostgreSQL reads
-  // them as record sets by column name.
+  const col = <K extends keyof NewRecordRow>(key: K): NewRecordRow[K][] => rows.map((r) => r[key]);
   const inserted = await preparedQuery<{ id: string }>(
     manager,
-    'enrolment-open-records-json',
+    'enrolment-open-records',
     `WITH inserted AS (
      INSERT INTO records (id, ins, status, family_name, given_names, birth_date, cpam_code, email, mobile,
         emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
@@ -211,11 +209,12 @@ export async function insertNewRecords(
      SELECT id, ins, 'open', family_name, given_names, birth_date, cpam_code, email, mobile,
         emergency_access, samu_access, legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id,
         opening_finess, opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel, opened_at
-     FROM json_to_recordset($1::json) AS t(id uuid, ins varchar, family_name varchar, given_names varchar, birth_date date,
-        cpam_code char(3), email varchar, mobile varchar, emergency_access boolean, samu_access boolean,
-        legal_representatives jsonb, opening_channel varchar, opened_at timestamptz, opened_by_role varchar,
-        opened_by_id varchar, opening_finess varchar, opening_cpam_code char(3), consent_given_by varchar,
-        consent_at timestamptz, consent_place varchar, consent_channel varchar)
+     FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::date[], $6::char(3)[], $7::varchar[],
+        $8::varchar[], $9::boolean[], $10::boolean[], $11::jsonb[], $12::varchar[], $13::timestamptz[], $14::varchar[],
+        $15::varchar[], $16::varchar[], $17::char(3)[], $18::varchar[], $19::timestamptz[], $20::varchar[], $21::varchar[])
+       AS t(id, ins, family_name, given_names, birth_date, cpam_code, email, mobile, emergency_access, samu_access,
+        legal_representatives, opening_channel, opened_at, opened_by_role, opened_by_id, opening_finess,
+        opening_cpam_code, consent_given_by, consent_at, consent_place, consent_channel)
      -- INS order: two campaigns overlapping in opposite orders take row locks in the same order (no deadlock).
      ORDER BY ins
      ON CONFLICT (ins) DO NOTHING
@@ -224,39 +223,37 @@ export async function insertNewRecords(
        -- One bundle row per topic (see appendBundle in @dmp/messaging), lines in input order.
        INSERT INTO outbox_events (topic, key, headers, payload, messages, message_count)
        SELECT e.topic, NULL, '{}', NULL, string_agg(e.line, E'\n' ORDER BY e.ord), count(*)
-       FROM ROWS FROM (json_to_recordset($2::json) AS (record_id uuid, topic text, line text)) WITH ORDINALITY AS e(record_id, topic, line, ord)
+       FROM unnest($22::uuid[], $23::text[], $24::text[]) WITH ORDINALITY AS e(record_id, topic, line, ord)
        WHERE e.record_id IN (SELECT id FROM inserted)
        GROUP BY e.topic
        ORDER BY min(e.ord)
      )
      SELECT id FROM inserted`,
     [
-      JSON.stringify(
-        rows.map((r) => ({
-          id: r.id,
-          ins: r.ins,
-          family_name: r.familyName,
-          given_names: r.givenNames,
-          birth_date: r.birthDate,
-          cpam_code: r.cpamCode,
-          email: r.email,
-          mobile: r.mobile,
-          emergency_access: r.emergencyAccess,
-          samu_access: r.samuAccess,
-          legal_representatives: r.legalRepresentatives,
-          opening_channel: r.openingChannel,
-          opened_at: r.openedAt,
-          opened_by_role: r.openedByRole,
-          opened_by_id: r.openedById,
-          opening_finess: r.openingFiness,
-          opening_cpam_code: r.openingCpamCode,
-          consent_given_by: r.consentGivenBy,
-          consent_at: r.consentAt,
-          consent_place: r.consentPlace,
-          consent_channel: r.consentChannel,
-        })),
-      ),
-      JSON.stringify(events.map((e) => ({ record_id: e.recordId, topic: topicOf(e.envelope), line: bundleLine(e.envelope) }))),
+      col('id'),
+      col('ins'),
+      col('familyName'),
+      col('givenNames'),
+      col('birthDate'),
+      col('cpamCode'),
+      col('email'),
+      col('mobile'),
+      col('emergencyAccess'),
+      col('samuAccess'),
+      rows.map((r) => JSON.stringify(r.legalRepresentatives)),
+      col('openingChannel'),
+      col('openedAt'),
+      col('openedByRole'),
+      col('openedById'),
+      col('openingFiness'),
+      col('openingCpamCode'),
+      col('consentGivenBy'),
+      col('consentAt'),
+      col('consentPlace'),
+      col('consentChannel'),
+      events.map((e) => e.recordId),
+      events.map((e) => topicOf(e.envelope)),
+      events.map((e) => bundleLine(e.envelope)),
     ],
   );
   const insertedIds = new Set(inserted.map((r) => r.id));
@@ -266,7 +263,7 @@ export async function insertNewRecords(
 /**
  * The common single opening (an adult: one record, one record-opened event) as a statement of
  * scalar parameters: the multi-row form costs PostgreSQL more to plan and node-pg more to encode
- * (a JSON text of every row) than the insert itself. Same semantics: the outbox row exists only if the
+ * (24 array literals) than the insert itself. Same semantics: the outbox row exists only if the
  * record row was inserted. True when inserted, false when the INS was already there.
  */
 async function insertOneRecord(manager: EntityManager, row: NewRecordRow, envelope: EventEnvelope): Promise<boolean> {
