@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { EstablishmentCategory, establishmentKindOf } from '@dmp/domain';
 import { DistinctFigure } from '../activity/figure-names';
 import { Granularity, granularityOf, monthStart, nextPeriodStart, periodStart } from '../periods/paris-periods';
-import { countMembers, DAY_BIT_SUMS, dayCounts, MemberMonthRow, MonthDayCounts } from './member-periods';
+import { DAY_BIT_SUMS, dayCounts, MonthDayCounts } from './member-periods';
 import { DistinctQueryDto, DocumentsQueryDto, NotificationsQueryDto, PatientsAddingQueryDto, PeriodQueryDto } from './activity-figures.dto';
 
 export interface DocumentsRow {
@@ -171,8 +171,9 @@ export class ActivityFiguresService {
    * a member is in one breakdown (an establishment's category, a professional's profession) and
    * one CPAM, so a count per breakdown counts nobody twice. Weeks and months are whole periods:
    * those that start on or before `to` and end on or after `from`; "all" ignores the days.
-   * Months, ever and days (sums of each day bit) are counted by PostgreSQL; weeks are folded
-   * here from the rows' day bits (a week across two months needs each member's two rows).
+   * Everything is counted by PostgreSQL, the service reads only the counts: months and ever
+   * count rows, days sum each day bit, weeks count the rows with days in each week of their
+   * month, less the members whose rows of both months have days in a week across two months.
    */
   private async distinct(figure: DistinctFigure, query: DistinctQueryDto, cpam?: string): Promise<Array<{ period: string; grp: string; members: number }>> {
     const granularity = granularityOf[query.period ?? 'week'];
@@ -195,12 +196,33 @@ export class ActivityFiguresService {
       const sums: MonthDayCounts[] = await this.dataSource.query(`SELECT month::text AS month, grp, ${DAY_BIT_SUMS} AS n FROM member_months WHERE ${where} GROUP BY 1, 2`, where.params);
       return dayCounts(sums, from, before);
     }
-    const rows: MemberMonthRow[] = await this.dataSource.query(
-      // By member, then month: the fold finds a member's rows of two months side by side (weeks across months).
-      `SELECT month::text AS month, member_id AS "memberId", grp, days FROM member_months WHERE ${where} ORDER BY member_id, month`,
+    // Weeks are whole in [from, before): both are Mondays.
+    const inRange = [from ? `c.monday >= ${where.param(from)}::date` : 'TRUE', before ? `c.monday < ${where.param(before)}::date` : 'TRUE'].join(' AND ');
+    const rows: Array<{ period: string; grp: string; n: number }> = await this.dataSource.query(
+      `WITH r AS MATERIALIZED (SELECT month, member_id, grp, days FROM member_months WHERE ${where}),
+       -- Each month's weeks: the Monday and the bits of the month's days in that week.
+       slots AS (
+         SELECT m.month, (m.month - (extract(isodow FROM m.month)::int - 1) + 7 * w.i) AS monday,
+                greatest(0, 7 * w.i - (extract(isodow FROM m.month)::int - 1)) AS lo,
+                least(30, 7 * w.i + 6 - (extract(isodow FROM m.month)::int - 1)) AS hi
+           FROM (SELECT DISTINCT month FROM r) m CROSS JOIN generate_series(0, 5) AS w(i)),
+       weeks AS (SELECT month, monday, ((((1::bigint << (hi - lo + 1)) - 1) << lo))::int AS bits FROM slots WHERE hi >= lo),
+       counted AS (
+         SELECT k.monday, r.grp, count(*) AS n FROM r JOIN weeks k ON k.month = r.month
+          WHERE r.days & k.bits <> 0 GROUP BY 1, 2),
+       -- A member with days in both months of a week across two months was counted in each.
+       twice AS (
+         SELECT ka.monday, a.grp, count(*) AS n
+           FROM r a JOIN r b ON b.member_id = a.member_id AND b.grp = a.grp AND b.month = (a.month + interval '1 month')::date
+           JOIN weeks ka ON ka.month = a.month JOIN weeks kb ON kb.month = b.month AND kb.monday = ka.monday
+          WHERE a.days & ka.bits <> 0 AND b.days & kb.bits <> 0 GROUP BY 1, 2)
+       SELECT c.monday::text AS period, c.grp, (c.n - coalesce(t.n, 0))::int AS n
+         FROM counted c LEFT JOIN twice t ON t.monday = c.monday AND t.grp = c.grp
+        WHERE ${inRange}
+        ORDER BY 1, 2`,
       where.params,
     );
-    return countMembers(rows, 'week', from, before);
+    return rows.map((r) => ({ period: r.period, grp: r.grp, members: r.n }));
   }
 
   private days(query: { from?: string; to?: string }): Where {
