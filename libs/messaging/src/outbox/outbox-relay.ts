@@ -191,13 +191,21 @@ export class OutboxRelay {
   /** Marks rows published (or deletes them when no retention is wanted). Overridable for fault injection in tests. */
   protected async markPublished(ids: string[]): Promise<void> {
     const client = this.requireClient();
+    // Named (prepared once per connection), like the batch read: a relay round runs on every
+    // NOTIFY, and parsing and planning these two statements cost PostgreSQL more than running
+    // them (520-590 µs a round unnamed, 200-230 µs named; empty backlog, load 9-12).
     if (this.retentionMs === 0) {
-      await client.query('DELETE FROM outbox_events WHERE id = ANY($1::bigint[])', [ids]);
+      await client.query({
+        name: 'outbox-relay-delete-published',
+        text: 'DELETE FROM outbox_events WHERE id = ANY($1::bigint[])',
+        values: [ids],
+      });
     } else {
-      await client.query(
-        'UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])',
-        [ids],
-      );
+      await client.query({
+        name: 'outbox-relay-mark-published',
+        text: 'UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])',
+        values: [ids],
+      });
     }
   }
 
@@ -208,11 +216,12 @@ export class OutboxRelay {
    */
   private async readBatch(): Promise<{ messages: OutboxRow[]; ids: string[]; more: boolean }> {
     const client = this.requireClient();
-    const result = await client.query<OutboxRow & { messages: string | null; rows_seen: string }>(
+    const result = await client.query<OutboxRow & { messages: string | null; rows_seen: string }>({
+      name: 'outbox-relay-read-batch',
       // The ids first, then the payloads of those only: whatever plan the ids get (a freshly
       // filled table has no statistics yet: sequential scan + sort), payload::text is computed
       // for one batch, not for the whole backlog.
-      `WITH head AS (
+      text: `WITH head AS (
          SELECT id, message_count FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1
        ), picked AS (
          SELECT id, sum(message_count) OVER (ORDER BY id) - message_count AS before, count(*) OVER () AS rows_seen FROM head
@@ -221,8 +230,8 @@ export class OutboxRelay {
          FROM outbox_events o JOIN picked p ON p.id = o.id
         WHERE p.before < $1
         ORDER BY o.id`,
-      [this.batchSize],
-    );
+      values: [this.batchSize],
+    });
     const messages: OutboxRow[] = [];
     const ids: string[] = [];
     for (const row of result.rows) {
