@@ -1,7 +1,13 @@
 import { createTestDatabase, testKafkaBrokers, waitFor } from '@dmp/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { KafkaPublisher, OutboxRelay, OutboxService, findOutboxBacklog } from '@dmp/messaging';
+import {
+  KafkaPublisher,
+  OutboxRelay,
+  OutboxRow,
+  OutboxService,
+  findOutboxBacklog,
+} from '@dmp/messaging';
 import {
   createTopics,
   openDatabase,
@@ -21,6 +27,15 @@ class MarkFailsOnceRelay extends OutboxRelay {
       throw new Error('simulated crash between publish and mark');
     }
     await super.markPublished(ids);
+  }
+}
+
+/** A relay that counts its Produce calls (one per round that found rows). */
+class CountingRelay extends OutboxRelay {
+  publishes = 0;
+  protected override async publish(rows: OutboxRow[]): Promise<void> {
+    this.publishes++;
+    await super.publish(rows);
   }
 }
 
@@ -178,6 +193,31 @@ describe.each([
       timeoutMs: 20_000,
       message: 'published on NOTIFY',
     });
+  });
+
+  it('with a minimum gap between rounds, publishes the rows committed during the gap in one round', async () => {
+    const topic = uniqueTopic('gap');
+    await createTopics(kafka, [topic], 1);
+    const sut = relay(
+      { pollIntervalMs: 60_000, minRoundGapMs: 3_000 },
+      CountingRelay,
+    ) as CountingRelay;
+    sut.start();
+    await waitFor(() => sut.isLeader, { timeoutMs: 20_000, message: 'relay leader' });
+    const messages = await read(topic);
+    await dataSource.transaction((manager) => outbox.append(manager, testEvent(1), topic));
+    // Published and marked: the gap runs from the start of that round.
+    await waitFor(async () => sut.publishes === 1 && (await findOutboxBacklog(dataSource)) === 0, {
+      timeoutMs: 20_000,
+      message: 'first row published',
+    });
+
+    // Three transactions, three NOTIFYs, while the relay waits out its gap.
+    for (const n of [2, 3, 4])
+      await dataSource.transaction((manager) => outbox.append(manager, testEvent(n), topic));
+    await waitFor(() => messages.length === 4, { timeoutMs: 20_000, message: 'rows of the gap' });
+
+    expect(sut.publishes).toBe(2);
   });
 
   it('lets only one of two relays on the same database publish, and the standby takes over when the leader stops', async () => {

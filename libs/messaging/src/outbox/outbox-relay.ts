@@ -22,6 +22,13 @@ export interface OutboxRelayOptions {
   purgeIntervalMs?: number;
   /** Pause after a failure (Kafka or PostgreSQL down) before the next attempt; default 1000 ms. */
   errorBackoffMs?: number;
+  /**
+   * Least time between the starts of two relay rounds; default 0 (a round on every NOTIFY). A
+   * service committing small outbox rows at a high rate (one per group of reads) sets it: the
+   * rows committed meanwhile go in one round, one batch read, one mark and one Produce for all.
+   * The first round after a quiet spell still starts at once.
+   */
+  minRoundGapMs?: number;
   /** Advisory lock key; one relay per database holds it. Default: a constant of this library. */
   lockKey?: string;
   /**
@@ -82,6 +89,9 @@ export class OutboxRelay {
   private lastRoundFailed = false;
   private lastFailure: string | null = null;
   private lastBacklog = 0;
+  private readonly minRoundGapMs: number;
+  private lastRoundStartedAt = 0;
+  private gapWake: (() => void) | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -94,6 +104,7 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
     this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
     this.errorBackoffMs = options.errorBackoffMs ?? 1000;
+    this.minRoundGapMs = options.minRoundGapMs ?? 0;
     this.lockKey = options.lockKey ?? DEFAULT_LOCK_KEY;
     if (options.directProduce && (!options.brokers || options.brokers.length === 0)) {
       throw new Error('OutboxRelay: directProduce needs the brokers');
@@ -138,6 +149,7 @@ export class OutboxRelay {
     if (!this.loop) return;
     this.stopping = true;
     this.wakeUp?.();
+    this.gapWake?.();
     await this.loop;
     this.loop = null;
     // No last flush when the last round failed (Kafka down): it would only delay the stop by a
@@ -268,6 +280,8 @@ export class OutboxRelay {
           }
         }
         this.pendingWake = false;
+        await this.waitForRoundGap();
+        this.lastRoundStartedAt = Date.now();
         await this.drain();
         this.lastRoundFailed = false;
         this.lastFailure = null;
@@ -375,6 +389,21 @@ export class OutboxRelay {
       { service: this.options.serviceName },
       Number(result.rows[0]?.n ?? 0),
     );
+  }
+
+  /** Waits out minRoundGapMs since the last round started; NOTIFYs do not shorten it, stop() does. */
+  private waitForRoundGap(): Promise<void> {
+    const wait = this.lastRoundStartedAt + this.minRoundGapMs - Date.now();
+    if (wait <= 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gapWake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      this.gapWake = done;
+    });
   }
 
   private sleep(ms: number): Promise<void> {
