@@ -12,7 +12,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { connect, Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,6 +24,7 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persis
 import { DEV_AUTH_TOKEN_SECRET } from '@dmp/platform';
 import { freePort, waitFor } from '@dmp/testing';
 import { processCpuSeconds } from './support/processes';
+import { RawHttpConnection } from './support/raw-http';
 
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -174,66 +174,6 @@ function post(agent: Agent, port: number, path: string, token: string, body: str
   });
 }
 
-/**
- * The single-opening clients: one keep-alive HTTP/1.1 connection each on a raw socket, one
- * request at a time (no pipelining), the answer read by its Content-Length. The same requests
- * as node:http's client, at a fraction of its CPU: the clients share the two cores with the
- * service, PostgreSQL and the broker, and the load generator should not be what is measured.
- */
-class RawHttpConnection {
-  private buffer: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (status: number) => void; reject: (error: Error) => void } | null = null;
-
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('connection closed')));
-  }
-
-  static open(port: number): Promise<RawHttpConnection> {
-    return new Promise((resolveOpen, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolveOpen(new RawHttpConnection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  post(path: string, token: string, body: string): Promise<number> {
-    return new Promise((resolvePost, reject) => {
-      this.waiting = { resolve: resolvePost, reject };
-      this.socket.write(
-        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
-  }
-
-  close(): void {
-    this.waiting = null;
-    this.socket.destroy();
-  }
-
-  private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const headEnd = this.buffer.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = this.buffer.toString('latin1', 0, headEnd);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-    if (!length) return this.fail(new Error(`answer without Content-Length: ${head}`));
-    const end = headEnd + 4 + Number(length[1]);
-    if (this.buffer.length < end) return;
-    this.buffer = this.buffer.subarray(end);
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.resolve(Number(head.slice(9, 12)));
-  }
-
-  private fail(error: Error): void {
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.reject(error);
-  }
-}
-
 async function plainSingleInserts(pool: Pool, rows: Row[], concurrency: number): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
@@ -381,7 +321,7 @@ async function main(): Promise<void> {
       connections.map(async (connection) => {
         while (next < singleRows.length) {
           const r = singleRows[next++];
-          const status = await connection.post('/records', pharmacy, JSON.stringify(r));
+          const { status } = await connection.post('/records', pharmacy, JSON.stringify(r));
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
         }
       }),
