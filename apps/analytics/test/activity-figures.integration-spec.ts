@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventEnvelope, serializeEvent } from '@dmp/contracts';
 import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, NotificationChannel, NotificationTrigger, Profession, ReimbursementFileKind, Rpps, seededRandom } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
 import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
 import { consumed } from './support/consumed';
 import { accessed, documentAdded, documentReplaced, fileImported, notificationSent, recordOpened } from './support/analytics-events';
+import { startTestKafka, TestKafka } from './support/test-kafka';
 
 type Envelope = EventEnvelope<unknown>;
 
@@ -17,7 +17,7 @@ const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
 
 // A broker of its own: the figures count every event on the topics.
 describe('analytics activity figures', () => {
-  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let broker: TestKafka;
   let producer: Producer;
   let admin: Admin;
   let sut: TestApp;
@@ -59,12 +59,8 @@ describe('analytics activity figures', () => {
   const snapshot = async (): Promise<unknown[]> => Promise.all(everything.map((path) => get(path)));
 
   beforeAll(async () => {
-    broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    const kafka = new Kafka({ clientId: 'analytics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    admin = kafka.admin();
-    await producer.connect();
-    await admin.connect();
+    broker = await startTestKafka('analytics-test');
+    ({ producer, admin } = broker);
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
     db = sut.app.get(DataSource);
@@ -72,8 +68,6 @@ describe('analytics activity figures', () => {
 
   afterAll(async () => {
     await sut?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
     await broker?.stop();
   });
 

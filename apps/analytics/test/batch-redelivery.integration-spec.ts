@@ -1,14 +1,14 @@
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventEnvelope, serializeEvent, Topics } from '@dmp/contracts';
 import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, Ins, NotificationChannel, NotificationTrigger, Profession, Rpps, seededRandom } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
 import { readDeadLetters } from '@dmp/messaging';
 import { anIns, anOperator, startTestApp, TestApp, testConfig, tokenFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
 import { consumed } from './support/consumed';
 import { accessed, documentAdded, notificationSent, recordOpened } from './support/analytics-events';
+import { startTestKafka, TestKafka } from './support/test-kafka';
 
 type Envelope = EventEnvelope<unknown>;
 /** A message that fails validation, to travel in the middle of a batch. */
@@ -17,7 +17,7 @@ const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
 
 // A broker and a database of its own: the figures below count every event on the topics.
 describe('analytics batch consumption', () => {
-  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let broker: TestKafka;
   let kafka: Kafka;
   let producer: Producer;
   let admin: Admin;
@@ -59,12 +59,8 @@ describe('analytics batch consumption', () => {
   }
 
   beforeAll(async () => {
-    broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    kafka = new Kafka({ clientId: 'analytics-batch-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    admin = kafka.admin();
-    await producer.connect();
-    await admin.connect();
+    broker = await startTestKafka('analytics-batch-test');
+    ({ producer, admin, kafka } = broker);
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
     db = sut.app.get(DataSource);
@@ -72,8 +68,6 @@ describe('analytics batch consumption', () => {
 
   afterAll(async () => {
     await sut?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
     await broker?.stop();
   });
 

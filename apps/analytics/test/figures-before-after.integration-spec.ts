@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Producer } from 'kafkajs';
 import { EventEnvelope, serializeEvent } from '@dmp/contracts';
 import {
   ActorRole,
@@ -18,12 +18,12 @@ import {
   Rpps,
   seededRandom,
 } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
 import { anOperator, startTestApp, TestApp, testConfig, tokenFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
 import { accessed, documentAdded, documentReplaced, fileImported, notificationSent, recordOpened } from './support/analytics-events';
 import { consumed } from './support/consumed';
+import { startTestKafka, TestKafka } from './support/test-kafka';
 
 type Envelope = EventEnvelope<unknown>;
 const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
@@ -112,7 +112,7 @@ function stream(): Envelope[] {
 }
 
 describe('analytics figures before and after the member-day design', () => {
-  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let broker: TestKafka;
   let producer: Producer;
   let admin: Admin;
   let sut: TestApp;
@@ -134,20 +134,14 @@ describe('analytics figures before and after the member-day design', () => {
   }
 
   beforeAll(async () => {
-    broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    const kafka = new Kafka({ clientId: 'analytics-before-after-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    admin = kafka.admin();
-    await producer.connect();
-    await admin.connect();
+    broker = await startTestKafka('analytics-before-after-test');
+    ({ producer, admin } = broker);
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
   });
 
   afterAll(async () => {
     await sut?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
     await broker?.stop();
   });
 

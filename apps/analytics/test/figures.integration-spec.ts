@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Producer } from 'kafkajs';
 import { createEvent, EventDefinition, EventEnvelope, RecordClosedEvent, RecordOpenedEvent, RecordReactivatedEvent, serializeEvent } from '@dmp/contracts';
 import { ActorRole, ClosureReason, CpamCode, Ins, OpeningChannel } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
 import { anIns, anOperator, aPharmacy, startTestApp, TestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
 import { consumed } from './support/consumed';
+import { startTestKafka, TestKafka } from './support/test-kafka';
 
 // A broker of its own: the figures count every enrolment event on the topics, and the shared
 // broker carries other test files' openings.
 describe('analytics figures', () => {
-  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let broker: TestKafka;
   let producer: Producer;
   let admin: Admin;
   let sut: TestApp;
@@ -58,20 +58,14 @@ describe('analytics figures', () => {
   }
 
   beforeAll(async () => {
-    broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    const kafka = new Kafka({ clientId: 'analytics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    admin = kafka.admin();
-    await producer.connect();
-    await admin.connect();
+    broker = await startTestKafka('analytics-test');
+    ({ producer, admin } = broker);
     const config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
     sut = await startTestApp(AppModule.forRoot(config), config);
   });
 
   afterAll(async () => {
     await sut?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
     await broker?.stop();
   });
 

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventEnvelope, serializeEvent } from '@dmp/contracts';
 import { ActorRole, EstablishmentCategory, Finess, generateFiness, generateRpps, NotificationChannel, NotificationTrigger, Profession, ReimbursementFileKind, Rpps, seededRandom } from '@dmp/domain';
-import { startBroker } from '@dmp/embedded-kafka';
 import { anIns, startTestApp, TestApp, testConfig } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { AnalyticsConfig } from '../src/config';
 import { FIGURE_TABLES, rebuildAnalytics, RebuildError, RebuildProgress } from '../src/rebuild/rebuild-analytics';
 import { consumed } from './support/consumed';
 import { accessed, documentAdded, documentReplaced, fileImported, notificationSent, recordOpened } from './support/analytics-events';
+import { startTestKafka, TestKafka } from './support/test-kafka';
 
 type Envelope = EventEnvelope<unknown>;
 /**
@@ -24,7 +24,7 @@ const FOLDED: Record<string, string> = {
 const topicOf = (e: Envelope): string => `dmp.${e.type}.v1`;
 
 describe(rebuildAnalytics.name, () => {
-  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let broker: TestKafka;
   let producer: Producer;
   let admin: Admin;
   let config: AnalyticsConfig;
@@ -44,19 +44,13 @@ describe(rebuildAnalytics.name, () => {
   }
 
   beforeAll(async () => {
-    broker = await startBroker({ port: 0, quiet: true, defaultPartitions: 3 });
-    const kafka = new Kafka({ clientId: 'analytics-rebuild-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    admin = kafka.admin();
-    await producer.connect();
-    await admin.connect();
+    broker = await startTestKafka('analytics-rebuild-test');
+    ({ producer, admin } = broker);
     config = await testConfig(AnalyticsConfig, { KAFKA_BROKERS: broker.bootstrap });
   });
 
   afterAll(async () => {
     await app?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
     await broker?.stop();
   });
 
