@@ -1,12 +1,7 @@
 import { Pool } from 'pg';
 import { EventEnvelope } from '@dmp/contracts';
 import { BUNDLE_MAX_MESSAGES, bundleLine, topicOf } from '@dmp/messaging';
-
-interface Pending {
-  envelope: EventEnvelope<unknown>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
+import { GroupedCalls } from './grouped-calls';
 
 // A batch is one statement and one outbox row; past this size the next statement takes the rest.
 const MAX_BATCH = Math.min(500, BUNDLE_MAX_MESSAGES);
@@ -29,48 +24,28 @@ const MAX_BATCH = Math.min(500, BUNDLE_MAX_MESSAGES);
  * one autocommit INSERT in the bundle row format is the same thing in one round trip.
  */
 export class AccessTraceWriter {
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private readonly traces = new GroupedCalls<EventEnvelope<unknown>, void>((batch) => this.insert(batch), MAX_BATCH);
 
   constructor(private readonly pool: Pool) {}
 
   /** Resolves once the event is committed and flushed to the WAL. */
   write(envelope: EventEnvelope<unknown>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ envelope, resolve, reject });
-      if (!this.flushing) this.flushing = this.drain();
-    });
+    return this.traces.call(envelope);
   }
 
   /** Waits for the traces already queued (shutdown). */
-  async settle(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  settle(): Promise<void> {
+    return this.traces.settle();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
-        this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-        try {
-          // Every trace is an access event: one topic, so one bundle.
-          await this.pool.query({
-            name: 'reimbursements-access-traces',
-            text: `INSERT INTO outbox_events (topic, key, headers, payload, messages, message_count)
-                   VALUES ($1, NULL, '{}', NULL, $2, $3)`,
-            values: [
-              topicOf(batch[0].envelope),
-              batch.map((p) => bundleLine(p.envelope)).join('\n'),
-              batch.length,
-            ],
-          });
-          for (const p of batch) p.resolve();
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = null;
-    }
+  private async insert(batch: EventEnvelope<unknown>[]): Promise<void[]> {
+    // Every trace is an access event: one topic, so one bundle.
+    await this.pool.query({
+      name: 'reimbursements-access-traces',
+      text: `INSERT INTO outbox_events (topic, key, headers, payload, messages, message_count)
+             VALUES ($1, NULL, '{}', NULL, $2, $3)`,
+      values: [topicOf(batch[0]), batch.map((envelope) => bundleLine(envelope)).join('\n'), batch.length],
+    });
+    return batch.map(() => undefined);
   }
 }

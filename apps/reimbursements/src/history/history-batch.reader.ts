@@ -1,6 +1,7 @@
 import { QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { ConsentState } from '@dmp/access-rules';
 import { LINE_ID_MONTH_FACTOR } from '../feed/feed-format';
+import { GroupedCalls } from './grouped-calls';
 
 /** One history read: the patient, the care date range and its line id range, the page, the filter. */
 export interface HistoryReadRequest {
@@ -31,12 +32,6 @@ export interface HistoryStatementRunner {
   query<R extends QueryResultRow>(config: QueryConfig): Promise<QueryResult<R>>;
 }
 
-interface Pending {
-  request: HistoryReadRequest;
-  resolve: (result: HistoryReadResult) => void;
-  reject: (error: unknown) => void;
-}
-
 interface BatchRow extends HistoryReadResult {
   ord: string;
 }
@@ -51,43 +46,32 @@ interface BatchRow extends HistoryReadResult {
  * are rescanned, not set up again). One reader is one read per statement, as before.
  */
 export class HistoryBatchReader {
-  private queue: Pending[] = [];
-  private running: Promise<void> | null = null;
+  private readonly reads: GroupedCalls<HistoryReadRequest, HistoryReadResult>;
 
   constructor(
     private readonly pool: HistoryStatementRunner,
-    private readonly maxBatch = 64,
-  ) {}
+    maxBatch = 64,
+  ) {
+    this.reads = new GroupedCalls((requests) => this.readGroup(requests), maxBatch);
+  }
 
   read(request: HistoryReadRequest): Promise<HistoryReadResult> {
-    return new Promise<HistoryReadResult>((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      if (!this.running) this.running = this.drain();
-    });
+    return this.reads.call(request);
   }
 
   /** Waits for the reads already queued (shutdown). */
-  async settle(): Promise<void> {
-    while (this.running) await this.running;
+  settle(): Promise<void> {
+    return this.reads.settle();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const rows = await this.query(batch.map((p) => p.request));
-          // One row per read by construction (a LATERAL of aggregates); checked all the same.
-          if (rows.length !== batch.length)
-            throw new Error(`history batch: ${rows.length} rows for ${batch.length} reads`);
-          for (const row of rows) batch[Number(row.ord) - 1].resolve(row);
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-        }
-      }
-    } finally {
-      this.running = null;
-    }
+  private async readGroup(requests: HistoryReadRequest[]): Promise<HistoryReadResult[]> {
+    const rows = await this.query(requests);
+    // One row per read by construction (a LATERAL of aggregates); checked all the same.
+    if (rows.length !== requests.length)
+      throw new Error(`history batch: ${rows.length} rows for ${requests.length} reads`);
+    const results: HistoryReadResult[] = new Array(requests.length);
+    for (const row of rows) results[Number(row.ord) - 1] = row;
+    return results;
   }
 
   private async query(requests: HistoryReadRequest[]): Promise<BatchRow[]> {
