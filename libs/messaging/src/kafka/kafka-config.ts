@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { KafkaConfig, logCreator, logLevel, LogEntry } from 'kafkajs';
+// Every process that reaches Kafka through this library gets the patch (see the file).
+import './kafkajs-idle-loop.fix';
 
 /** What @dmp/messaging needs to reach Kafka; `kafkaConfigFromEnv()` builds it from the env. */
 export interface MessagingKafkaConfig {
