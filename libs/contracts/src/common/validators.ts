@@ -1,6 +1,6 @@
 import { IsObject, ValidateBy, ValidateNested, ValidationArguments, ValidationOptions } from 'class-validator';
 import { Type } from 'class-transformer';
-import { AnyClass, registerNestedType } from '../envelope/fast-validation';
+import { AnyClass, registerFastPredicate, registerNestedType } from '../envelope/fast-validation';
 import { Validation, validateCpamCode, validateFiness, validateIns, validateIsoDate, validateRpps } from '@dmp/domain';
 
 /**
@@ -14,10 +14,12 @@ function canonical(validate: (raw: unknown) => Validation<string>, name: string)
     if (result.value !== value) return `${name} must be written in its canonical form ${result.value}`;
     return undefined;
   };
+  const decoratorName = `is${name.replace(/\s/g, '')}`;
+  registerFastPredicate(decoratorName, (value) => check(value) === undefined);
   return (validationOptions?: ValidationOptions): PropertyDecorator =>
     ValidateBy(
       {
-        name: `is${name.replace(/\s/g, '')}`,
+        name: decoratorName,
         validator: {
           validate: (value: unknown) => check(value) === undefined,
           defaultMessage: (args?: ValidationArguments) => {
@@ -36,10 +38,13 @@ export const IsRpps = canonical(validateRpps, 'RPPS');
 export const IsFiness = canonical(validateFiness, 'FINESS');
 export const IsCpamCode = canonical(validateCpamCode, 'CPAM code');
 
+const IS_ISO_DATE = 'isIsoDate';
+registerFastPredicate(IS_ISO_DATE, (value) => validateIsoDate(value).ok);
+
 export function IsIsoDate(validationOptions?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'isIsoDate',
+      name: IS_ISO_DATE,
       validator: {
         validate: (value: unknown) => validateIsoDate(value).ok,
         defaultMessage: (args?: ValidationArguments) => {
@@ -58,11 +63,14 @@ export function isIsoDateTime(value: unknown): value is string {
   return typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value));
 }
 
+const IS_ISO_DATE_TIME = 'isIsoDateTime';
+registerFastPredicate(IS_ISO_DATE_TIME, isIsoDateTime);
+
 /** An instant with its time zone ('2019-12-12T09:30:00.000Z' or '...+01:00'). */
 export function IsIsoDateTime(validationOptions?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'isIsoDateTime',
+      name: IS_ISO_DATE_TIME,
       validator: {
         validate: (value: unknown) => isIsoDateTime(value),
         defaultMessage: () => 'must be an ISO-8601 instant with a time zone, e.g. 2019-12-12T09:30:00.000Z',

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { PayloadClass } from './event-definition';
-import { hydrate, isContractClass, isValidFast } from './fast-validation';
+import { hydrate, isContractClass, validatesFast } from './fast-validation';
 
 export interface FieldError {
   /** Dotted path from the validated object: 'payload.documents.0.ins'. */
@@ -38,10 +38,20 @@ export function validateAs<T extends object>(cls: PayloadClass<T>, plain: unknow
     return { ok: false, reason: describeFieldErrors(errors), errors };
   }
   const fast = isContractClass(cls);
+  // Most messages are valid: the fast check answers those on the parsed JSON itself, before any
+  // instance exists; class-validator explains the others.
+  if (fast && validatesFast(cls, plain as Record<string, unknown>) === true) return { ok: true, value: hydrate(cls, plain as Record<string, unknown>) };
   const instance = fast ? hydrate(cls, plain as Record<string, unknown>) : plainToInstance(cls, plain);
-  // Most messages are valid: the fast check answers those; class-validator explains the others.
-  if (fast && isValidFast(instance) === true) return { ok: true, value: instance };
-  const errors = flattenValidationErrors(validateSync(instance, { forbidUnknownValues: false }), prefix);
+  let found: ValidationError[];
+  try {
+    found = validateSync(instance, { forbidUnknownValues: false });
+  } catch (error) {
+    // Some validator.js checks throw on odd input (isEmail on a lone surrogate: "URI malformed").
+    // The value is bad all the same: report it instead of failing the caller (a consumer's batch).
+    const errors = [{ field: prefix || '(root)', reason: `could not be validated (${error instanceof Error ? error.message : String(error)})` }];
+    return { ok: false, reason: describeFieldErrors(errors), errors };
+  }
+  const errors = flattenValidationErrors(found, prefix);
   if (errors.length > 0) return { ok: false, reason: describeFieldErrors(errors), errors };
   return { ok: true, value: instance };
 }
