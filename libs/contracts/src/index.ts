@@ -7,7 +7,7 @@ export * from './registry';
 export * from './envelope/event-envelope';
 export * from './envelope/event-definition';
 export * from './envelope/validate';
-export { hydrate, isValidFast, isContractClass, validatesFast } from './envelope/fast-validation';
+export { adopt, hydrate, isValidFast, isContractClass, validatesFast } from './envelope/fast-validation';
 export * from './envelope/create-event';
 export * from './envelope/parse-event';
 export * from './common/validators';

@@ -9,6 +9,7 @@ import {
   ParseEventResult,
   SubmittedDocument,
   Topics,
+  adopt,
   describeFieldErrors,
   eventDefinitions,
   flattenValidationErrors,
@@ -399,6 +400,39 @@ describe(`${parseEventSync.name} on the fast path`, () => {
       .filter((d) => d !== undefined);
     expect(differing).toEqual([]);
     expect(messages.filter((m) => referenceParse(m.topic, m.text).ok).length).toBeGreaterThan(messages.length * 0.05);
+  });
+});
+
+describe(adopt.name, () => {
+  it('gives what class-transformer gives, made of the parsed JSON itself', () => {
+    for (const { cls, plain } of roots()) {
+      const expected = plainToInstance(cls, plain);
+      const json = JSON.parse(JSON.stringify(plain)) as Record<string, unknown>;
+      const sut = adopt(cls, json);
+      expect(sut).toBe(json);
+      expect(sut).toStrictEqual(expected);
+    }
+  });
+
+  it('copies an object carrying a key that would change its prototype or hide its constructor', () => {
+    const hostile = JSON.parse('{"eventId": "e", "payload": {"x": 1}, "constructor": {"name": "x"}, "__proto__": {"polluted": true}}') as Record<string, unknown>;
+    const sut = adopt(EventEnvelope, hostile);
+    expect(sut).not.toBe(hostile);
+    expect(Object.getPrototypeOf(sut)).toBe(EventEnvelope.prototype);
+    expect(sut.constructor).toBe(EventEnvelope);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe(`${parseEventSync.name} envelopes`, () => {
+  it('are what class-transformer makes of the message, payload included', () => {
+    for (const [topic, payload] of Object.entries(samplePayloads()) as [EventTopic, Record<string, unknown>][]) {
+      const message = { eventId: '3f0e8f7a-0d55-4a43-9d0c-52f3c4b0d2a1', type: eventDefinitions[topic].type, schemaVersion: 1, occurredAt: AT, producer: 'p', correlationId: 'c', key: INS, payload };
+      const sut = parseEventSync(topic, JSON.stringify(message));
+      const expected = plainToInstance(EventEnvelope, message);
+      expected.payload = plainToInstance(eventDefinitions[topic].payloadClass as Class, payload);
+      expect(sut).toStrictEqual({ ok: true, envelope: expected });
+    }
   });
 });
 

@@ -126,6 +126,36 @@ export function hydrate<T extends object>(cls: new () => T, plain: Record<string
   return instance as T;
 }
 
+function hasForbiddenKey(plain: object): boolean {
+  return Object.hasOwn(plain, '__proto__') || Object.hasOwn(plain, 'constructor') || Object.hasOwn(plain, 'prototype');
+}
+
+function adoptValue(cls: Class, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = adoptValue(cls, value[i]);
+    return value;
+  }
+  return isPlainObject(value) ? adopt(cls, value) : value;
+}
+
+/**
+ * What hydrate() gives, made of `plain` itself instead of a copy: its objects get their classes'
+ * prototypes in place. For JSON just parsed by the caller, which nothing else holds (parseEventSync):
+ * no second copy of every message. An object carrying a key hydrate() refuses (`__proto__`,
+ * `constructor`, `prototype`), or of a class the fast path does not model (field initialisers,
+ * methods), is copied by hydrate() instead. JSON arrays have no holes, so keeping them is what
+ * copying them would give.
+ */
+export function adopt<T extends object>(cls: new () => T, plain: Record<string, unknown>): T {
+  if (hasForbiddenKey(plain) || compiledOrUnsupported(cls) === 'unsupported') return hydrate(cls, plain);
+  for (const [key, ref] of nestedTypesOf(cls)) {
+    const value = plain[key];
+    if (value !== undefined) plain[key] = adoptValue(ref(), value);
+  }
+  Object.setPrototypeOf(plain, cls.prototype);
+  return plain as T;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Predicates per constraint kind. Each states the class-validator 0.14 function it mirrors; the
 // differential spec holds them to it.
@@ -376,9 +406,14 @@ function compile(cls: AnyClass): ObjectCheck | 'unsupported' {
 
 const compiled = new Map<AnyClass, ObjectCheck | 'unsupported'>();
 
-function checkOf(cls: AnyClass): ObjectCheck {
+function compiledOrUnsupported(cls: AnyClass): ObjectCheck | 'unsupported' {
   let check = compiled.get(cls);
   if (check === undefined) compiled.set(cls, (check = compile(cls)));
+  return check;
+}
+
+function checkOf(cls: AnyClass): ObjectCheck {
+  const check = compiledOrUnsupported(cls);
   if (check === 'unsupported') throw new Undecided();
   return check;
 }

@@ -1,4 +1,5 @@
 import { EventEnvelope } from './event-envelope';
+import { adopt, validatesFast } from './fast-validation';
 import { FieldError, describeFieldErrors, validateAs } from './validate';
 import { PayloadOf, eventDefinitions, isEventTopic } from '../registry';
 import { EventTopic, Topics } from '../topics';
@@ -28,6 +29,22 @@ export function parseEventSync<T extends string>(topic: T, raw: Buffer | string 
     return failure(`value is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const definition = eventDefinitions[topic];
+  // Most messages are valid: decided on the parsed JSON, which becomes the envelope in place (no
+  // copy of the message). Anything else takes the path below, which names every failing field.
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    const plain = json as Record<string, unknown>;
+    const payload = plain.payload;
+    if (
+      plain.type === definition.type &&
+      typeof payload === 'object' && payload !== null && !Array.isArray(payload) &&
+      validatesFast(EventEnvelope, plain) === true &&
+      validatesFast(definition.payloadClass, payload as Record<string, unknown>) === true
+    ) {
+      const envelope = adopt(EventEnvelope, plain) as EventEnvelope<PayloadForTopic<T>>;
+      envelope.payload = adopt(definition.payloadClass as new () => object, payload as Record<string, unknown>) as PayloadForTopic<T>;
+      return { ok: true, envelope };
+    }
+  }
   const envelopeResult = validateAs(EventEnvelope, json);
   if (!envelopeResult.ok && (typeof json !== 'object' || json === null || Array.isArray(json))) {
     return failure(`value must be a JSON object (an event envelope): ${envelopeResult.reason}`, envelopeResult.errors);
