@@ -424,6 +424,17 @@ describe(adopt.name, () => {
   });
 });
 
+describe(`${parseEventSync.name} with a validator that throws`, () => {
+  it('answers with the reason instead of throwing (validator.js isEmail on a lone surrogate)', () => {
+    const payload = { ...samplePayloads()[Topics.RECORD_OPENED], contacts: { email: '\uD83D@example.fr' } };
+    const message = { eventId: '3f0e8f7a-0d55-4a43-9d0c-52f3c4b0d2a1', type: eventDefinitions[Topics.RECORD_OPENED].type, schemaVersion: 1, occurredAt: AT, producer: 'p', correlationId: 'c', key: INS, payload };
+
+    const sut = parseEventSync(Topics.RECORD_OPENED, JSON.stringify(message));
+
+    expect(sut).toMatchObject({ ok: false, reason: 'payload: could not be validated (URI malformed)' });
+  });
+});
+
 describe(`${parseEventSync.name} envelopes`, () => {
   it('are what class-transformer makes of the message, payload included', () => {
     for (const [topic, payload] of Object.entries(samplePayloads()) as [EventTopic, Record<string, unknown>][]) {
