@@ -59,8 +59,40 @@ export function IsIsoDate(validationOptions?: ValidationOptions): PropertyDecora
 
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
 
+/** The two digits at i and i + 1 as a number (the pattern has checked they are digits). */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+}
+
+/**
+ * An instant with its time zone, as the pattern writes it and as Date.parse (V8) accepts it: the
+ * pattern, then the ranges Date.parse checks, read from the fixed positions instead of parsing
+ * (Date.parse was most of the check's cost, and every event carries two or three instants).
+ * Date.parse accepts month 01-12, day 01-31 in any month (Feb 30 rolls over), hour 00-23, or 24
+ * with zero minutes, seconds and fraction, minute and second 00-59, an offset of 00-23 hours and
+ * 00-59 minutes. A spec compares this with `INSTANT.test(v) && !isNaN(Date.parse(v))` on every
+ * value of each field.
+ */
 export function isIsoDateTime(value: unknown): value is string {
-  return typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+  if (typeof value !== 'string' || !INSTANT.test(value)) return false;
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const hour = twoDigits(value, 11);
+  const minute = twoDigits(value, 14);
+  const second = twoDigits(value, 17);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || minute > 59 || second > 59 || hour > 24) return false;
+  const end = value.length;
+  if (value.charCodeAt(end - 1) !== 90 /* Z */ && (twoDigits(value, end - 5) > 23 || twoDigits(value, end - 2) > 59)) return false;
+  if (hour === 24) {
+    if (minute !== 0 || second !== 0) return false;
+    // The fraction, when there is one ('.' at 19), runs from position 20 to the zone.
+    for (let i = 20; value.charCodeAt(19) === 46 && i < end; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      if (c !== 48) return false;
+    }
+  }
+  return true;
 }
 
 const IS_ISO_DATE_TIME = 'isIsoDateTime';
