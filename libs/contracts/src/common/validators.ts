@@ -7,7 +7,7 @@ import { Validation, validateCpamCode, validateFiness, validateIns, validateIsoD
  * Identifier validators. Events carry the canonical form only (no spaces, upper case), so a
  * value the domain would accept after normalising is still refused here, with a reason saying so.
  */
-function canonical(validate: (raw: unknown) => Validation<string>, name: string) {
+function canonical(validate: (raw: unknown) => Validation<string>, name: string, isCanonical?: (value: unknown) => boolean) {
   const check = (value: unknown): string | undefined => {
     const result = validate(value);
     if (!result.ok) return result.reason;
@@ -15,7 +15,7 @@ function canonical(validate: (raw: unknown) => Validation<string>, name: string)
     return undefined;
   };
   const decoratorName = `is${name.replace(/\s/g, '')}`;
-  registerFastPredicate(decoratorName, (value) => check(value) === undefined);
+  registerFastPredicate(decoratorName, isCanonical ?? ((value) => check(value) === undefined));
   return (validationOptions?: ValidationOptions): PropertyDecorator =>
     ValidateBy(
       {
@@ -33,7 +33,37 @@ function canonical(validate: (raw: unknown) => Validation<string>, name: string)
     );
 }
 
-export const IsIns = canonical(validateIns, 'INS');
+/** The two digits at i and i + 1 as a number (the caller's pattern has checked they are digits). */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+}
+
+/** A canonical INS: a sex digit of @dmp/domain's set, then its shape (digits, 2A/2B at 6-7). */
+const CANONICAL_INS = /^[123478][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}$/;
+
+/**
+ * What `validateIns(v)` accepts unchanged (the canonical form), decided without its
+ * normalisation and string building: every event carries an INS. Same rules as @dmp/domain's
+ * validateIns (plausible month, department not 00, commune and order not 000, the key 97 - NIR
+ * mod 97 with 2A = 19 and 2B = 18); a spec compares the two on generated INS and on every
+ * one-character change of them.
+ */
+export function isCanonicalIns(value: unknown): boolean {
+  if (typeof value !== 'string' || !CANONICAL_INS.test(value)) return false;
+  const month = twoDigits(value, 3);
+  if (!((month >= 1 && month <= 12) || month === 20 || (month >= 30 && month <= 42) || month >= 50)) return false;
+  if (value.startsWith('00', 5) || value.startsWith('000', 7) || value.startsWith('000', 10)) return false;
+  const corsica = value.charCodeAt(6);
+  let remainder = 0;
+  for (let i = 0; i < 13; i++) {
+    // 2A counts as 19 and 2B as 18.
+    const digit = i === 5 && corsica > 57 ? 1 : i === 6 && corsica > 57 ? (corsica === 65 ? 9 : 8) : value.charCodeAt(i) - 48;
+    remainder = (remainder * 10 + digit) % 97;
+  }
+  return twoDigits(value, 13) === 97 - remainder;
+}
+
+export const IsIns = canonical(validateIns, 'INS', isCanonicalIns);
 export const IsRpps = canonical(validateRpps, 'RPPS');
 export const IsFiness = canonical(validateFiness, 'FINESS');
 export const IsCpamCode = canonical(validateCpamCode, 'CPAM code');
@@ -58,11 +88,6 @@ export function IsIsoDate(validationOptions?: ValidationOptions): PropertyDecora
 }
 
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
-
-/** The two digits at i and i + 1 as a number (the pattern has checked they are digits). */
-function twoDigits(text: string, i: number): number {
-  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
-}
 
 /**
  * An instant with its time zone, as the pattern writes it and as Date.parse (V8) accepts it: the
