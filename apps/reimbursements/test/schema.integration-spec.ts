@@ -24,7 +24,7 @@ describe('reimbursements schema', () => {
     expect(findTimestampsWithoutTimeZone(sut)).toEqual([]);
   });
 
-  it('partitions the lines by month through the line id, with one unique key (ins, line_id) and a BRIN index on the line id', async () => {
+  it('partitions the lines through the line id (quarters since QuarterlyPartitions), with one unique key (ins, line_id) and a BRIN index on the line id', async () => {
     const [table] = (await sut.query(
       `SELECT pg_get_partkeydef('reimbursement_lines'::regclass) AS key`,
     )) as { key: string }[];

@@ -37,6 +37,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { emptyConsentState } from '@dmp/access-rules';
@@ -274,9 +275,12 @@ function selfCpuMs(): number {
 
 /**
  * Fills the table up to `target` lines with SQL-generated lines of other patients (about 50
- * lines each over the 25 months of the window), month by month on two connections, so that a
- * read is measured on the issue's 50 million lines without generating and importing a 7 GB
- * file. Every generated INS is valid (sex digit 8, key computed like the NIR's).
+ * lines each over the 25 months of the window), quarter by quarter on two connections, so that
+ * a read is measured on the issue's 50 million lines without generating and importing a 7 GB
+ * file. Every generated INS is valid (sex digit 8, key computed like the NIR's). Each quarter's
+ * lines go in sorted by (ins, line_id), the order the importer writes a batch in (see copyOrder
+ * in the importer): a patient's lines of a quarter side by side, as a backfill leaves them. The
+ * partitions exist already (the service's importer creates the window's).
  */
 async function topUp(url: string, current: number, target: number): Promise<number> {
   const missing = target - current;
@@ -288,44 +292,48 @@ async function topUp(url: string, current: number, target: number): Promise<numb
   // Ids from 9,000,000,000 in each month: above any sequence the insurer-feed generator uses.
   const insert = `
     INSERT INTO reimbursement_lines
-    SELECT to_char(m.month, 'YYYYMM')::bigint * 10000000000 + 9000000000 + $3::bigint + g,
-           p.nir || lpad((97 - p.nir::bigint % 97)::text, 2, '0'),
-           least(m.month + ((g * 7) % 28)::int, current_date),
-           (ARRAY['NGAP','NABM','CCAM','CIP13','LPP'])[1 + g % 5],
-           (ARRAY['G','1104','YYYY010','3400930000014','1136386'])[1 + g % 5],
-           (ARRAY['Consultation, médecin généraliste','Hémogramme','Radiographie du thorax','Amoxicilline 500 mg','Bandes de contention'])[1 + g % 5],
-           1 + g % 3, CASE WHEN g % 2 = 0 THEN '10995016382' END, '10727576190',
-           1000 + (g % 50) * 100, 700 + (g % 50) * 70
-      FROM (SELECT (date_trunc('month', current_date) - make_interval(months => $1::int))::date AS month) m,
-           generate_series(0, $2::bigint - 1) g,
-           LATERAL (SELECT (g * 2654435761 + $1::bigint) % $4::bigint AS n) h,
-           LATERAL (SELECT '89951' || lpad((10 + h.n / 998001)::text, 2, '0')
-                           || lpad((1 + (h.n / 999) % 999)::text, 3, '0')
-                           || lpad((1 + h.n % 999)::text, 3, '0') AS nir) p`;
-  let nextMonth = 0;
+    SELECT * FROM (
+      SELECT to_char(m.month, 'YYYYMM')::bigint * 10000000000 + 9000000000 + $3::bigint + g AS line_id,
+             p.nir || lpad((97 - p.nir::bigint % 97)::text, 2, '0') AS ins,
+             least(m.month + ((g * 7) % 28)::int, current_date),
+             (ARRAY['NGAP','NABM','CCAM','CIP13','LPP'])[1 + g % 5],
+             (ARRAY['G','1104','YYYY010','3400930000014','1136386'])[1 + g % 5],
+             (ARRAY['Consultation, médecin généraliste','Hémogramme','Radiographie du thorax','Amoxicilline 500 mg','Bandes de contention'])[1 + g % 5],
+             1 + g % 3, CASE WHEN g % 2 = 0 THEN '10995016382' END, '10727576190',
+             1000 + (g % 50) * 100, 700 + (g % 50) * 70
+        FROM unnest($1::int[], $2::bigint[]) AS k(k, n),
+             LATERAL (SELECT (date_trunc('month', current_date) - make_interval(months => k.k))::date AS month) m,
+             LATERAL generate_series(0, k.n - 1) g,
+             LATERAL (SELECT (g * 2654435761 + k.k::bigint) % $4::bigint AS n) h,
+             LATERAL (SELECT '89951' || lpad((10 + h.n / 998001)::text, 2, '0')
+                             || lpad((1 + (h.n / 999) % 999)::text, 3, '0')
+                             || lpad((1 + h.n % 999)::text, 3, '0') AS nir) p) l
+     ORDER BY ins, line_id`;
+  // Month k (0 = this month) and its count, grouped by calendar quarter.
+  const now = new Date();
+  const quarters = new Map<number, { k: number[]; n: number[] }>();
+  for (let k = 0; k < months; k++) {
+    const count = Math.min(perMonth, missing - k * perMonth);
+    if (count <= 0) break;
+    const index = now.getUTCFullYear() * 12 + now.getUTCMonth() - k;
+    const quarter = Math.floor(index / 3);
+    const group = quarters.get(quarter) ?? { k: [], n: [] };
+    group.k.push(k);
+    group.n.push(count);
+    quarters.set(quarter, group);
+  }
+  const work = [...quarters.values()];
   let done = 0;
   await Promise.all(
     [0, 1].map(() =>
       withClient(url, async (c) => {
         await c.query('SET synchronous_commit = off');
+        await c.query("SET work_mem = '512MB'");
         for (;;) {
-          const k = nextMonth++;
-          if (k >= months) return;
-          const count = Math.min(perMonth, missing - k * perMonth);
-          if (count <= 0) return;
-          const month = (
-            await c.query(
-              `SELECT to_char(date_trunc('month', current_date) - make_interval(months => $1::int), 'YYYYMM')::int AS m`,
-              [k],
-            )
-          ).rows[0].m as number;
-          const next = month % 100 === 12 ? month + 89 : month + 1;
-          await c.query(
-            `CREATE TABLE IF NOT EXISTS reimbursement_lines_m${month} PARTITION OF reimbursement_lines
-             FOR VALUES FROM (${month}0000000000) TO (${next}0000000000)`,
-          );
-          await c.query(insert, [k, count, current, patients]);
-          done += count;
+          const group = work.shift();
+          if (!group) return;
+          await c.query(insert, [group.k, group.n, current, patients]);
+          done += group.n.reduce((a, b) => a + b, 0);
           log(`  top-up: ${done.toLocaleString('en')} / ${missing.toLocaleString('en')} lines`);
         }
       }),
@@ -829,7 +837,7 @@ async function main(): Promise<void> {
       pids,
     );
 
-    const tracesBefore = await countTraces(importUrl);
+    const tracesBefore = await countTraces(importUrl, broker.bootstrap);
     const tokens = sample.map((ins) =>
       issueDevToken({ role: ActorRole.PATIENT, ins: ins as Ins }, DEV_SECRET),
     );
@@ -843,7 +851,7 @@ async function main(): Promise<void> {
       pids,
     );
     const served = 300 + 2000 + reads.count8;
-    const traced = (await countTraces(importUrl)) - tracesBefore;
+    const traced = (await countTraces(importUrl, broker.bootstrap)) - tracesBefore;
     log(
       `access events written: ${traced.toLocaleString('en')} for ${served.toLocaleString('en')} reads served`,
     );
@@ -889,17 +897,37 @@ async function main(): Promise<void> {
   }
 }
 
-async function countTraces(url: string): Promise<number> {
-  return withClient(url, async (c) =>
+/**
+ * Access events written so far: the messages of the access topic (the service sends its traces
+ * straight to Kafka) plus the outbox's (the traces written while Kafka did not acknowledge, and
+ * those of the previous design). Every access event of this bench's database and broker is a
+ * read's: a delta between two counts is the reads traced meanwhile.
+ */
+async function countTraces(url: string, brokers: string): Promise<number> {
+  const outbox = await withClient(url, async (c) =>
     Number(
       (
         await c.query(
-          // Traces are written as outbox bundles: count their events, not their rows.
+          // Outbox traces are bundles: count their events, not their rows.
           `SELECT coalesce(sum(message_count), 0) AS n FROM outbox_events WHERE topic = 'dmp.access.accessed.v1'`,
         )
       ).rows[0].n,
     ),
   );
+  const kafka = new Kafka({
+    clientId: 'bench-reimbursements',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes('dmp.access.accessed.v1')) return outbox;
+    const offsets = await admin.fetchTopicOffsets('dmp.access.accessed.v1');
+    return outbox + offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 main().catch((error: unknown) => {

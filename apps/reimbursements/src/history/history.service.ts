@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AccessDecision, AccessRequester, decideAccess } from '@dmp/access-rules';
 import { Actor, actorId } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
+import { RelayProducer } from '@dmp/messaging';
 import { AccessMode, AccessTargetKind, ActorRole, Ins, validateIsoDate } from '@dmp/domain';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
@@ -18,6 +19,8 @@ import { AccessTraceWriter } from './access-trace.writer';
 import { HistoryBatchReader } from './history-batch.reader';
 
 const SERVICE = 'reimbursements';
+// How long a read waits for Kafka to acknowledge its trace before the outbox takes it.
+const TRACE_SEND_TIMEOUT_MS = 2_000;
 
 function yyyymmOfIso(date: string): number {
   return Number(date.slice(0, 4)) * 100 + Number(date.slice(5, 7));
@@ -25,7 +28,8 @@ function yyyymmOfIso(date: string): number {
 
 /**
  * A patient's 24-month history under the access rules. Every read, granted or refused, leaves
- * an access event in the outbox, committed and flushed, before anything is returned.
+ * a durable access event (acknowledged by Kafka, or committed to the outbox when Kafka does not
+ * answer) before anything is returned.
  */
 @Injectable()
 export class HistoryService implements OnApplicationShutdown {
@@ -56,12 +60,21 @@ export class HistoryService implements OnApplicationShutdown {
       this.logger.warn({ msg: 'history connection lost', error: error.message }),
     );
     this.reader = new HistoryBatchReader(this.pool);
-    this.traces = new AccessTraceWriter(this.pool);
+    // Access events straight to Kafka (the outbox when it does not acknowledge): see
+    // AccessTraceWriter. A short request timeout: a read waits for its trace.
+    this.traces = new AccessTraceWriter(
+      this.pool,
+      new RelayProducer({
+        brokers: config.KAFKA_BROKERS,
+        clientId: `${config.KAFKA_CLIENT_ID}-traces`,
+        requestTimeoutMs: TRACE_SEND_TIMEOUT_MS,
+      }),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.reader.settle();
-    await this.traces.settle();
+    await this.traces.close();
     await this.pool.end();
   }
 
@@ -162,7 +175,7 @@ export class HistoryService implements OnApplicationShutdown {
       ...(reason ? { emergencyReason: reason } : {}),
       at: at.toISOString(),
     };
-    await this.traces.write(
+    await this.traces.trace(
       createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }),
     );
   }

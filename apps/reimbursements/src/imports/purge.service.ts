@@ -10,17 +10,27 @@ import { DataSource } from 'typeorm';
 import { SERVICE_CONFIG } from '@dmp/platform';
 import { ReimbursementsConfig } from '../config';
 import { addMonthsToYyyymm, careWindow, windowMonths } from '../feed/care-window';
-import { dropPartitionsBefore, ensurePartitions } from '../import/partitions';
+import {
+  dropPartitionsBefore,
+  ensurePartitions,
+  monthsOfQuarter,
+  partitionName,
+} from '../import/partitions';
 
 export interface PurgeResult {
+  /** The partitions dropped (whole quarters before the window) and the months they held. */
+  droppedPartitions: string[];
   droppedMonths: number[];
+  /** The partitions created (the window's, and the coming month's ahead of the imports). */
+  createdPartitions: string[];
   createdMonths: number[];
   firstKeptMonth: number;
 }
 
 /**
- * Keeps the 24-month window: drops the monthly partitions that fell out of it (cost independent
- * of the number of rows) and creates the coming month's partition ahead of the imports.
+ * Keeps the 24-month window: drops the quarterly partitions that fell out of it whole (cost
+ * independent of the number of rows) and creates the coming month's partition ahead of the
+ * imports.
  */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -51,14 +61,24 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const droppedMonths = await dropPartitionsBefore(runner, window.startMonth);
-      const createdMonths = await ensurePartitions(runner, [
+      const dropped = await dropPartitionsBefore(runner, window.startMonth);
+      const created = await ensurePartitions(runner, [
         ...windowMonths(window),
         addMonthsToYyyymm(window.endMonth, 1),
       ]);
-      if (droppedMonths.length > 0)
-        this.logger.log({ msg: 'purged months out of the window', droppedMonths });
-      return { droppedMonths, createdMonths, firstKeptMonth: window.startMonth };
+      const result: PurgeResult = {
+        droppedPartitions: dropped.map(partitionName),
+        droppedMonths: dropped.flatMap(monthsOfQuarter),
+        createdPartitions: created.map(partitionName),
+        createdMonths: created.flatMap(monthsOfQuarter),
+        firstKeptMonth: window.startMonth,
+      };
+      if (dropped.length > 0)
+        this.logger.log({
+          msg: 'purged quarters out of the window',
+          dropped: result.droppedPartitions,
+        });
+      return result;
     } finally {
       await runner.release();
     }

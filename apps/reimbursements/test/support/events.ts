@@ -89,3 +89,93 @@ export function fileAnnounced(fileId: string, location: string, sha256: string, 
     { producer: 'insurer-pipeline', correlationId: randomUUID() },
   );
 }
+
+/** A message of a topic as the broker holds it. */
+export interface TopicMessage {
+  partition: number;
+  key: string | null;
+  value: string;
+}
+
+/**
+ * The topic's end offsets now (what the broker acknowledged so far), per partition: a message
+ * acknowledged before this call is below them.
+ */
+export async function topicEndOffsets(topic: string): Promise<Map<number, number>> {
+  const kafka = new Kafka({
+    clientId: `reimbursements-test-${randomUUID().slice(0, 8)}`,
+    brokers: testKafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) return new Map();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every message of the topic below the given end offsets (default: the offsets now). */
+export async function topicMessages(
+  topic: string,
+  until?: Map<number, number>,
+): Promise<TopicMessage[]> {
+  const ends = until ?? (await topicEndOffsets(topic));
+  const wanted = [...ends].filter(([, end]) => end > 0);
+  if (wanted.length === 0) return [];
+  const kafka = new Kafka({
+    clientId: `reimbursements-test-${randomUUID().slice(0, 8)}`,
+    brokers: testKafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `reimbursements-test-${randomUUID()}` });
+  const messages: TopicMessage[] = [];
+  const reached = new Map<number, number>();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${topic}: end offsets not reached in 30 s`)),
+        30_000,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const offset = Number(message.offset);
+            if (offset < (ends.get(partition) ?? 0)) {
+              messages.push({
+                partition,
+                key: message.key?.toString('utf8') ?? null,
+                value: message.value?.toString('utf8') ?? '',
+              });
+            }
+            reached.set(partition, offset + 1);
+            if (wanted.every(([p, end]) => (reached.get(p) ?? 0) >= end)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** The payloads of the access events about a patient, in the broker's order per partition. */
+export async function accessEvents(
+  topic: string,
+  ins: string,
+  until?: Map<number, number>,
+): Promise<Array<{ correlationId: string; payload: Record<string, unknown> }>> {
+  return (await topicMessages(topic, until))
+    .filter((m) => m.key === ins)
+    .map((m) => JSON.parse(m.value) as { correlationId: string; payload: Record<string, unknown> });
+}

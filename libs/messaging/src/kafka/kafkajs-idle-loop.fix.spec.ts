@@ -10,7 +10,12 @@ const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options
 };
 
 function aQueue(): InstanceType<typeof RequestQueue> {
-  const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
   return new RequestQueue({
     instrumentationEmitter: null,
     maxInFlightRequests: null,
