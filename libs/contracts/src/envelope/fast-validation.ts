@@ -307,7 +307,7 @@ type ValueCheck = (value: unknown, object: object) => boolean;
 function constraintCheck(cls: AnyClass, metadata: ValidationMetadata, constraint: ConstraintMetadataLike): ValueCheck {
   const name = metadata.name ?? '';
   const fast = metadata.type === ValidationTypes.IS_DEFINED ? (value: unknown) => value !== undefined && value !== null : customPredicates.get(name) ?? builtInPredicate(name, metadata.constraints);
-  const one: ValueCheck = fast ? (value) => fast(value) : viaInstance(cls, metadata, constraint);
+  const one: ValueCheck = fast ?? viaInstance(cls, metadata, constraint);
   if (!metadata.each) return one;
   // each: every element of an array, Set or Map (values); anything else is checked as it is.
   // every() skips the holes of sparse arrays, as class-validator's map() + every() do.
@@ -332,19 +332,25 @@ function nestedCheck(ref: ClassRef | undefined): (value: unknown) => boolean {
   return check;
 }
 
-function compileProperty(cls: AnyClass, name: string, group: ValidationMetadata[], ref: ClassRef | undefined): ObjectCheck | 'unsupported' {
+/** What class-validator's executor runs for one property, read from its metadata. */
+interface PropertyRules {
+  name: string;
+  conditions: ((object: object, value: unknown) => boolean)[];
+  checks: ValueCheck[];
+  nested?: (value: unknown) => boolean;
+}
+
+function propertyRules(cls: AnyClass, name: string, group: ValidationMetadata[], ref: ClassRef | undefined): PropertyRules | 'unsupported' {
   const storage = getMetadataStorage() as unknown as MetadataStorageLike;
-  const conditions: ((object: object, value: unknown) => boolean)[] = [];
-  const checks: ValueCheck[] = [];
-  let nested: ((value: unknown) => boolean) | undefined;
+  const rules: PropertyRules = { name, conditions: [], checks: [] };
   for (const metadata of group) {
     if ((metadata.groups && metadata.groups.length > 0) || metadata.always !== undefined) return 'unsupported';
     switch (metadata.type) {
       case ValidationTypes.CONDITIONAL_VALIDATION:
-        conditions.push(metadata.constraints[0] as (object: object, value: unknown) => boolean);
+        rules.conditions.push(metadata.constraints[0] as (object: object, value: unknown) => boolean);
         break;
       case ValidationTypes.NESTED_VALIDATION:
-        nested = nestedCheck(ref);
+        rules.nested = nestedCheck(ref);
         break;
       case ValidationTypes.WHITELIST:
         break;
@@ -352,24 +358,49 @@ function compileProperty(cls: AnyClass, name: string, group: ValidationMetadata[
       case ValidationTypes.CUSTOM_VALIDATION:
         for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
           if (constraint.async) return 'unsupported';
-          checks.push(constraintCheck(cls, metadata, constraint));
+          rules.checks.push(constraintCheck(cls, metadata, constraint));
         }
         break;
       default:
         return 'unsupported';
     }
   }
-  // The executor runs every condition; the property is skipped unless all hold. IS_DEFINED runs
-  // before the others, but only the verdict matters here, so the order of checks does not.
-  return (object) => {
-    const value = object[name];
-    if (Array.isArray(value)) refuseHoles(value);
-    let applies = true;
-    for (let i = 0; i < conditions.length; i++) if (!conditions[i](object, value)) applies = false;
-    if (!applies) return true;
-    for (let i = 0; i < checks.length; i++) if (!checks[i](value, object)) return false;
-    return nested === undefined || nested(value);
+  return rules;
+}
+
+/**
+ * One function per class, written out property by property: each call site calls one known
+ * predicate, which V8 can inline, where a loop over closures would make every call site see
+ * every predicate. The source holds only the property names (JSON-quoted) and the indexes of
+ * the predicates passed in; nothing of a message reaches it.
+ * The executor runs every condition and skips the property unless all hold; IS_DEFINED runs
+ * before the others, but only the verdict matters here, so the order of checks does not.
+ */
+function generate(properties: PropertyRules[]): ObjectCheck {
+  const functions: unknown[] = [refuseHoles];
+  const names: string[] = ['refuseHoles'];
+  const use = (fn: unknown): string => {
+    functions.push(fn);
+    names.push(`f${functions.length - 1}`);
+    return `f${functions.length - 1}`;
   };
+  const lines: string[] = ['let v;'];
+  for (const property of properties) {
+    lines.push(`v = o[${JSON.stringify(property.name)}];`, 'if (Array.isArray(v)) refuseHoles(v);');
+    const tests = [...property.checks.map((check) => `${use(check)}(v, o)`), ...(property.nested ? [`${use(property.nested)}(v)`] : [])];
+    if (tests.length === 0) continue;
+    const verdict = `if (!(${tests.join(' && ')})) return false;`;
+    if (property.conditions.length === 0) lines.push(verdict);
+    else {
+      // Every condition runs, as in class-validator (map, then reduce), before any is looked at.
+      const conditions = property.conditions.map((condition, i) => `const c${i} = ${use(condition)}(o, v);`);
+      const applies = property.conditions.map((_, i) => `c${i}`).join(' && ');
+      lines.push(`{ ${conditions.join(' ')} if (${applies}) { ${verdict} } }`);
+    }
+  }
+  lines.push('return true;');
+  const factory = new Function(...names, `return function check(o) {\n${lines.join('\n')}\n};`) as (...fns: unknown[]) => ObjectCheck;
+  return factory(...functions);
 }
 
 /** Whether validating a plain object can stand for validating cls's instance of it. */
@@ -390,18 +421,15 @@ function compile(cls: AnyClass): ObjectCheck | 'unsupported' {
   const metadatas = storage.getTargetValidationMetadatas(cls, undefined, false, false, undefined);
   const grouped = storage.groupByPropertyName(metadatas);
   const nested = nestedTypesOf(cls);
-  const properties: ObjectCheck[] = [];
+  const properties: PropertyRules[] = [];
   for (const [name, group] of Object.entries(grouped)) {
     // hydrate() never copies these keys; their value on an instance is not the JSON's.
     if (FORBIDDEN_KEYS.has(name)) return 'unsupported';
-    const property = compileProperty(cls, name, group, nested.get(name));
-    if (property === 'unsupported') return 'unsupported';
-    properties.push(property);
+    const rules = propertyRules(cls, name, group, nested.get(name));
+    if (rules === 'unsupported') return 'unsupported';
+    properties.push(rules);
   }
-  return (object) => {
-    for (let i = 0; i < properties.length; i++) if (!properties[i](object)) return false;
-    return true;
-  };
+  return generate(properties);
 }
 
 const compiled = new Map<AnyClass, ObjectCheck | 'unsupported'>();
