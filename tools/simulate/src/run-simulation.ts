@@ -64,8 +64,12 @@ const HTTP_SUBMISSION_SIZE = 10;
 const NEW_DOCUMENT_ALERT_SHARE = 0.2;
 /** Rows per campaign job: one job is a few of enrolment's 2,000-row transactions at most. */
 const CAMPAIGN_JOB_ROWS = 1_000;
-/** Records whose opening consent must know before the authorisations start (the last ones opened). */
-const CONSENT_PROBES = 8;
+/** Records whose opening consent must know before the authorisations start: the last ones opened... */
+const CONSENT_PROBES_LAST = 32;
+/** ...and a sample spread over all of them, so that consent's progress through a backlog shows. */
+const CONSENT_PROBES_SPREAD = 96;
+/** Probe requests per round while waiting for consent (each is a GET to consent). */
+const CONSENT_PROBES_PER_ROUND = 16;
 
 /** Where the run is and what it has done; read by the progress timer. */
 class RunState {
@@ -459,36 +463,36 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // ---- authorisations -------------------------------------------------------------------------
     state.phase = 'authorisations';
     // Consent learns of openings from their events and answers 409 RECORD_NOT_OPEN until then.
-    // Rather than every authorisation retrying on its own while consent catches up (hundreds of
-    // refused requests competing with consent for the CPU), wait once until it knows the last
-    // records opened (one per partition key at most a few); a straggler still retries.
-    const lastOpened = ledger.openings
-      .filter((o) => o.outcome === 'created')
-      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
-      .slice(-CONSENT_PROBES)
-      .map((o) => o.ins);
+    // Rather than every authorisation retrying on its own while consent catches up (thousands of
+    // refused requests competing with consent for the CPU), wait once until consent knows a set
+    // of probe records: the last ones opened (a few per partition key) and a sample spread over
+    // all openings. At scale 100 consent's backlog takes longer than any fixed timeout, so the
+    // wait lasts as long as consent keeps learning probes; it gives up only after
+    // `settleTimeoutMs` without progress. A straggler still retries.
     const operator = { role: ActorRole.OPERATOR, operatorId: 'simulator' } as Actor;
+    const probes = consentProbes(ledger.openings, plan.seed);
     const knownToConsent = new Set<string>();
-    await waitUntilAsync(
-      async () => {
-        await Promise.all(
-          lastOpened
-            .filter((ins) => !knownToConsent.has(ins))
-            .map(async (ins) => {
-              const answer = await http.request(
-                'consent',
-                'GET',
-                `/patients/${ins}/consent`,
-                operator,
-              );
-              if (answer.status === 200) knownToConsent.add(ins);
-            }),
+    let lastProgressAt = Date.now();
+    while (knownToConsent.size < probes.length && !signal?.aborted) {
+      const before = knownToConsent.size;
+      const round = probes
+        .filter((ins) => !knownToConsent.has(ins))
+        .slice(0, CONSENT_PROBES_PER_ROUND);
+      await Promise.all(
+        round.map(async (ins) => {
+          const answer = await http.request('consent', 'GET', `/patients/${ins}/consent`, operator);
+          if (answer.status === 200) knownToConsent.add(ins);
+        }),
+      );
+      if (knownToConsent.size > before) lastProgressAt = Date.now();
+      else if (Date.now() - lastProgressAt >= settleTimeoutMs) {
+        log(
+          `consent knows ${knownToConsent.size} of ${probes.length} probe records after ` +
+            `${Math.round(settleTimeoutMs / 1000)} s without progress; authorising anyway`,
         );
-        return knownToConsent.size === lastOpened.length;
-      },
-      settleTimeoutMs,
-      signal,
-    );
+        break;
+      } else await sleep(1_000, signal);
+    }
     await forEachLimited(
       plan.authorisations,
       concurrency,
@@ -983,17 +987,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 }
 
 /** `waitUntil` for a condition that must ask the suite (one round of requests per second at most). */
-async function waitUntilAsync(
-  condition: () => Promise<boolean>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() >= deadline || signal?.aborted) return false;
-    await sleep(1_000, signal);
-  }
-  return true;
+/**
+ * The records whose opening consent must know before consent is asked to act on records: the
+ * last ones opened (consent reads each partition in order, so knowing them means knowing the
+ * partitions' earlier openings), then a seeded sample of the others in opening order (oldest
+ * first, so they turn known one after the other while consent works through a backlog).
+ */
+export function consentProbes(openings: readonly OpeningEntry[], seed: number): string[] {
+  const created = openings
+    .filter((o) => o.outcome === 'created')
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const last = created.slice(-CONSENT_PROBES_LAST);
+  const rest = created.slice(0, Math.max(0, created.length - CONSENT_PROBES_LAST));
+  const random = seededRandom((seed ^ 0xc0ffee) >>> 0);
+  const share = Math.min(1, CONSENT_PROBES_SPREAD / Math.max(1, rest.length));
+  const spread = rest.filter(() => random() < share);
+  return [...spread, ...last].map((o) => o.ins);
 }
 
 async function waitUntil(
