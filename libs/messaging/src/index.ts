@@ -38,10 +38,12 @@ export { bundleLine, readBundle } from './outbox/outbox-bundle';
 export type { BundledMessage } from './outbox/outbox-bundle';
 export { MessagingHeartbeatContributor } from './outbox/outbox-heartbeat';
 export type { MessagingHeartbeatFields } from './outbox/outbox-heartbeat';
-export { OutboxRelay, pgClientConfig } from './outbox/outbox-relay';
+export { OutboxRelay, pgClientConfig, metricsReporter } from './outbox/outbox-relay';
+export { WorkerThreadOutboxRelay } from './outbox/worker-thread-outbox-relay';
+export { spawnWorkerThread } from './worker/spawn-worker-thread';
 export { RelayProducer } from './outbox/relay-producer';
 export type { RelayMessage, RelayProducerOptions } from './outbox/relay-producer';
-export type { OutboxRelayOptions, OutboxRow } from './outbox/outbox-relay';
+export type { OutboxRelayOptions, OutboxRow, RelayDatabase, RelayReporter, RelayLogger } from './outbox/outbox-relay';
 export {
   kafkaConfigFromEnv,
   kafkaLogCreator,

@@ -9,6 +9,7 @@ import { MessagingRuntime } from './messaging.runtime';
 import { MessagingHeartbeatContributor } from './outbox/outbox-heartbeat';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { OutboxService } from './outbox/outbox.service';
+import { WorkerThreadOutboxRelay } from './outbox/worker-thread-outbox-relay';
 
 /**
  * Kafka, outbox and inbox for one service. Needs TypeORM's DataSource in the app (the
@@ -43,13 +44,17 @@ export class MessagingModule {
         },
         {
           provide: OutboxRelay,
-          useFactory: (dataSource: DataSource, publisher: KafkaPublisher) =>
-            new OutboxRelay(dataSource, publisher, {
+          useFactory: (dataSource: DataSource, publisher: KafkaPublisher) => {
+            const relayOptions = {
               brokers: options.brokers,
               clientId: options.clientId ?? `dmp-${options.serviceName}`,
               ...options.relay,
               serviceName: options.serviceName,
-            }),
+            };
+            return relayOptions.worker
+              ? new WorkerThreadOutboxRelay(dataSource, publisher, relayOptions)
+              : new OutboxRelay(dataSource, publisher, relayOptions);
+          },
           inject: [DataSource, KafkaPublisher],
         },
         OutboxService,

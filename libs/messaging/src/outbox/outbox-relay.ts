@@ -40,7 +40,39 @@ export interface OutboxRelayOptions {
   /** Bootstrap brokers and client id for directProduce. */
   brokers?: string[];
   clientId?: string;
+  /**
+   * Run the relay in a worker thread (MessagingModule then builds a WorkerThreadOutboxRelay): the
+   * batch reads, the bundle parsing, the encoding of Produce requests and their sockets leave the
+   * service's main thread, which then only serves requests. Same loop, same guarantees (advisory
+   * lock on the worker's own connection, order per key, at least once). Needs directProduce.
+   * Default false.
+   */
+  worker?: boolean;
 }
+
+/** A relay's database when no TypeORM DataSource is at hand (a worker thread): a pg client configuration. */
+export interface RelayDatabase {
+  clientConfig: ClientConfig;
+}
+
+/** What a relay reports as it runs: metrics by default, messages to the main thread from a worker. */
+export interface RelayReporter {
+  published(topic: string, count: number): void;
+  backlog(events: number): void;
+  leader(leader: boolean): void;
+  /** Why the last round failed, or null once a round succeeds. */
+  failure(error: string | null): void;
+}
+
+/** The part of Nest's Logger the relay uses. */
+export type RelayLogger = Pick<Logger, 'log' | 'warn' | 'error'>;
+
+export const metricsReporter = (serviceName: string): RelayReporter => ({
+  published: (topic, count) => messagingMetrics.outboxPublished.inc({ service: serviceName, topic }, count),
+  backlog: (events) => messagingMetrics.outboxBacklog.set({ service: serviceName }, events),
+  leader: (leader) => messagingMetrics.relayLeader.set({ service: serviceName }, leader ? 1 : 0),
+  failure: () => undefined,
+});
 
 /**
  * One Kafka message as the relay reads it: the payload comes back as text, ready to be the
@@ -68,7 +100,8 @@ const CHANNEL = 'outbox_events';
  * eventId (the inbox). That is the at-least-once contract.
  */
 export class OutboxRelay {
-  protected readonly logger = new Logger(OutboxRelay.name);
+  protected readonly logger: RelayLogger;
+  protected readonly reporter: RelayReporter;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaderRetryMs: number;
@@ -94,10 +127,13 @@ export class OutboxRelay {
   private gapWake: (() => void) | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly publisher: KafkaPublisher,
-    private readonly options: OutboxRelayOptions,
+    private readonly dataSource: DataSource | RelayDatabase,
+    private readonly publisher: KafkaPublisher | null,
+    protected readonly options: OutboxRelayOptions,
+    hooks: { reporter?: RelayReporter; logger?: RelayLogger } = {},
   ) {
+    this.logger = hooks.logger ?? new Logger(OutboxRelay.name);
+    this.reporter = hooks.reporter ?? metricsReporter(options.serviceName);
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.leaderRetryMs = options.leaderRetryMs ?? 5000;
@@ -109,6 +145,7 @@ export class OutboxRelay {
     if (options.directProduce && (!options.brokers || options.brokers.length === 0)) {
       throw new Error('OutboxRelay: directProduce needs the brokers');
     }
+    if (!options.directProduce && !publisher) throw new Error('OutboxRelay: without directProduce it needs a KafkaPublisher');
     this.producer = options.directProduce
       ? new RelayProducer({ brokers: options.brokers ?? [], clientId: `${options.clientId ?? `dmp-${options.serviceName}`}-relay` })
       : null;
@@ -180,8 +217,7 @@ export class OutboxRelay {
       // One increment per topic, not per row: a batch holds thousands of rows of one topic.
       const perTopic = new Map<string, number>();
       for (const message of messages) perTopic.set(message.topic, (perTopic.get(message.topic) ?? 0) + 1);
-      for (const [topic, count] of perTopic)
-        messagingMetrics.outboxPublished.inc({ service: this.options.serviceName, topic }, count);
+      for (const [topic, count] of perTopic) this.reporter.published(topic, count);
       if (!more) break;
     }
     return total;
@@ -197,7 +233,7 @@ export class OutboxRelay {
     }
     const batch = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     if (this.producer) await this.producer.send(batch);
-    else await this.publisher.sendBatch(batch);
+    else await (this.publisher as KafkaPublisher).sendBatch(batch);
   }
 
   /** Marks rows published (or deletes them when no retention is wanted). Overridable for fault injection in tests. */
@@ -274,7 +310,7 @@ export class OutboxRelay {
         if (!this.leader) {
           if (!(await this.tryBecomeLeader())) {
             // Only the leader reports the backlog: dashboards sum the gauge over instances.
-            messagingMetrics.outboxBacklog.set({ service: this.options.serviceName }, 0);
+            this.reporter.backlog(0);
             await this.sleep(this.leaderRetryMs);
             continue;
           }
@@ -284,6 +320,7 @@ export class OutboxRelay {
         this.lastRoundStartedAt = Date.now();
         await this.drain();
         this.lastRoundFailed = false;
+        if (this.lastFailure !== null) this.reporter.failure(null);
         this.lastFailure = null;
         await this.purgeIfDue();
         await this.refreshBacklog();
@@ -291,6 +328,7 @@ export class OutboxRelay {
       } catch (error) {
         this.lastRoundFailed = true;
         this.lastFailure = errorMessage(error);
+        this.reporter.failure(this.lastFailure);
         if (this.stopping) break;
         this.logger.error({
           msg: 'outbox relay round failed; retrying',
@@ -323,11 +361,11 @@ export class OutboxRelay {
 
   private setLeader(leader: boolean): void {
     this.leader = leader;
-    messagingMetrics.relayLeader.set({ service: this.options.serviceName }, leader ? 1 : 0);
+    this.reporter.leader(leader);
   }
 
   private async openConnection(): Promise<void> {
-    const client = new Client(pgClientConfig(this.dataSource));
+    const client = new Client('clientConfig' in this.dataSource ? this.dataSource.clientConfig : pgClientConfig(this.dataSource));
     client.on('notification', () => this.poke());
     // A broken connection means the session lock is gone: drop leadership at once.
     const lost = (error?: unknown): void => {
@@ -385,10 +423,7 @@ export class OutboxRelay {
     const result = await this.client.query<{ n: string }>(
       'SELECT coalesce(sum(message_count), 0) AS n FROM outbox_events WHERE published_at IS NULL',
     );
-    messagingMetrics.outboxBacklog.set(
-      { service: this.options.serviceName },
-      Number(result.rows[0]?.n ?? 0),
-    );
+    this.reporter.backlog(Number(result.rows[0]?.n ?? 0));
   }
 
   /** Waits out minRoundGapMs since the last round started; NOTIFYs do not shorten it, stop() does. */

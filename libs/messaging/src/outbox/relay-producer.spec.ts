@@ -16,6 +16,20 @@ describe('RelayProducer encoding', () => {
   it('computes CRC-32C (Castagnoli)', () => {
     expect(crc32c(Buffer.from('123456789'), 0, 9)).toBe(0xe3069283);
     expect(crc32c(Buffer.from('xx123456789'), 2, 11)).toBe(0xe3069283);
+    // Every length around the 8-byte steps, against the plain bytewise definition.
+    const bytewise = (buf: Buffer): number => {
+      let crc = -1;
+      for (const byte of buf) {
+        crc ^= byte;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? 0x82f63b78 ^ (crc >>> 1) : crc >>> 1;
+      }
+      return (crc ^ -1) >>> 0;
+    };
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (let length = 0; length <= 40; length++) {
+      for (const offset of [0, 1, 5]) expect(crc32c(data, offset, offset + length)).toBe(bytewise(data.subarray(offset, offset + length)));
+    }
+    expect(crc32c(data, 3, 300)).toBe(bytewise(data.subarray(3)));
   });
 
   it('writes a magic-2 record batch whose length, counts, sequence and CRC are consistent', () => {
