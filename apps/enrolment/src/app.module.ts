@@ -25,6 +25,8 @@ export class AppModule {
               batchSize: config.ENROLMENT_OUTBOX_BATCH_SIZE,
               // Campaigns relay thousands of events a second: RelayProducer costs a fraction of kafkajs per message.
               directProduce: true,
+              // Off the main thread: the relay's reads, bundle parsing and encoding no longer delay requests.
+              worker: config.ENROLMENT_OUTBOX_RELAY_WORKER,
             },
           },
         }),

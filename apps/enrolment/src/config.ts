@@ -1,5 +1,5 @@
-import { BaseServiceConfig, EnvNumber } from '@dmp/platform';
-import { IsInt, Max, Min } from 'class-validator';
+import { BaseServiceConfig, EnvBoolean, EnvNumber } from '@dmp/platform';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 
 export class EnrolmentConfig extends BaseServiceConfig {
   static override serviceName = 'enrolment';
@@ -53,4 +53,13 @@ export class EnrolmentConfig extends BaseServiceConfig {
   @Min(1, { message: 'must be between 1 and 10000' })
   @Max(10000, { message: 'must be between 1 and 10000' })
   ENROLMENT_OUTBOX_BATCH_SIZE = 2000;
+
+  /**
+   * Run the outbox relay in a worker thread (@dmp/messaging's `relay.worker`): reading the outbox,
+   * splitting bundles and encoding Produce requests then cost the main thread, which serves the
+   * openings, nothing. Same relay, same guarantees; false runs it on the main thread.
+   */
+  @EnvBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  ENROLMENT_OUTBOX_RELAY_WORKER = true;
 }

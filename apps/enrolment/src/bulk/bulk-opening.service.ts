@@ -4,35 +4,26 @@ import { Actor } from '@dmp/auth';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EnrolmentConfig } from '../config';
-import { fastOpeningCheck } from '../records/dto/fast-opening-check';
-import { OpenRecordDto } from '../records/dto/open-record.dto';
-import { validateBody } from '../records/dto/validate-body';
-import { OpeningOutcome } from '../records/open-record/open-record.usecase';
 import { Opener } from '../records/opener';
-import { OpeningData, checkOpening } from '../records/opening-rules';
-import { mayOpen } from '../records/record-access.policy';
-import { FieldError } from '../records/record.exception';
+import { BulkRowResult, PreparedBatch } from './bulk-batch-preparer';
 import { BulkFormat, BulkJobEntity } from './bulk-job.entity';
-import { BulkOpeningWriter } from './bulk-opening.writer';
-import { BulkFileError, BulkRow, readBulkRows } from './bulk-row-reader';
+import { BatchOutcome, BulkOpeningWriter } from './bulk-opening.writer';
+import { BulkPreparation } from './bulk-preparation';
+import { BulkFileError } from './bulk-row-reader';
 
-/** One line of the result file. */
-export interface BulkRowResult {
-  line: number;
-  ins: string | null;
-  outcome: 'opened' | 'already-opened' | 'conflict' | 'rejected';
-  recordId?: string;
-  errors?: FieldError[];
-}
+export type { BulkRowResult } from './bulk-batch-preparer';
 
-type Pending = { line: number; ins: string | null } & ({ opening: OpeningData } | { errors: FieldError[] });
+/** Prepared batches a job may have waiting for the database, beyond those in flight. */
+const CHUNKS_AHEAD = 4;
 
 /**
- * Runs a campaign file through the same validation (class-validator on OpenRecordDto, then
- * checkOpening) and the same idempotent insert as POST /records (BulkOpeningWriter), a batch at a time: each batch
- * is one transaction holding its openings, their outbox events, its result lines and the job's
- * counters, so progress and results never run ahead of what is committed. Reading and validating
- * the next batch overlaps with the database work on the current one.
+ * Runs a campaign file through the same validation (the fast check or class-validator on
+ * OpenRecordDto, then checkOpening) and the same idempotent insert as POST /records, a batch at a
+ * time: each batch is one transaction holding its openings, their outbox events, its result lines
+ * and the job's counters, so progress and results never run ahead of what is committed. Parsing,
+ * validation and the rendering of records, events and result lines run in a worker thread
+ * (BulkPreparation); this thread streams the file to it and each prepared batch to PostgreSQL,
+ * with the next chunks being prepared while batches are written.
  */
 @Injectable()
 export class BulkOpeningService {
@@ -41,40 +32,55 @@ export class BulkOpeningService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writer: BulkOpeningWriter,
+    private readonly preparation: BulkPreparation,
     private readonly config: EnrolmentConfig,
   ) {}
 
   async run(job: BulkJobEntity, actor: Actor, opener: Opener, source: AsyncIterable<Buffer | string>, format: BulkFormat): Promise<void> {
-    const correlationId = `bulk-${job.id}`;
     let seq = 0;
-    let batch: Pending[] = [];
     // Up to ENROLMENT_BULK_PARALLEL_BATCHES transactions at once, so one batch's commit (fsync)
     // overlaps the next one's insert. Safe: rows are inserted in INS order (no deadlock between
     // batches), a duplicate INS in a later batch waits for the earlier batch's commit and then
     // reads as already-opened, and result chunks are numbered in file order.
     const inflight: Promise<void>[] = [];
     const settleAll = () => Promise.allSettled(inflight);
-    const flush = async (): Promise<void> => {
-      const rows = batch;
-      batch = [];
+    const flush = async (batch: PreparedBatch): Promise<void> => {
       while (inflight.length >= this.config.ENROLMENT_BULK_PARALLEL_BATCHES) await inflight.shift();
-      const running = this.processBatch(job.id, seq++, rows, opener, correlationId);
+      const running = this.processBatch(job.id, seq++, batch, opener);
       // Surface a failure at the next await rather than as an unhandled rejection.
       running.catch(() => undefined);
       inflight.push(running);
     };
+    const stream = this.preparation.open({
+      format,
+      actor,
+      opener,
+      now: Date.now(),
+      correlationId: `bulk-${job.id}`,
+      batchSize: this.config.ENROLMENT_BULK_BATCH_SIZE,
+    });
+    // Each chunk's batches are written as soon as the worker answers, in file order (one chain),
+    // while the next chunks are read and prepared; at most CHUNKS_AHEAD chunks wait in the chain.
+    let chain: Promise<void> = Promise.resolve();
+    const ahead: Promise<void>[] = [];
     try {
-      const now = new Date();
-      for await (const rows of readBulkRows(source, format)) {
-        for (const row of rows) {
-          batch.push(this.validate(row, actor, now));
-          if (batch.length >= this.config.ENROLMENT_BULK_BATCH_SIZE) await flush();
-        }
+      for await (const chunk of source) {
+        const prepared = stream.push(chunk);
+        prepared.catch(() => undefined);
+        chain = chain.then(async () => {
+          for (const batch of await prepared) await flush(batch);
+        });
+        chain.catch(() => undefined);
+        ahead.push(chain);
+        if (ahead.length >= CHUNKS_AHEAD) await ahead.shift();
       }
-      if (batch.length > 0) await flush();
+      await chain;
+      for (const batch of await stream.end()) await flush(batch);
       while (inflight.length > 0) await inflight.shift();
       await this.dataSource.query(`UPDATE bulk_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`, [job.id]);
     } catch (error) {
+      stream.close();
+      await Promise.allSettled([chain]);
       await settleAll();
       const message = error instanceof BulkFileError ? error.message : `the upload stopped: ${(error as Error).message}`;
       if (!(error instanceof BulkFileError)) this.logger.warn(`bulk job ${job.id} failed: ${(error as Error).message}`);
@@ -83,43 +89,20 @@ export class BulkOpeningService {
     }
   }
 
-  private validate(row: BulkRow, actor: Actor, now: Date): Pending {
-    if ('errors' in row) return { line: row.line, ins: row.ins, errors: row.errors };
-    const rawIns = typeof row.body.ins === 'string' ? row.body.ins : null;
-    const fast = fastOpeningCheck(row.body);
-    const shaped = fast ? { ok: true as const, value: fast } : validateBody(OpenRecordDto, row.body);
-    if (!shaped.ok) return { line: row.line, ins: rawIns, errors: shaped.errors };
-    const checked = checkOpening(shaped.value, now);
-    if (!checked.ok) return { line: row.line, ins: rawIns, errors: checked.errors };
-    if (!mayOpen(actor, checked.value)) {
-      return { line: row.line, ins: checked.value.ins, errors: [{ field: 'ins', reason: 'you may not open this record' }] };
-    }
-    return { line: row.line, ins: checked.value.ins, opening: checked.value };
-  }
-
-  private async processBatch(jobId: string, seq: number, rows: Pending[], opener: Opener, correlationId: string): Promise<void> {
-    const openings = rows.flatMap((r) => ('opening' in r ? [r.opening] : []));
-    const record = async (manager: EntityManager, outcomes: OpeningOutcome[]): Promise<void> => {
-      let next = 0;
-      const results: BulkRowResult[] = rows.map((r) => {
-        if ('errors' in r) return { line: r.line, ins: r.ins, outcome: 'rejected', errors: r.errors };
-        const outcome = outcomes[next++];
-        return { line: r.line, ins: r.ins, outcome: outcome.kind, recordId: outcome.record.id };
-      });
-      const count = (kind: BulkRowResult['outcome']) => results.filter((r) => r.outcome === kind).length;
+  private async processBatch(jobId: string, seq: number, batch: PreparedBatch, opener: Opener): Promise<void> {
+    await this.writer.write(batch, opener, async (manager: EntityManager, outcome: BatchOutcome) => {
       await manager.query(`INSERT INTO bulk_job_results (job_id, seq, first_line, lines) VALUES ($1, $2, $3, $4)`, [
         jobId,
         seq,
-        rows[0].line,
-        results.map((r) => JSON.stringify(r)).join('\n') + '\n',
+        (JSON.parse(outcome.results[0]) as BulkRowResult).line,
+        outcome.results.join('\n') + '\n',
       ]);
       await manager.query(
         `UPDATE bulk_jobs SET rows_processed = rows_processed + $2, opened = opened + $3, already_opened = already_opened + $4,
            conflicts = conflicts + $5, rejected = rejected + $6, updated_at = now() WHERE id = $1`,
-        [jobId, results.length, count('opened'), count('already-opened'), count('conflict'), count('rejected')],
+        [jobId, outcome.results.length, outcome.opened, outcome.alreadyOpened, outcome.conflicts, outcome.rejected],
       );
-    };
-    await this.writer.write(openings, opener, correlationId, record);
+    });
   }
 
   async createJob(actor: Actor, format: BulkFormat, fileName: string | null, expectedRows: number | null): Promise<BulkJobEntity> {

@@ -7,23 +7,6 @@ export type BulkRow = { line: number; body: Record<string, unknown> } | { line: 
 /** The file itself cannot be read (bad CSV header...): the job stops, with this message. */
 export class BulkFileError extends Error {}
 
-/**
- * Splits a byte stream into lines, yielding them a chunk at a time (an async step per line would
- * cost more than parsing it). Handles \n and \r\n; the last line may lack a newline.
- */
-export async function* readLines(source: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
-  let rest = '';
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of source) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    const lines = text.split('\n');
-    rest = lines.pop() ?? '';
-    if (lines.length > 0) yield lines.map(stripCr);
-  }
-  rest += decoder.decode();
-  if (rest.length > 0) yield [stripCr(rest)];
-}
-
 const stripCr = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
 
 /** Splits one CSV line (RFC 4180 quoting: "a,b" and "" for a quote; no line breaks inside fields). */
@@ -101,25 +84,59 @@ function csvBoolean(value: string): unknown {
 }
 
 /**
- * Turns the lines of a file into rows. NDJSON: one opening body per line. CSV: a header line
- * naming the columns (any order, `,` or `;`), then one opening per line; empty cells are absent
- * fields (so defaults apply). Blank lines are skipped; line numbers are the file's own.
+ * Turns the bytes of a file into rows as they arrive (push a chunk, get the rows of its complete
+ * lines). NDJSON: one opening body per line. CSV: a header line naming the columns (any order,
+ * `,` or `;`), then one opening per line; empty cells are absent fields (so defaults apply).
+ * Blank lines are skipped; line numbers are the file's own; \n and \r\n both end a line, the last
+ * line may lack one. Throws BulkFileError when the file itself cannot be read (bad CSV header).
  */
-export async function* readBulkRows(source: AsyncIterable<Buffer | string>, format: BulkFormat): AsyncGenerator<BulkRow[]> {
-  let lineNo = 0;
-  let header: { columns: string[]; separator: string } | null = null;
-  for await (const lines of readLines(source)) {
+export class BulkRowParser {
+  private lineNo = 0;
+  private header: { columns: string[]; separator: string } | null = null;
+  private rest = '';
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(private readonly format: BulkFormat) {}
+
+  push(chunk: Uint8Array | string): BulkRow[] {
+    const text = this.rest + (typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
+    const lines = text.split('\n');
+    this.rest = lines.pop() ?? '';
+    return this.rows(lines);
+  }
+
+  /** The rows of the last line, once the file is complete. */
+  end(): BulkRow[] {
+    const last = this.rest + this.decoder.decode();
+    this.rest = '';
+    const rows = last.length > 0 ? this.rows([last]) : [];
+    if (this.format === 'csv' && this.header === null) throw new BulkFileError('the CSV file is empty: it needs a header line');
+    return rows;
+  }
+
+  private rows(lines: string[]): BulkRow[] {
     const rows: BulkRow[] = [];
-    for (const line of lines) {
-      lineNo++;
+    for (const raw of lines) {
+      const line = stripCr(raw);
+      this.lineNo++;
       if (line.trim().length === 0) continue;
-      if (format === 'ndjson') rows.push(parseNdjsonLine(lineNo, line));
-      else if (header === null) header = parseCsvHeader(line.replace(/^\uFEFF/, ''));
-      else rows.push(parseCsvLine(lineNo, line, header));
+      if (this.format === 'ndjson') rows.push(parseNdjsonLine(this.lineNo, line));
+      else if (this.header === null) this.header = parseCsvHeader(line.replace(/^\uFEFF/, ''));
+      else rows.push(parseCsvLine(this.lineNo, line, this.header));
     }
+    return rows;
+  }
+}
+
+/** BulkRowParser over a byte stream, a chunk's rows at a time. */
+export async function* readBulkRows(source: AsyncIterable<Buffer | string>, format: BulkFormat): AsyncGenerator<BulkRow[]> {
+  const parser = new BulkRowParser(format);
+  for await (const chunk of source) {
+    const rows = parser.push(chunk);
     if (rows.length > 0) yield rows;
   }
-  if (format === 'csv' && header === null) throw new BulkFileError('the CSV file is empty: it needs a header line');
+  const rows = parser.end();
+  if (rows.length > 0) yield rows;
 }
 
 function parseNdjsonLine(line: number, text: string): BulkRow {
