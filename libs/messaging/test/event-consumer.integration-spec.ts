@@ -13,7 +13,7 @@ import {
   RegisteredHandler,
   replayDeadLetter,
 } from '@dmp/messaging';
-import { EventEnvelope } from '@dmp/contracts';
+import { EventEnvelope, parseEventSync } from '@dmp/contracts';
 import {
   createTopics,
   effectCount,
@@ -69,6 +69,7 @@ describe(EventConsumer.name, () => {
     apply: Apply,
     options: Partial<EventConsumerOptions> = {},
     batchSizes?: number[],
+    decode?: RegisteredHandler['decode'],
   ): Promise<EventConsumer> {
     const handler: RegisteredHandler = {
       topic,
@@ -76,6 +77,7 @@ describe(EventConsumer.name, () => {
       batch: batchSizes !== undefined,
       maxBatchSize: 50,
       schemaTopic: TEST_SCHEMA_TOPIC,
+      ...(decode ? { decode } : {}),
       handle: async (input, manager) => {
         const list = (Array.isArray(input) ? input : [input]) as EventEnvelope<HeartbeatPayload>[];
         if (Array.isArray(input)) batchSizes?.push(input.length);
@@ -238,6 +240,29 @@ describe(EventConsumer.name, () => {
     expect(Date.parse(badJson.headers['dlq-at'])).not.toBeNaN();
     expect(badPayload.headers['dlq-reason']).toMatch(/payload\.ready/);
     expect(JSON.parse(badPayload.value!)).toMatchObject({ eventId: invalid.eventId });
+  });
+
+  it('dead-letters a message its decoder throws on, with the reason, and keeps consuming', async () => {
+    await consume(recordEffect, {}, undefined, (value) => {
+      if (value?.toString() === 'explode') throw new Error('decoder bug');
+      return parseEventSync(TEST_SCHEMA_TOPIC, value);
+    });
+
+    await publisher.publish(topic, [{ key: 'patient-1', value: 'explode' }]);
+    await publisher.publishEvents(testEvent(1, 'patient-1'), topic);
+
+    await waitFor(async () => (await effectCount(dataSource)) === 1, {
+      timeoutMs: 20_000,
+      message: 'the good event after the poison one',
+    });
+    await waitFor(() => deadLettersFrom(topic).length === 1, {
+      timeoutMs: 20_000,
+      message: 'poison dead-lettered',
+    });
+    expect(deadLettersFrom(topic)[0].headers['dlq-reason']).toBe(
+      'invalid event: could not be decoded (decoder bug)',
+    );
+    expect(deadLettersFrom(topic)[0].value).toBe('explode');
   });
 
   it('retries a transiently failing handler and then applies the event once', async () => {

@@ -245,9 +245,7 @@ export class EventConsumer {
     const schemaTopic = handlers[0].schemaTopic ?? topic;
     // Synchronous on purpose: a batch of 1,000 promises costs more than the validation itself.
     const decode = handlers.find((h) => h.decode)?.decode;
-    const parsed = batch.messages.map((m) =>
-      decode ? decode(m.value) : parseEventSync(schemaTopic, m.value),
-    );
+    const parsed = batch.messages.map((m) => decodeSafely(decode, schemaTopic, m.value));
 
     let lastCommit = Date.now();
     let resolved: string | null = null;
@@ -605,6 +603,22 @@ export function isTransientInfrastructureError(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
     error.message,
   );
+}
+
+/**
+ * One message's decoding; a decoder that throws makes that message a poison message (dead-lettered
+ * with the reason) instead of failing the whole batch again and again.
+ */
+function decodeSafely(
+  decode: ((value: Buffer | null) => ParseEventResult<unknown>) | undefined,
+  schemaTopic: string,
+  value: Buffer | null,
+): ParseEventResult<unknown> {
+  try {
+    return decode ? decode(value) : parseEventSync(schemaTopic, value);
+  } catch (error) {
+    return { ok: false, reason: `could not be decoded (${message(error)})` };
+  }
 }
 
 function message(error: unknown): string {
