@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
+import { pgArray } from './pg-array';
 import { firstByKey, sortedDistinct, Tally } from './tally';
 
 /**
@@ -69,7 +70,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
   // whole table instead of probing the primary key (a cost that grew with every record).
   const resolved: Array<{ ins: string; cpam_code: string }> = await manager.query(
     `SELECT ins, cpam_code FROM record_facts WHERE ins = ANY($1::char(15)[]) AND cpam_code IS NOT NULL`,
-    [ins],
+    [pgArray(ins, (i) => i)],
   );
   const cpam = new Map(resolved.map((r) => [r.ins, r.cpam_code]));
   const pending = ins.filter((i) => !cpam.has(i));
@@ -78,7 +79,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
     `INSERT INTO record_facts (ins) SELECT * FROM unnest($1::text[])
      ON CONFLICT (ins) DO UPDATE SET ins = EXCLUDED.ins
      RETURNING ins, cpam_code`,
-    [pending],
+    [pgArray(pending, (i) => i)],
   );
   for (const r of rows) cpam.set(r.ins, r.cpam_code ?? UNRESOLVED_CPAM);
   return cpam;
@@ -108,7 +109,7 @@ export async function insertDocumentFacts(manager: EntityManager, facts: Documen
        FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
      ON CONFLICT (day, cpam_code, source_category, type, slot)
      DO UPDATE SET added = document_counts.added + EXCLUDED.added, replaced = document_counts.replaced + EXCLUDED.replaced`,
-    [rows.map((r) => r.documentId), rows.map((r) => r.version), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.sourceCategory), rows.map((r) => r.type), rows.map((r) => r.kind)],
+    [pgArray(rows, (r) => r.documentId), pgArray(rows, (r) => r.version), pgArray(rows, (r) => r.ins), pgArray(rows, (r) => r.cpamCode), pgArray(rows, (r) => r.day), pgArray(rows, (r) => r.sourceCategory), pgArray(rows, (r) => r.type), pgArray(rows, (r) => r.kind)],
   );
 }
 
@@ -150,7 +151,7 @@ export async function insertMembers(manager: EntityManager, members: MemberRow[]
      SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[], $6::int[])
      ON CONFLICT (figure, month, member_id) DO UPDATE SET days = m.days | EXCLUDED.days
      WHERE m.days | EXCLUDED.days <> m.days`,
-    [rows.map((r) => r.row.figure), rows.map((r) => r.month), rows.map((r) => r.row.memberId), rows.map((r) => r.row.grp), rows.map((r) => r.row.cpamCode), rows.map((r) => r.days)],
+    [pgArray(rows, (r) => r.row.figure), pgArray(rows, (r) => r.month), pgArray(rows, (r) => r.row.memberId), pgArray(rows, (r) => r.row.grp), pgArray(rows, (r) => r.row.cpamCode), pgArray(rows, (r) => r.days)],
   );
 }
 
@@ -167,7 +168,7 @@ export async function insertNotificationFacts(manager: EntityManager, facts: Not
      INSERT INTO notification_counts (day, cpam_code, trigger, channel, slot, notifications)
      SELECT day, cpam_code, trigger, channel, ${SLOT}, count(*) FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
      ON CONFLICT (day, cpam_code, trigger, channel, slot) DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
-    [rows.map((r) => r.notificationId), rows.map((r) => r.ins), rows.map((r) => r.cpamCode), rows.map((r) => r.day), rows.map((r) => r.trigger), rows.map((r) => r.channel)],
+    [pgArray(rows, (r) => r.notificationId), pgArray(rows, (r) => r.ins), pgArray(rows, (r) => r.cpamCode), pgArray(rows, (r) => r.day), pgArray(rows, (r) => r.trigger), pgArray(rows, (r) => r.channel)],
   );
 }
 
@@ -192,8 +193,8 @@ export async function insertReimbursementFiles(manager: EntityManager, files: Re
      SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::date[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[])
      ON CONFLICT DO NOTHING`,
     [
-      rows.map((r) => r.fileId), rows.map((r) => r.completedAt), rows.map((r) => r.day), rows.map((r) => r.kind), rows.map((r) => r.status),
-      rows.map((r) => r.read), rows.map((r) => r.imported), rows.map((r) => r.duplicates), rows.map((r) => r.rejected), rows.map((r) => r.unknownPatient), rows.map((r) => r.outOfWindow),
+      pgArray(rows, (r) => r.fileId), pgArray(rows, (r) => r.completedAt), pgArray(rows, (r) => r.day), pgArray(rows, (r) => r.kind), pgArray(rows, (r) => r.status),
+      pgArray(rows, (r) => r.read), pgArray(rows, (r) => r.imported), pgArray(rows, (r) => r.duplicates), pgArray(rows, (r) => r.rejected), pgArray(rows, (r) => r.unknownPatient), pgArray(rows, (r) => r.outOfWindow),
     ],
   );
 }
@@ -207,7 +208,8 @@ export async function insertReimbursementFiles(manager: EntityManager, files: Re
 export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, string>): Promise<void> {
   if (cpamByIns.size === 0) return;
   const ins = [...cpamByIns.keys()].sort();
-  const cpam = ins.map((i) => cpamByIns.get(i) as string);
+  const insList = pgArray(ins, (i) => i);
+  const cpamList = pgArray(ins, (i) => cpamByIns.get(i));
 
   const documents: Array<{ day: string; cpam_code: string; source_category: string; type: string; kind: string }> = await manager.query(
     `WITH moved AS (
@@ -215,7 +217,7 @@ export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, 
         WHERE d.cpam_code = '' AND d.ins = u.ins
         RETURNING d.day::text AS day, d.cpam_code, d.source_category, d.type, d.kind)
      SELECT * FROM moved`,
-    [ins, cpam],
+    [insList, cpamList],
   );
   if (documents.length > 0) {
     const tally = new Tally(2);
@@ -234,7 +236,7 @@ export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, 
         WHERE n.cpam_code = '' AND n.ins = u.ins
         RETURNING n.day::text AS day, n.cpam_code, n.trigger, n.channel)
      SELECT * FROM moved`,
-    [ins, cpam],
+    [insList, cpamList],
   );
   if (notifications.length > 0) {
     const tally = new Tally(1);
@@ -252,7 +254,7 @@ export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, 
         WHERE m.cpam_code = '' AND m.member_id = u.ins AND m.figure = $3
         RETURNING 1)
      SELECT count(*) FROM moved`,
-    [ins, cpam, DistinctFigure.ADDING_PATIENTS],
+    [insList, cpamList, DistinctFigure.ADDING_PATIENTS],
   );
 }
 
