@@ -3,6 +3,7 @@ import { PlatformModule } from '@dmp/platform';
 import { DocumentsConfig } from './config';
 import { documentsEntities } from './database/entities';
 import { documentsMigrations } from './database/migrations';
+import { framedKafkaSocketFactory } from './kafka/framed-kafka-socket';
 import { ReadingModule } from './reading/reading.module';
 import { SubmissionsModule } from './submissions/submissions.module';
 
@@ -19,7 +20,8 @@ export class AppModule {
           migrations: documentsMigrations,
           // Submissions are keyed by establishment: several partitions filed at once.
           messaging: {
-            consumer: { partitionsConsumedConcurrently: 3, groupId: config.DOCUMENTS_CONSUMER_GROUP, maxBytesPerPartition: 16 * 1024 * 1024 },
+            ...(config.DOCUMENTS_KAFKA_READ_IN_PLACE ? { socketFactory: framedKafkaSocketFactory() } : {}),
+            consumer: { partitionsConsumedConcurrently: 3, groupId: config.DOCUMENTS_CONSUMER_GROUP, maxBytesPerPartition: config.DOCUMENTS_KAFKA_FETCH_BYTES_PER_PARTITION },
             // Hundreds of document-added events and submission answers a second: RelayProducer
             // encodes each partition's Produce batch in one buffer, a fraction of kafkajs's CPU.
             relay: { directProduce: true },

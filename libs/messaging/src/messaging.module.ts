@@ -29,12 +29,13 @@ export class MessagingModule {
         {
           provide: KAFKA_CLIENT,
           useFactory: () =>
-            new Kafka(
-              toKafkaJsConfig({
+            new Kafka({
+              ...toKafkaJsConfig({
                 brokers: options.brokers,
                 clientId: options.clientId ?? `dmp-${options.serviceName}`,
               }),
-            ),
+              ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
+            }),
         },
         {
           provide: KafkaPublisher,

@@ -1,3 +1,4 @@
+import { ISocketFactory } from 'kafkajs';
 import { OutboxRelayOptions } from './outbox/outbox-relay';
 import { EventConsumerOptions } from './consumer/event-consumer';
 
@@ -11,6 +12,8 @@ export interface MessagingModuleOptions {
   brokers: string[];
   /** Default `dmp-<serviceName>`. */
   clientId?: string;
+  /** kafkajs's socketFactory for this service's client (consumer, publisher, admin); default kafkajs's own. */
+  socketFactory?: ISocketFactory;
   /** Idempotent producer; default true. */
   idempotentProducer?: boolean;
   /** Outbox relay tuning; `enabled: false` for an instance that must never relay. */

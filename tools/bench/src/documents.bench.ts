@@ -165,6 +165,34 @@ function serviceCpuSplit(pid: number): { user: number; system: number; mainThrea
   return { user: Number(all.rest[11] ?? 0) / 100, system: Number(all.rest[12] ?? 0) / 100, mainThread: threads.get('main') ?? 0, threads };
 }
 
+/** User and system CPU seconds and minor page faults of one process (threads included), from /proc; zeros once it ended. */
+function processStat(pid: number): { user: number; system: number; minorFaults: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(rest[11]) / 100, system: Number(rest[12]) / 100, minorFaults: Number(rest[7]) };
+  } catch {
+    return { user: 0, system: 0, minorFaults: 0 };
+  }
+}
+
+/** V8 collections by kind (major, minor, incremental, weakcb) so far: count and main-thread pause seconds, from the service's /metrics (prom-client's defaults). */
+async function gcTotals(url: string): Promise<Map<string, { count: number; seconds: number }>> {
+  const totals = new Map<string, { count: number; seconds: number }>();
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const match of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+      const entry = totals.get(match[2]) ?? { count: 0, seconds: 0 };
+      if (match[1] === 'count') entry.count = Number(match[3]);
+      else entry.seconds = Number(match[3]);
+      totals.set(match[2], entry);
+    }
+  } catch {
+    // no figures: the line below says none
+  }
+  return totals;
+}
+
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
@@ -214,6 +242,9 @@ interface PhaseResult {
   cpuMsPerDoc: { service: number; postgres: number; broker: number; producer: number; total: number; benchReadingEvents: number };
   /** The service's CPU ms per document split: user and system time, and its main (JavaScript) thread's. */
   serviceCpuMsPerDoc: { user: number; system: number; mainThread: number };
+  /** The broker's CPU ms per document split into user and system time, and minor page faults per document of the broker and the service. */
+  brokerCpuMsPerDoc: { user: number; system: number };
+  minorFaultsPerDoc: { broker: number; service: number };
   /** What 2 cores would do if only this ran: 2,000 ms of CPU a second over the total per document. */
   cpuBoundDocsPerSecond: number;
   rawCpuMsPerDoc: { broker: number; producer: number; consumer: number };
@@ -270,9 +301,15 @@ async function main(): Promise<void> {
   await producer.connect();
   // Document-added events seen, by run: the end of the path is the event on Kafka.
   const added = new Map<string, number>();
+  // The document id is found in the event's JSON without parsing it: the bench shares the cores
+  // with the path it measures, so its own reading should cost as little as it can.
+  const idMarker = Buffer.from('"documentId":"bench-');
   const addedConsumer = await countingConsumer(kafka, Topics.DOCUMENT_ADDED, (value) => {
-    const documentId = (JSON.parse(value?.toString() ?? '{}') as { payload?: { documentId?: string } }).payload?.documentId ?? '';
-    const run = /^bench-(.+)-\d+$/.exec(documentId)?.[1];
+    const at = value?.indexOf(idMarker) ?? -1;
+    if (value === null || at < 0) return;
+    const start = at + idMarker.length;
+    const documentId = value.toString('latin1', start, value.indexOf(0x22, start));
+    const run = /^(.+)-\d+$/.exec(documentId)?.[1];
     if (run !== undefined) added.set(run, (added.get(run) ?? 0) + 1);
   }, true);
   const results: PhaseResult[] = [];
@@ -317,12 +354,18 @@ async function main(): Promise<void> {
       const load = submissions(phase.documents, phase.bodyBytes, phase.encoding, patients, run);
       const delimiters = kcatInput(input, load.messages);
       const splitBefore = services.map((s) => serviceCpuSplit(s.pid));
+      const gcBefore = await Promise.all(services.map((s) => gcTotals(s.url)));
+      const brokerStatBefore = processStat(broker.pid);
+      const serviceFaultsBefore = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
       const before = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
       const start = process.hrtime.bigint();
       const producerCpu = await kcatProduce(broker.bootstrap, Topics.DOCUMENT_SUBMISSIONS, input, delimiters);
       await waitFor(() => added.get(run) === phase.documents, { timeoutMs: 1_800_000, intervalMs: 20, message: `all ${phase.label} documents filed and their events published` });
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const splitAfter = services.map((s) => serviceCpuSplit(s.pid));
+      const gcAfter = await Promise.all(services.map((s) => gcTotals(s.url)));
+      const brokerStatAfter = processStat(broker.pid);
+      const serviceFaultsAfter = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
       const after = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
       const stored = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE submission_id LIKE $1`, [`bench-${run}-%`])).rows[0].n);
       if (stored !== phase.documents) throw new Error(`${phase.label}: ${stored} documents stored, expected ${phase.documents}`);
@@ -368,6 +411,13 @@ async function main(): Promise<void> {
       const threadNames = new Set(splitAfter.flatMap((s) => [...s.threads.keys()]));
       const byThread = [...threadNames].map((name) => [name, perDoc(splitAfter.reduce((sum, s, i) => sum + (s.threads.get(name) ?? 0) - (splitBefore[i].threads.get(name) ?? 0), 0))] as const);
       console.log(`${phase.label}: service CPU ms per document by thread: ${byThread.filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
+      const gcKinds = new Set(gcAfter.flatMap((m) => [...m.keys()]));
+      const gc = [...gcKinds].map((kind) => {
+        const count = gcAfter.reduce((sum, m, i) => sum + (m.get(kind)?.count ?? 0) - (gcBefore[i].get(kind)?.count ?? 0), 0);
+        const seconds = gcAfter.reduce((sum, m, i) => sum + (m.get(kind)?.seconds ?? 0) - (gcBefore[i].get(kind)?.seconds ?? 0), 0);
+        return { kind, per1000Docs: round((count * 1000) / phase.documents, 1), pauseMsPerDoc: perDoc(seconds) };
+      });
+      console.log(`${phase.label}: service garbage collections per 1,000 documents (main-thread pause ms per document): ${gc.length === 0 ? 'no figures' : gc.map((g) => `${g.kind} ${g.per1000Docs} (${g.pauseMsPerDoc})`).join(', ')}`);
       cpu.total = round(cpu.service + cpu.postgres + cpu.broker + cpu.producer, 3);
       const result: PhaseResult = {
         label: phase.label,
@@ -381,6 +431,8 @@ async function main(): Promise<void> {
         ratio: rawSeconds / seconds,
         cpuMsPerDoc: cpu,
         serviceCpuMsPerDoc: serviceSplit,
+        brokerCpuMsPerDoc: { user: perDoc(brokerStatAfter.user - brokerStatBefore.user), system: perDoc(brokerStatAfter.system - brokerStatBefore.system) },
+        minorFaultsPerDoc: { broker: round((brokerStatAfter.minorFaults - brokerStatBefore.minorFaults) / phase.documents, 1), service: round((serviceFaultsAfter - serviceFaultsBefore) / phase.documents, 1) },
         cpuBoundDocsPerSecond: (CORES * 1000) / cpu.total,
         rawCpuMsPerDoc: { broker: perDoc(rawAfter.broker - rawBefore.broker), producer: perDoc(rawProducerCpu), consumer: perDoc(rawAfter.bench - rawBefore.bench) },
         kafkajsProducerCpuMsPerDoc: perDoc(jsAfter.bench - jsBefore.bench),
@@ -394,6 +446,7 @@ async function main(): Promise<void> {
       console.log(
         `${phase.label}: CPU ms per document: service ${cpu.service}, PostgreSQL ${cpu.postgres}, broker ${cpu.broker}, producer (kcat) ${cpu.producer} = ${cpu.total} ` +
           `=> ${round(result.cpuBoundDocsPerSecond)} documents/s on ${CORES} cores if nothing else ran; service: user ${serviceSplit.user}, system ${serviceSplit.system}, main thread ${serviceSplit.mainThread} (${round(1000 / Math.max(serviceSplit.mainThread, 0.001))}/s cap per instance); (bench reading the events: ${cpu.benchReadingEvents}); ` +
+          `broker: user ${result.brokerCpuMsPerDoc.user}, system ${result.brokerCpuMsPerDoc.system}; minor page faults per document: broker ${result.minorFaultsPerDoc.broker}, service ${result.minorFaultsPerDoc.service}; ` +
           `raw: broker ${result.rawCpuMsPerDoc.broker}, kcat ${result.rawCpuMsPerDoc.producer}, kafkajs consumer ${result.rawCpuMsPerDoc.consumer}; ` +
           `a kafkajs producer instead of kcat: ${result.kafkajsProducerCpuMsPerDoc} (broker receiving: ${result.kafkajsProducerBrokerCpuMsPerDoc})`,
       );
@@ -421,6 +474,8 @@ async function main(): Promise<void> {
       [`ratio_${key}`]: round(r.ratio, 4),
       [`cpuMsPerDoc_${key}`]: r.cpuMsPerDoc,
       [`serviceCpuMsPerDoc_${key}`]: r.serviceCpuMsPerDoc,
+      [`brokerCpuMsPerDoc_${key}`]: r.brokerCpuMsPerDoc,
+      [`minorFaultsPerDoc_${key}`]: r.minorFaultsPerDoc,
       [`cpuBoundDocsPerSecond_${key}`]: round(r.cpuBoundDocsPerSecond),
       [`rawCpuMsPerDoc_${key}`]: r.rawCpuMsPerDoc,
       [`kafkajsProducerCpuMsPerDoc_${key}`]: r.kafkajsProducerCpuMsPerDoc,

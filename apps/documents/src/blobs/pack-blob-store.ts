@@ -3,6 +3,7 @@ import { FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { EntityManager } from 'typeorm';
 import { Blob, BlobStore, lockBodies } from './blob-store';
+import { PackWriter, PackWriterOptions } from './pack-writer';
 
 interface Location {
   sha256: string;
@@ -20,26 +21,6 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-/** Writes all of `buffers` at the file's start (writev may write less than asked). */
-async function writeAll(file: FileHandle, buffers: Buffer[]): Promise<void> {
-  let position = 0;
-  let pending = buffers;
-  while (pending.length > 0) {
-    const { bytesWritten } = await file.writev(pending, position);
-    position += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const buffer of pending) {
-      if (skip >= buffer.length) skip -= buffer.length;
-      else {
-        rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-        skip = 0;
-      }
-    }
-    pending = rest;
-  }
-}
-
 const PACK = /^[0-9a-f-]{36}\.pack$/;
 
 /**
@@ -48,7 +29,8 @@ const PACK = /^[0-9a-f-]{36}\.pack$/;
  * `document_blob_locations` (hash -> pack, offset, length) in the metadata's transaction. One file
  * and two flushes per batch instead of per body: the files store's per-body open, write, flush,
  * rename and directory flush cost about 1 ms of CPU per 200 KB body on this machine, the packs
- * store under 0.2 ms.
+ * store under 0.2 ms. Packs are written with O_DIRECT where the filesystem allows it (PackWriter):
+ * through the page cache, the kernel's copy and writeback cost 0.65 ms of CPU per 200 KB body.
  *
  * Durability: the pack is on disk before the metadata commits, and its index rows commit with the
  * metadata, so a committed document always finds its body; a crash or a rollback before the commit
@@ -62,8 +44,14 @@ const PACK = /^[0-9a-f-]{36}\.pack$/;
 export class PackBlobStore implements BlobStore {
   readonly kind = 'packs';
   private readonly directories = new Set<string>();
+  private readonly writer: PackWriter;
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    writerOptions: PackWriterOptions = {},
+  ) {
+    this.writer = new PackWriter(writerOptions);
+  }
 
   async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
     const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
@@ -83,13 +71,7 @@ export class PackBlobStore implements BlobStore {
       await mkdir(directory, { recursive: true });
       this.directories.add(directory);
     }
-    const file = await open(path, 'wx');
-    try {
-      await writeAll(file, fresh.map((b) => b.body));
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
+    await this.writer.write(path, fresh.map((b) => b.body));
     await syncDirectory(directory);
 
     const offsets: string[] = [];

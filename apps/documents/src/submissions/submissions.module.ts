@@ -22,7 +22,7 @@ import { SubmissionsHandler } from './submissions.handler';
         config.DOCUMENTS_BLOB_STORE === 'files'
           ? new FileBlobStore(config.DOCUMENTS_BLOB_DIR)
           : config.DOCUMENTS_BLOB_STORE === 'packs'
-            ? new PackBlobStore(config.DOCUMENTS_BLOB_DIR)
+            ? new PackBlobStore(config.DOCUMENTS_BLOB_DIR, { direct: config.DOCUMENTS_PACK_DIRECT_IO })
             : new PostgresBlobStore(),
     },
     PatientsStore,
