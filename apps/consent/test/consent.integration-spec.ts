@@ -65,6 +65,42 @@ describe('consent service', () => {
     expect(mailbox.body.map((m) => m.notificationId)).toEqual([welcome.id]);
   });
 
+  it('takes a campaign of openings in batches: each record open with its choices, contacts and representatives, one welcome each', async () => {
+    const adults = Array.from({ length: 240 }, () => anIns());
+    const parent = adults[0];
+    const minor = anIns();
+    const refusing = adults[1];
+    const openedAt = new Date(Date.now() - 60_000);
+    await producer.publish(RecordOpenedEvent, [
+      ...adults.map((ins) =>
+        recordOpened(ins, { openedAt, email: `${ins}@campaign.example`, emergencyAccess: ins !== refusing }),
+      ),
+      recordOpened(minor, { openedAt, representatives: [parent] }),
+    ]);
+    await waitFor(async () => {
+      const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM consent_patients WHERE ins = ANY($1) AND record_status = 'open'`, [[...adults, minor]])) as Array<{ n: number }>;
+      return n === adults.length + 1;
+    }, { timeoutMs: 30_000, message: 'every record of the campaign open in consent' });
+
+    const rows = (await db.query(
+      `SELECT ins, email, legal_representatives FROM consent_patients WHERE ins = ANY($1)`,
+      [[...adults, minor]],
+    )) as Array<{ ins: string; email: string; legal_representatives: string[] }>;
+    const welcomes = (await db.query(
+      `SELECT ins, count(*)::int AS n FROM notifications WHERE trigger = 'record-opened' AND ins = ANY($1) GROUP BY ins`,
+      [[...adults, minor]],
+    )) as Array<{ ins: string; n: number }>;
+    const refused = await http<ConsentView>('GET', `${sut.url}/patients/${refusing}/consent`, operator);
+    const child = await http<ConsentView>('GET', `${sut.url}/patients/${minor}/consent`, operator);
+
+    expect(rows.filter((r) => r.ins !== minor).every((r) => r.email === `${r.ins}@campaign.example`)).toBe(true);
+    expect(welcomes).toHaveLength(adults.length + 1);
+    expect(welcomes.every((w) => w.n >= 1)).toBe(true);
+    expect(new Set(welcomes.map((w) => w.n))).toEqual(new Set([welcomes[0].n]));
+    expect(refused.body.emergencyAccessRefused).toBe(true);
+    expect(child.body.legalRepresentatives).toEqual([parent]);
+  });
+
   it("notifies the patient once on a professional's first access, not on the second", async () => {
     const ins = anIns();
     const professional = aProfessional().build();

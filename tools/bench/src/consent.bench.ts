@@ -2,8 +2,11 @@
 // against a trivial function-call loop measured in the same run; (2) access events traced per
 // second end to end (produced to Kafka, consumed by the consent service running from dist/,
 // written to the trace with their notifications), against raw multi-row INSERTs of the same rows
-// into PostgreSQL measured in the same run.
-// Run: npm run bench:consent   (BENCH_DECISION_MS=2000, BENCH_ACCESS_EVENTS=20000 to change sizes)
+// into PostgreSQL measured in the same run; (3) record openings folded per second (enrolment's
+// opened events consumed into consent_patients, each with its welcome notification queued), a
+// campaign's worth produced at once, against the same raw INSERT baseline.
+// Run: npm run bench:consent   (BENCH_DECISION_MS=2000, BENCH_ACCESS_EVENTS=20000,
+// BENCH_OPENING_EVENTS=20000 to change sizes)
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +14,16 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { AccessRequest, ConsentState, applyConsentEvent, decideAccess, emptyConsentState } from '@dmp/access-rules';
-import { AccessedEvent, createEvent, serializeEvent } from '@dmp/contracts';
-import { AccessMode, AccessTargetKind, ActorRole, DocumentType, Profession, generateFiness, generateIns, generateRpps, seededRandom } from '@dmp/domain';
+import { AccessedEvent, RecordOpenedEvent, createEvent, serializeEvent } from '@dmp/contracts';
+import { AccessMode, AccessTargetKind, ActorRole, CpamCode, DocumentType, OpeningChannel, Profession, generateFiness, generateIns, generateRpps, seededRandom } from '@dmp/domain';
 import { createJsonLogger, startBroker } from '@dmp/embedded-kafka';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
-import { round } from './support/processes';
+import { processCpuSeconds, round } from './support/processes';
 
 const DECISION_MS = Number(process.env.BENCH_DECISION_MS ?? 2_000);
 const ACCESS_EVENTS = Number(process.env.BENCH_ACCESS_EVENTS ?? 20_000);
+const OPENING_EVENTS = Number(process.env.BENCH_OPENING_EVENTS ?? 20_000);
 const WARMUP_EVENTS = 1_000;
 const PATIENTS = 200;
 const PROFESSIONALS = 100;
@@ -116,6 +120,36 @@ function accessMessages(count: number, seed: number): Array<{ key: string; value
   });
 }
 
+function openingMessages(count: number, seed: number): Array<{ key: string; value: string; headers: Record<string, string> }> {
+  const random = seededRandom(seed);
+  const at = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => {
+    const ins = generateIns(random);
+    return serializeEvent(
+      createEvent(
+        RecordOpenedEvent,
+        {
+          ins,
+          channel: OpeningChannel.PHARMACY,
+          cpamCode: '751' as CpamCode,
+          openingActor: { role: ActorRole.PHARMACY, id: '750000001' },
+          openedAt: at,
+          consent: { by: { role: ActorRole.PATIENT, id: ins }, where: 'pharmacy', at },
+          emergency: { emergencyAccess: i % 10 !== 0, samuRegulationAccess: true },
+          contacts: { email: `${ins}@patients.example` },
+          isMinor: false,
+          legalRepresentatives: [],
+        },
+        { producer: 'enrolment', correlationId: `bench-open-${i}` },
+      ),
+    );
+  });
+}
+
+async function openCount(db: Client): Promise<number> {
+  return Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM consent_patients WHERE record_status = 'open'`)).rows[0].n);
+}
+
 async function traceCount(db: Client): Promise<number> {
   return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM access_trace')).rows[0].n);
 }
@@ -139,7 +173,7 @@ async function rawInsertBaseline(db: Client, rows: number): Promise<number> {
   return rows / seconds;
 }
 
-async function benchTrace(): Promise<{ tracedPerSecond: number; rawInsertPerSecond: number; notifications: number }> {
+async function benchTrace(): Promise<{ tracedPerSecond: number; rawInsertPerSecond: number; notifications: number; openingsPerSecond: number }> {
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-consent-'));
   const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort(), unsafeFast: false });
   const broker = await startBroker({ port: 0, dataDir: join(workDir, 'kafka'), defaultPartitions: PARTITIONS, logger: createJsonLogger('warn') });
@@ -183,9 +217,24 @@ async function benchTrace(): Promise<{ tracedPerSecond: number; rawInsertPerSeco
         `(${round((WARMUP_EVENTS + ACCESS_EVENTS) / transactions)} events each on average; warm-up included, summed over partitions)`,
     );
 
+    // 3. Openings: a campaign's opened events at once, until every record is open in consent.
+    const openedBefore = await openCount(db);
+    const openings = openingMessages(OPENING_EVENTS, 3);
+    const openStart = process.hrtime.bigint();
+    const openCpu0 = processCpuSeconds(service.pid) ?? 0;
+    for (let i = 0; i < openings.length; i += 1_000) {
+      await producer.send({ topic: RecordOpenedEvent.topic, messages: openings.slice(i, i + 1_000) });
+    }
+    await waitFor(async () => (await openCount(db)) === openedBefore + OPENING_EVENTS, { timeoutMs: 600_000, intervalMs: 20, message: 'every opening to be folded' });
+    const openSeconds = Number(process.hrtime.bigint() - openStart) / 1e9;
+    const openingsPerSecond = OPENING_EVENTS / openSeconds;
+    console.log(
+      `  openings: ${OPENING_EVENTS} in ${round(openSeconds, 2)} s; service CPU ${round((((processCpuSeconds(service.pid) ?? 0) - openCpu0) * 1e6) / OPENING_EVENTS)} µs per opening`,
+    );
+
     await service.stop();
     const rawInsertPerSecond = await rawInsertBaseline(db, ACCESS_EVENTS);
-    return { tracedPerSecond, rawInsertPerSecond, notifications };
+    return { tracedPerSecond, rawInsertPerSecond, notifications, openingsPerSecond };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await db.end().catch(() => undefined);
@@ -204,6 +253,7 @@ async function main(): Promise<void> {
   const trace = await benchTrace();
   console.log(`access events traced end to end: ${round(trace.tracedPerSecond).toLocaleString('en')} events/s (${trace.notifications} notifications queued)`);
   console.log(`baseline (raw 1,000-row INSERTs of trace rows): ${round(trace.rawInsertPerSecond).toLocaleString('en')} rows/s; ratio ${round(trace.tracedPerSecond / trace.rawInsertPerSecond, 3)}`);
+  console.log(`record openings folded end to end: ${round(trace.openingsPerSecond).toLocaleString('en')} openings/s; ratio ${round(trace.openingsPerSecond / trace.rawInsertPerSecond, 3)} to the raw INSERT baseline`);
   console.log(
     JSON.stringify({
       bench: 'consent',
@@ -218,6 +268,9 @@ async function main(): Promise<void> {
       traceRatio: round(trace.tracedPerSecond / trace.rawInsertPerSecond, 4),
       traceTarget: 5_000,
       traceTargetMet: trace.tracedPerSecond >= 5_000,
+      openingEvents: OPENING_EVENTS,
+      openingsPerSecond: round(trace.openingsPerSecond),
+      openingsRatio: round(trace.openingsPerSecond / trace.rawInsertPerSecond, 4),
     }),
   );
 }

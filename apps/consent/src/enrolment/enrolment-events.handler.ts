@@ -41,15 +41,27 @@ export class EnrolmentEventsHandler {
     private readonly notifications: NotificationQueue,
   ) {}
 
-  @HandleEvent(Topics.RECORD_OPENED)
-  async recordOpened(envelope: EventEnvelope<RecordOpenedPayload>, manager: EntityManager): Promise<void> {
-    const { payload } = envelope;
-    const patient = await this.patients.lock(manager, payload.ins);
-    this.patients.applyEvent(patient, envelope);
-    setContacts(patient, payload.contacts, payload.openedAt);
-    patient.legalRepresentatives = payload.legalRepresentatives.map((r) => r.ins);
-    await this.patients.save(manager, patient);
-    await this.notifications.enqueue(manager, [welcomeNotification(payload.ins, payload.openedAt)], new Map([[patient.ins, patient]]));
+  /**
+   * Openings come in campaigns of thousands: a batch locks its patients, writes them and queues
+   * their welcome notifications in four statements, where one event at a time took five each.
+   */
+  @HandleEvent(Topics.RECORD_OPENED, { batch: true, maxBatchSize: 500 })
+  async recordsOpened(envelopes: EventEnvelope<RecordOpenedPayload>[], manager: EntityManager): Promise<void> {
+    const patients = await this.patients.lockMany(manager, envelopes.map((e) => e.payload.ins));
+    for (const envelope of envelopes) {
+      const { payload } = envelope;
+      const patient = patients.get(payload.ins);
+      if (!patient) throw new Error(`consent_patients row for ${payload.ins} vanished under a lock`);
+      this.patients.applyEvent(patient, envelope);
+      setContacts(patient, payload.contacts, payload.openedAt);
+      patient.legalRepresentatives = payload.legalRepresentatives.map((r) => r.ins);
+    }
+    await this.patients.saveEnrolmentChanges(manager, [...patients.values()]);
+    await this.notifications.enqueue(
+      manager,
+      envelopes.map((e) => welcomeNotification(e.payload.ins, e.payload.openedAt)),
+      patients,
+    );
   }
 
   @HandleEvent(Topics.RECORD_CLOSED)

@@ -67,6 +67,38 @@ export class ConsentPatientsStore {
     patient.updatedAt = new Date();
     await manager.getRepository(ConsentPatientEntity).save(patient);
   }
+
+  /**
+   * Writes what enrolment's events change (state, record status, contacts, representatives) for
+   * rows locked by `lockMany`, in one statement. Preferences are not written: no enrolment event
+   * changes them, and the rows stay locked until the transaction ends.
+   */
+  async saveEnrolmentChanges(manager: EntityManager, patients: ConsentPatientEntity[]): Promise<void> {
+    if (patients.length === 0) return;
+    const now = new Date();
+    for (const patient of patients) patient.updatedAt = now;
+    await manager.query(
+      `UPDATE consent_patients AS p
+          SET state = u.state, record_status = u.record_status, closed_at = u.closed_at,
+              email = u.email, mobile = u.mobile, contacts_changed_at = u.contacts_changed_at,
+              legal_representatives = u.legal_representatives, updated_at = $9
+         FROM unnest($1::varchar[], $2::jsonb[], $3::varchar[], $4::timestamptz[], $5::varchar[],
+                     $6::varchar[], $7::timestamptz[], $8::jsonb[])
+              AS u(ins, state, record_status, closed_at, email, mobile, contacts_changed_at, legal_representatives)
+        WHERE p.ins = u.ins`,
+      [
+        patients.map((p) => p.ins),
+        patients.map((p) => JSON.stringify(p.state)),
+        patients.map((p) => p.recordStatus),
+        patients.map((p) => p.closedAt),
+        patients.map((p) => p.email),
+        patients.map((p) => p.mobile),
+        patients.map((p) => p.contactsChangedAt),
+        patients.map((p) => JSON.stringify(p.legalRepresentatives)),
+        now,
+      ],
+    );
+  }
 }
 
 function withoutIns(state: ConsentState): Omit<ConsentState, 'ins'> {
