@@ -33,8 +33,7 @@ export interface BrokerOptions {
   durability?: Durability;
   /**
    * Appends of 64 KiB or more (large produce requests) bypass the page cache with O_DIRECT where
-   * the file system allows it. Durability is unchanged. Default false: with kcat and a kafkajs
-   * consumer of 200 KB messages it cost the broker more CPU per message, not less (README).
+   * the file system allows it. Durability is unchanged. Default false.
    */
   directIo?: boolean;
   /** Default retention per topic (topic configs retention.ms / retention.bytes override). Default 7 days and 1 GiB per partition. */
