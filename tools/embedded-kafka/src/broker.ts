@@ -31,11 +31,6 @@ export interface BrokerOptions {
   autoCreateTopics?: boolean;
   /** 'fsync-before-ack' (default): acks=-1 produces and offset commits are fsynced (grouped) before the reply. 'os': leave flushing to the OS. */
   durability?: Durability;
-  /**
-   * Appends of 64 KiB or more (large produce requests) bypass the page cache with O_DIRECT where
-   * the file system allows it. Durability is unchanged. Default false.
-   */
-  directIo?: boolean;
   /** Default retention per topic (topic configs retention.ms / retention.bytes override). Default 7 days and 1 GiB per partition. */
   retentionMs?: number;
   retentionBytes?: number;
@@ -67,8 +62,6 @@ export interface BrokerHandle {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-/** Smaller appends (events, commits) stay in the page cache: a direct write waits for the disk. */
-const DIRECT_MIN_BYTES = 64 * 1024;
 
 export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
   const logger =
@@ -95,7 +88,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
       segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
       segmentMs: options.segmentMs ?? Math.min(DAY, Math.max(retentionMs, 1000)),
       indexIntervalBytes: 16 * 1024,
-      directMinBytes: options.directIo === true ? DIRECT_MIN_BYTES : undefined,
       retentionMs,
       retentionBytes,
     },

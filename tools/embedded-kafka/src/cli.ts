@@ -1,13 +1,12 @@
 // `npm run broker -- --port 19092 --data-dir .data/kafka [--partitions N] [--host H]
-//   [--advertised-host H] [--durability fsync-before-ack|os] [--direct-io on|off] [--log-level info]
-//   [--stats-interval-ms N]`
+//   [--advertised-host H] [--durability fsync-before-ack|os] [--log-level info] [--stats-interval-ms N]`
 // Prints "broker ready <host:port>" on stdout once it accepts connections. SIGTERM/SIGINT stop
 // it cleanly; SIGUSR2 prints the stats snapshot as one JSON line on stdout.
 import { startBroker, BrokerOptions } from './broker';
 import type { LogLevel } from './logger';
 
 const USAGE = `usage: broker [--port N] [--host H] [--advertised-host H] [--data-dir DIR] [--partitions N]
-              [--durability fsync-before-ack|os] [--direct-io on|off] [--retention-ms N] [--retention-bytes N]
+              [--durability fsync-before-ack|os] [--retention-ms N] [--retention-bytes N]
               [--log-level debug|info|warn|error] [--stats-interval-ms N]`;
 
 function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: number } {
@@ -46,12 +45,6 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
         if (d !== 'fsync-before-ack' && d !== 'os')
           throw new Error(`--durability is fsync-before-ack or os, got ${d}`);
         options.durability = d;
-        break;
-      }
-      case '--direct-io': {
-        const d = value();
-        if (d !== 'on' && d !== 'off') throw new Error(`--direct-io is on or off, got ${d}`);
-        options.directIo = d === 'on';
         break;
       }
       case '--retention-ms':

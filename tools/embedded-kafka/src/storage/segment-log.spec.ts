@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { createJsonLogger } from '../logger';
 import { parseBatchHeader } from '../protocol/record-batch';
 import { buildRecordBatch } from '../protocol/record-batch-builder';
-import { DIRECT_ALIGNMENT, openDirect } from './direct-io';
 import { SegmentLog, SegmentLogOptions } from './segment-log';
 
 const quiet = createJsonLogger('error', () => undefined);
@@ -223,106 +222,5 @@ describe(SegmentLog.name, () => {
     expect(sut.logEndOffset).toBe(10);
     expect(sut.append([batchOf(1)])).toBe(10);
     sut.close();
-  });
-
-  describe('large appends with O_DIRECT', () => {
-    const direct = (over: Partial<SegmentLogOptions> = {}): SegmentLogOptions =>
-      options({ directMinBytes: 1000, indexIntervalBytes: 16 * 1024, ...over });
-    /** Whether this file system takes O_DIRECT at all (tmpfs on older kernels does not). */
-    const directAvailable = (): boolean => {
-      const probe = path.join(dir, 'probe');
-      fs.writeFileSync(probe, '');
-      const fd = openDirect(probe);
-      if (fd >= 0) fs.closeSync(fd);
-      fs.rmSync(probe);
-      return fd >= 0;
-    };
-    /** Small and large batches in an order that crosses aligned blocks both ways. */
-    const mixed = (): Buffer[] =>
-      [5, 3000, 40, 9000, 2, 4096 - 61, 20_000, 1, 70_000, 10].map((bytes, i) =>
-        batchOf(1 + (i % 3), bytes),
-      );
-
-    it('stores exactly the bytes a page-cache append stores, padding only past the log end', () => {
-      const expectedDir = path.join(dir, 'page-cache');
-      const plain = SegmentLog.open(expectedDir, options({ indexIntervalBytes: 16 * 1024 }));
-      const sut = SegmentLog.open(path.join(dir, 'direct'), direct());
-      for (const batch of mixed()) {
-        plain.append([Buffer.from(batch)]);
-        sut.append([batch]);
-      }
-      const used = directAvailable();
-      expect(sut.active.padded).toBe(used);
-      if (used) expect(fs.statSync(sut.active.file).size % DIRECT_ALIGNMENT).toBe(0);
-      const whole = sut.read(0, 1 << 30);
-      const expected = fs.readFileSync(plain.active.file);
-      expect(whole.kind === 'ok' && whole.records?.equals(expected)).toBe(true);
-      plain.close();
-      sut.close();
-      expect(fs.readFileSync(sut.active.file).equals(expected)).toBe(true);
-    });
-
-    it('appends several batches in one request and pieces larger than the staging buffer', () => {
-      const sut = SegmentLog.open(dir, direct());
-      const batches = [batchOf(2, 3_000_000), batchOf(1, 2_500_000), batchOf(3, 77)];
-      const copies = batches.map((b) => Buffer.from(b));
-      expect(sut.append(batches)).toBe(0);
-      expect(sut.logEndOffset).toBe(6);
-      const read = sut.read(0, 1 << 30);
-      const stored = read.kind === 'ok' ? read.records : null;
-      expect(offsetsIn(stored)).toEqual([0, 2, 3]);
-      // Only baseOffset (the first 8 bytes of each batch) differs from what was sent.
-      let at = 0;
-      for (const copy of copies) {
-        expect(stored?.subarray(at + 8, at + copy.length).equals(copy.subarray(8))).toBe(true);
-        at += copy.length;
-      }
-      sut.close();
-    });
-
-    it('drops the padding a crash leaves after the last batch, without a warning', () => {
-      const warnings: string[] = [];
-      const recording = {
-        ...quiet,
-        warn: (message: string) => void warnings.push(message),
-      };
-      const first = SegmentLog.open(dir, direct({ logger: recording }));
-      for (const batch of mixed()) first.append([batch]);
-      const end = first.logEndOffset;
-      const size = first.active.size;
-      const file = first.active.file;
-      // A killed process closes nothing and truncates nothing.
-      fs.closeSync(first.active.fd);
-      if (first.active.directFd >= 0) fs.closeSync(first.active.directFd);
-
-      const sut = SegmentLog.open(dir, direct({ logger: recording }));
-      expect(sut.logEndOffset).toBe(end);
-      expect(fs.statSync(file).size).toBe(size);
-      expect(warnings).toEqual([]);
-      expect(sut.append([batchOf(1, 5000)])).toBe(end);
-      const r = sut.read(end - 1, 1 << 20);
-      expect(r.kind === 'ok' && offsetsIn(r.records).at(-1)).toBe(end);
-      sut.close();
-    });
-
-    it('rolls a padded segment to its exact size so the next open uses its saved index', () => {
-      const first = SegmentLog.open(dir, direct({ segmentBytes: 50_000 }));
-      for (let i = 0; i < 6; i++) first.append([batchOf(1, 30_000)]);
-      expect(first.segments.length).toBeGreaterThan(2);
-      const closed = first.segments[0];
-      expect(fs.statSync(closed.file).size).toBe(closed.size);
-      first.close();
-      const seen: number[] = [];
-      const sut = SegmentLog.open(
-        dir,
-        direct({ segmentBytes: 50_000, onRecoveredBatch: (h) => seen.push(h.baseOffset) }),
-      );
-      expect(sut.logEndOffset).toBe(6);
-      for (const offset of [0, 3, 5]) {
-        const r = sut.read(offset, 1);
-        expect(r.kind === 'ok' && offsetsIn(r.records)).toEqual([offset]);
-      }
-      sut.close();
-    });
   });
 });

@@ -15,12 +15,6 @@ import {
   writeInt64,
 } from '../protocol/record-batch';
 import type { BrokerLogger } from '../logger';
-import {
-  DIRECT_ALIGNMENT,
-  directStaging,
-  openDirect,
-  writeFullyAt,
-} from './direct-io';
 import { acquireReadBuffer, releaseReadBuffers } from './read-buffers';
 
 export interface SegmentLogOptions {
@@ -28,12 +22,6 @@ export interface SegmentLogOptions {
   segmentMs: number;
   indexIntervalBytes: number;
   logger: BrokerLogger;
-  /**
-   * Appends of at least this many bytes bypass the page cache (O_DIRECT, see direct-io.ts);
-   * smaller ones, and every append when this is absent or the file system refuses O_DIRECT, go
-   * through the page cache.
-   */
-  directMinBytes?: number;
   /** Called for every valid batch found while opening (producer state rebuild). */
   onRecoveredBatch?: (header: BatchHeader) => void;
 }
@@ -45,15 +33,6 @@ export class Segment {
   private lastIndexedPosition = -Infinity;
   /** Last idempotent batches per producer id in this segment: [epoch, firstSeq, count, baseOffset]. */
   readonly producers = new Map<number, Array<[number, number, number, number]>>();
-  /** Descriptor for O_DIRECT appends (active segment only), or -1. */
-  directFd = -1;
-  /** A direct append padded the file past `size` (a roll or close truncates the padding). */
-  padded = false;
-  /**
-   * The bytes of the last, partly filled aligned block ([size - size % DIRECT_ALIGNMENT, size)):
-   * a direct append starts at that block's aligned start and re-sends them.
-   */
-  readonly tail = Buffer.alloc(DIRECT_ALIGNMENT);
 
   constructor(
     readonly baseOffset: number,
@@ -167,15 +146,11 @@ export class SegmentLog {
   readonly segments: Segment[] = [];
   /** Set when an append happened since the last flush (group fsync). */
   dirty = false;
-  /** Large appends use O_DIRECT (until the file system refuses it). */
-  private direct: boolean;
 
   private constructor(
     readonly dir: string,
     private readonly options: SegmentLogOptions,
-  ) {
-    this.direct = options.directMinBytes !== undefined;
-  }
+  ) {}
 
   static open(dir: string, options: SegmentLogOptions): SegmentLog {
     fs.mkdirSync(dir, { recursive: true });
@@ -255,26 +230,10 @@ export class SegmentLog {
         // number of open files does not grow with retention.
         closeQuietly(seg.fd);
         seg.fd = -1;
-      } else this.prepareDirect(seg);
+      }
       this.segments.push(seg);
     }
     if (this.segments.length === 0) this.segments.push(this.createSegment(0));
-  }
-
-  /** Opens the active segment for direct appends and loads its tail block (when enabled). */
-  private prepareDirect(seg: Segment): void {
-    if (!this.direct) return;
-    const fd = openDirect(seg.file);
-    if (fd < 0) {
-      this.direct = false;
-      this.options.logger.info('O_DIRECT unavailable here: appends go through the page cache', {
-        dir: this.dir,
-      });
-      return;
-    }
-    seg.directFd = fd;
-    const tailLength = seg.size % DIRECT_ALIGNMENT;
-    if (tailLength > 0) fs.readSync(seg.fd, seg.tail, 0, tailLength, seg.size - tailLength);
   }
 
   /** Walks a segment's batches, rebuilding the index; truncates a torn or corrupt tail. */
@@ -335,11 +294,12 @@ export class SegmentLog {
       if (at === 0 && problem === null) problem = 'unreadable batch';
     }
     if (problem !== null && pos < fileSize) {
-      const fields = { file: seg.file, reason: problem, validBytes: pos, fileBytes: fileSize };
-      // Zeros short of one aligned block are what a direct append pads the file with.
-      if (isPadding(seg.fd, pos, fileSize))
-        this.options.logger.debug('dropping the padding after the last batch', fields);
-      else this.options.logger.warn('truncating segment tail during recovery', fields);
+      this.options.logger.warn('truncating segment tail during recovery', {
+        file: seg.file,
+        reason: problem,
+        validBytes: pos,
+        fileBytes: fileSize,
+      });
       fs.ftruncateSync(seg.fd, pos);
       fs.fsyncSync(seg.fd);
     }
@@ -367,19 +327,13 @@ export class SegmentLog {
     const fd = fs.openSync(file, 'w+');
     syncDir(this.dir);
     const now = Date.now();
-    const seg = new Segment(baseOffset, file, fd, 0, baseOffset, -1, now, now);
-    this.prepareDirect(seg);
-    return seg;
+    return new Segment(baseOffset, file, fd, 0, baseOffset, -1, now, now);
   }
 
   private roll(): void {
     const old = this.active;
-    // A closed segment ends exactly at its last batch (its saved index records that size).
-    if (old.padded) fs.ftruncateSync(old.fd, old.size);
     // Make the closed segment durable now: the group flusher only tracks the active one.
     fs.fsyncSync(old.fd);
-    closeQuietly(old.directFd);
-    old.directFd = -1;
     closeQuietly(old.fd);
     old.fd = -1;
     try {
@@ -429,79 +383,19 @@ export class SegmentLog {
       position += b.length;
       total += b.length;
     }
-    if (
-      seg.directFd >= 0 &&
-      total >= (this.options.directMinBytes ?? Infinity) &&
-      this.appendDirect(seg, batches)
-    ) {
-      // written, tail block remembered
-    } else {
-      const written =
-        batches.length === 1
-          ? fs.writeSync(seg.fd, batches[0], 0, total, seg.size)
-          : fs.writevSync(seg.fd, batches, seg.size);
-      if (written !== total) {
-        fs.ftruncateSync(seg.fd, seg.size);
-        throw new Error(`short write: ${written} of ${total} bytes`);
-      }
-      if (this.direct) rememberTail(seg, batches, total);
+    const written =
+      batches.length === 1
+        ? fs.writeSync(seg.fd, batches[0], 0, total, seg.size)
+        : fs.writevSync(seg.fd, batches, seg.size);
+    if (written !== total) {
+      fs.ftruncateSync(seg.fd, seg.size);
+      throw new Error(`short write: ${written} of ${total} bytes`);
     }
     seg.size += total;
     seg.nextOffset = next;
     seg.lastAppendAt = now;
     this.dirty = true;
     return first;
-  }
-
-  /**
-   * Writes the batches with O_DIRECT from the staging buffer, starting at the aligned start of
-   * the block holding the current end (its bytes re-sent from `seg.tail`) and padding the last
-   * block with zeros. False (nothing written) when the file system refuses the write: this log
-   * then appends through the page cache for good.
-   */
-  private appendDirect(seg: Segment, batches: Buffer[]): boolean {
-    const staging = directStaging();
-    if (staging === null) return false;
-    const tailLength = seg.size % DIRECT_ALIGNMENT;
-    let position = seg.size - tailLength;
-    let filled = tailLength;
-    seg.tail.copy(staging, 0, 0, tailLength);
-    try {
-      for (const b of batches) {
-        for (let at = 0; at < b.length; ) {
-          const n = Math.min(b.length - at, staging.length - filled);
-          b.copy(staging, filled, at, at + n);
-          filled += n;
-          at += n;
-          if (filled === staging.length) {
-            writeFullyAt(seg.directFd, staging, filled, position);
-            position += filled;
-            filled = 0;
-          }
-        }
-      }
-      const tailAfter = filled % DIRECT_ALIGNMENT;
-      if (filled > 0) {
-        const end = tailAfter === 0 ? filled : filled - tailAfter + DIRECT_ALIGNMENT;
-        staging.fill(0, filled, end);
-        writeFullyAt(seg.directFd, staging, end, position);
-        if (tailAfter > 0) seg.padded = true;
-      }
-      staging.copy(seg.tail, 0, filled - tailAfter, filled);
-      return true;
-    } catch (error) {
-      // Whatever reached the file lies past seg.size: cut it off before anything else happens.
-      fs.ftruncateSync(seg.fd, seg.size);
-      if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
-      this.options.logger.info('O_DIRECT write refused: appends go through the page cache', {
-        dir: this.dir,
-        error: String(error),
-      });
-      this.direct = false;
-      closeQuietly(seg.directFd);
-      seg.directFd = -1;
-      return false;
-    }
   }
 
   /**
@@ -653,50 +547,13 @@ export class SegmentLog {
   }
 
   close(): void {
-    const active = this.active;
-    if (active.padded && active.fd >= 0) {
-      try {
-        fs.ftruncateSync(active.fd, active.size);
-      } catch {
-        // recovery drops the padding anyway
-      }
-    }
-    for (const s of this.segments) {
-      closeQuietly(s.directFd);
-      closeQuietly(s.fd);
-    }
+    for (const s of this.segments) closeQuietly(s.fd);
   }
 
   closeAndDelete(): void {
     this.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Keeps `seg.tail` equal to the file's last, partly filled aligned block after a page-cache
- * append of `total` bytes (called before seg.size moves). When the append stays within that
- * block, the bytes before it are already the tail's first bytes.
- */
-function rememberTail(seg: Segment, batches: Buffer[], total: number): void {
-  const tailAfter = (seg.size + total) % DIRECT_ALIGNMENT;
-  let end = tailAfter;
-  let need = Math.min(total, tailAfter);
-  for (let i = batches.length - 1; i >= 0 && need > 0; i--) {
-    const b = batches[i];
-    const n = Math.min(b.length, need);
-    b.copy(seg.tail, end - n, b.length - n);
-    end -= n;
-    need -= n;
-  }
-}
-
-/** Whether [from, to) of the file is fewer than DIRECT_ALIGNMENT bytes, all zero. */
-function isPadding(fd: number, from: number, to: number): boolean {
-  if (to - from >= DIRECT_ALIGNMENT) return false;
-  const bytes = Buffer.alloc(to - from);
-  const got = fs.readSync(fd, bytes, 0, bytes.length, from);
-  return got === bytes.length && bytes.every((b) => b === 0);
 }
 
 function closeQuietly(fd: number): void {

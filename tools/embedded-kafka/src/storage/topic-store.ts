@@ -20,8 +20,6 @@ export interface LogSettings {
   indexIntervalBytes: number;
   retentionMs: number;
   retentionBytes: number;
-  /** Appends of at least this many bytes use O_DIRECT; absent: none do. */
-  directMinBytes?: number;
 }
 
 export class Partition {
@@ -116,7 +114,6 @@ export class TopicStore {
         segmentBytes: this.settings.segmentBytes,
         segmentMs: this.settings.segmentMs,
         indexIntervalBytes: this.settings.indexIntervalBytes,
-        directMinBytes: this.settings.directMinBytes,
         logger: this.logger,
         onRecoveredBatch: (h) => {
           p.producers.record(
