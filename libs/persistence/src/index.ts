@@ -6,3 +6,5 @@ export { runMigrations } from './migrations';
 export { findSchemaDrift, findTimestampsWithoutTimeZone } from './schema-drift';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedPostgresOptions, EmbeddedPostgresHandle } from './embedded-postgres';
+export { arrayLiteral, arrayLiteralOf } from './array-literal';
+export type { ArrayLiteralElement } from './array-literal';

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
-import { pgArray } from './pg-array';
+import { arrayLiteralOf } from '@dmp/persistence';
 import { firstByKey, sortedDistinct, Tally } from './tally';
 
 /**
@@ -70,7 +70,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
   // whole table instead of probing the primary key (a cost that grew with every record).
   const resolved: Array<{ ins: string; cpam_code: string }> = await manager.query(
     `SELECT ins, cpam_code FROM record_facts WHERE ins = ANY($1::char(15)[]) AND cpam_code IS NOT NULL`,
-    [pgArray(ins, (i) => i)],
+    [arrayLiteralOf(ins, (i) => i)],
   );
   const cpam = new Map(resolved.map((r) => [r.ins, r.cpam_code]));
   const pending = ins.filter((i) => !cpam.has(i));
@@ -79,7 +79,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
     `INSERT INTO record_facts (ins) SELECT * FROM unnest($1::text[])
      ON CONFLICT (ins) DO UPDATE SET ins = EXCLUDED.ins
      RETURNING ins, cpam_code`,
-    [pgArray(pending, (i) => i)],
+    [arrayLiteralOf(pending, (i) => i)],
   );
   for (const r of rows) cpam.set(r.ins, r.cpam_code ?? UNRESOLVED_CPAM);
   return cpam;
@@ -109,7 +109,7 @@ export async function insertDocumentFacts(manager: EntityManager, facts: Documen
        FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
      ON CONFLICT (day, cpam_code, source_category, type, slot)
      DO UPDATE SET added = document_counts.added + EXCLUDED.added, replaced = document_counts.replaced + EXCLUDED.replaced`,
-    [pgArray(rows, (r) => r.documentId), pgArray(rows, (r) => r.version), pgArray(rows, (r) => r.ins), pgArray(rows, (r) => r.cpamCode), pgArray(rows, (r) => r.day), pgArray(rows, (r) => r.sourceCategory), pgArray(rows, (r) => r.type), pgArray(rows, (r) => r.kind)],
+    [arrayLiteralOf(rows, (r) => r.documentId), arrayLiteralOf(rows, (r) => r.version), arrayLiteralOf(rows, (r) => r.ins), arrayLiteralOf(rows, (r) => r.cpamCode), arrayLiteralOf(rows, (r) => r.day), arrayLiteralOf(rows, (r) => r.sourceCategory), arrayLiteralOf(rows, (r) => r.type), arrayLiteralOf(rows, (r) => r.kind)],
   );
 }
 
@@ -151,7 +151,7 @@ export async function insertMembers(manager: EntityManager, members: MemberRow[]
      SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::varchar[], $6::int[])
      ON CONFLICT (figure, month, member_id) DO UPDATE SET days = m.days | EXCLUDED.days
      WHERE m.days | EXCLUDED.days <> m.days`,
-    [pgArray(rows, (r) => r.row.figure), pgArray(rows, (r) => r.month), pgArray(rows, (r) => r.row.memberId), pgArray(rows, (r) => r.row.grp), pgArray(rows, (r) => r.row.cpamCode), pgArray(rows, (r) => r.days)],
+    [arrayLiteralOf(rows, (r) => r.row.figure), arrayLiteralOf(rows, (r) => r.month), arrayLiteralOf(rows, (r) => r.row.memberId), arrayLiteralOf(rows, (r) => r.row.grp), arrayLiteralOf(rows, (r) => r.row.cpamCode), arrayLiteralOf(rows, (r) => r.days)],
   );
 }
 
@@ -168,7 +168,7 @@ export async function insertNotificationFacts(manager: EntityManager, facts: Not
      INSERT INTO notification_counts (day, cpam_code, trigger, channel, slot, notifications)
      SELECT day, cpam_code, trigger, channel, ${SLOT}, count(*) FROM fresh GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
      ON CONFLICT (day, cpam_code, trigger, channel, slot) DO UPDATE SET notifications = notification_counts.notifications + EXCLUDED.notifications`,
-    [pgArray(rows, (r) => r.notificationId), pgArray(rows, (r) => r.ins), pgArray(rows, (r) => r.cpamCode), pgArray(rows, (r) => r.day), pgArray(rows, (r) => r.trigger), pgArray(rows, (r) => r.channel)],
+    [arrayLiteralOf(rows, (r) => r.notificationId), arrayLiteralOf(rows, (r) => r.ins), arrayLiteralOf(rows, (r) => r.cpamCode), arrayLiteralOf(rows, (r) => r.day), arrayLiteralOf(rows, (r) => r.trigger), arrayLiteralOf(rows, (r) => r.channel)],
   );
 }
 
@@ -193,8 +193,8 @@ export async function insertReimbursementFiles(manager: EntityManager, files: Re
      SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::date[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[])
      ON CONFLICT DO NOTHING`,
     [
-      pgArray(rows, (r) => r.fileId), pgArray(rows, (r) => r.completedAt), pgArray(rows, (r) => r.day), pgArray(rows, (r) => r.kind), pgArray(rows, (r) => r.status),
-      pgArray(rows, (r) => r.read), pgArray(rows, (r) => r.imported), pgArray(rows, (r) => r.duplicates), pgArray(rows, (r) => r.rejected), pgArray(rows, (r) => r.unknownPatient), pgArray(rows, (r) => r.outOfWindow),
+      arrayLiteralOf(rows, (r) => r.fileId), arrayLiteralOf(rows, (r) => r.completedAt), arrayLiteralOf(rows, (r) => r.day), arrayLiteralOf(rows, (r) => r.kind), arrayLiteralOf(rows, (r) => r.status),
+      arrayLiteralOf(rows, (r) => r.read), arrayLiteralOf(rows, (r) => r.imported), arrayLiteralOf(rows, (r) => r.duplicates), arrayLiteralOf(rows, (r) => r.rejected), arrayLiteralOf(rows, (r) => r.unknownPatient), arrayLiteralOf(rows, (r) => r.outOfWindow),
     ],
   );
 }
@@ -208,8 +208,8 @@ export async function insertReimbursementFiles(manager: EntityManager, files: Re
 export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, string>): Promise<void> {
   if (cpamByIns.size === 0) return;
   const ins = [...cpamByIns.keys()].sort();
-  const insList = pgArray(ins, (i) => i);
-  const cpamList = pgArray(ins, (i) => cpamByIns.get(i));
+  const insList = arrayLiteralOf(ins, (i) => i);
+  const cpamList = arrayLiteralOf(ins, (i) => cpamByIns.get(i));
 
   const documents: Array<{ day: string; cpam_code: string; source_category: string; type: string; kind: string }> = await manager.query(
     `WITH moved AS (

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { EventEnvelope, RecordClosedPayload, RecordOpenedPayload, RecordReactivatedPayload, Topics } from '@dmp/contracts';
 import { HandleEvent } from '@dmp/messaging';
 import { settleCpam } from '../activity/activity-store';
-import { pgArray } from '../activity/pg-array';
+import { arrayLiteralOf } from '@dmp/persistence';
 import { ANALYTICS_BATCH_SIZE } from '../activity/activity-events.handler';
 import { lastByKey } from '../activity/tally';
 
@@ -33,12 +33,12 @@ export class EnrolmentEventsHandler {
        ON CONFLICT (ins) DO UPDATE SET channel = EXCLUDED.channel, cpam_code = EXCLUDED.cpam_code,
          opener_role = EXCLUDED.opener_role, opener_id = EXCLUDED.opener_id, opened_at = EXCLUDED.opened_at`,
       [
-        pgArray(openings, (p) => p.ins),
-        pgArray(openings, (p) => p.channel),
-        pgArray(openings, (p) => p.cpamCode),
-        pgArray(openings, (p) => p.openingActor.role),
-        pgArray(openings, (p) => p.openingActor.id),
-        pgArray(openings, (p) => p.openedAt),
+        arrayLiteralOf(openings, (p) => p.ins),
+        arrayLiteralOf(openings, (p) => p.channel),
+        arrayLiteralOf(openings, (p) => p.cpamCode),
+        arrayLiteralOf(openings, (p) => p.openingActor.role),
+        arrayLiteralOf(openings, (p) => p.openingActor.id),
+        arrayLiteralOf(openings, (p) => p.openedAt),
       ],
     );
     // Documents and notifications of these patients may have arrived first: give them their CPAM.
@@ -69,7 +69,7 @@ export class EnrolmentEventsHandler {
        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
        ON CONFLICT (ins) DO UPDATE SET closed_at = EXCLUDED.closed_at, status_changed_at = EXCLUDED.status_changed_at
        WHERE record_facts.status_changed_at IS NULL OR record_facts.status_changed_at <= EXCLUDED.status_changed_at`,
-      [pgArray(rows, (r) => r.ins), pgArray(rows, (r) => r.closedAt), pgArray(rows, (r) => r.at)],
+      [arrayLiteralOf(rows, (r) => r.ins), arrayLiteralOf(rows, (r) => r.closedAt), arrayLiteralOf(rows, (r) => r.at)],
     );
   }
 }
