@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
-import { crc32c, encodeRecordBatch, murmur2 } from './relay-producer';
+import { crc32c } from '@dmp/checksums';
+import { encodeRecordBatch, murmur2 } from './relay-producer';
 
 describe('RelayProducer encoding', () => {
   it('puts a key on the partition kafkajs\'s default partitioner picks', () => {

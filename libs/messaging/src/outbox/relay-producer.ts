@@ -1,4 +1,5 @@
 import { Socket, connect } from 'node:net';
+import { crc32c } from '@dmp/checksums';
 
 /** One Kafka message as the relay sends it. */
 export interface RelayMessage {
@@ -329,47 +330,6 @@ function writeVarint(buf: Buffer, offset: number, n: number): number {
   }
   buf[offset++] = v;
   return offset;
-}
-
-// CRC-32C tables for "slicing by 8": table k maps a byte to its CRC contribution k bytes further
-// on, so the loop consumes 8 bytes per step instead of one (about 30% less CPU per record batch:
-// the CRC is the largest part of encoding a batch of ~1.3 KB events).
-const CRC32C_TABLES = (() => {
-  const tables = new Int32Array(256 * 8);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    tables[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = tables[n];
-    for (let k = 1; k < 8; k++) {
-      c = tables[c & 0xff] ^ (c >>> 8);
-      tables[k * 256 + n] = c;
-    }
-  }
-  return tables;
-})();
-
-/** CRC-32C (Castagnoli), as record batches carry it. */
-export function crc32c(buf: Buffer, start: number, end: number): number {
-  const t = CRC32C_TABLES;
-  let crc = -1;
-  let i = start;
-  for (const end8 = start + ((end - start) & ~7); i < end8; i += 8) {
-    const low = crc ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
-    crc =
-      t[1792 + (low & 0xff)] ^
-      t[1536 + ((low >>> 8) & 0xff)] ^
-      t[1280 + ((low >>> 16) & 0xff)] ^
-      t[1024 + (low >>> 24)] ^
-      t[768 + buf[i + 4]] ^
-      t[512 + buf[i + 5]] ^
-      t[256 + buf[i + 6]] ^
-      t[buf[i + 7]];
-  }
-  for (; i < end; i++) crc = t[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
 }
 
 /** Java Kafka's murmur2 (Utils.murmur2), as kafkajs's DefaultPartitioner uses it. */

@@ -1,7 +1,7 @@
 // Encodes an uncompressed record batch (magic 2): used by the unit tests and handy for raw
 // protocol tests; the broker itself never encodes records.
 import { Writer } from './codec';
-import { crc32c } from './crc32c';
+import { crc32c } from '@dmp/checksums';
 import { BatchField, writeInt64 } from './record-batch';
 
 export interface SimpleRecord {

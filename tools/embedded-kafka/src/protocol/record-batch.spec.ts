@@ -1,4 +1,4 @@
-import { crc32c } from './crc32c';
+import { crc32c } from '@dmp/checksums';
 import { BatchField, parseBatchHeader, splitProducedBatches } from './record-batch';
 import { buildRecordBatch } from './record-batch-builder';
 

@@ -1,6 +1,6 @@
 // Record batch v2 (magic 2) header: the broker never decodes records. It checks the header,
 // rewrites baseOffset (outside the CRC) and stores the batch byte for byte.
-import { crc32c } from './crc32c';
+import { crc32c } from '@dmp/checksums';
 
 export const BATCH_HEADER_BYTES = 61;
 /** baseOffset + batchLength: the batch length counts the bytes after these 12. */

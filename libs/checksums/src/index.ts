@@ -1,0 +1,1 @@
+export { crc32c, crc32cJs } from './crc32c';
