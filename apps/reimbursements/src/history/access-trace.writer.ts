@@ -22,6 +22,12 @@ export interface TraceProducer {
 export interface AccessTraceWriterOptions {
   /** After a failed send, traces go to the outbox for this long before the broker is tried again. */
   fallbackMs?: number;
+  /**
+   * Asked before each write: what to wait for first, or null. HistoryService passes the read
+   * statement in flight: its reads trace as soon as it answers, so the traces already queued wait
+   * for it and go to Kafka in the same produce (see HistoryService). Waited for once per write.
+   */
+  gate?: () => Promise<void> | null;
 }
 
 /**
@@ -46,10 +52,7 @@ export interface AccessTraceWriterOptions {
  */
 export class AccessTraceWriter {
   private readonly logger = new Logger(AccessTraceWriter.name);
-  private readonly traces = new GroupedCalls<EventEnvelope<unknown>, void>(
-    (batch) => this.write(batch),
-    MAX_BATCH,
-  );
+  private readonly traces: GroupedCalls<EventEnvelope<unknown>, void>;
   private readonly fallbackMs: number;
   private outboxUntil = 0;
 
@@ -59,6 +62,7 @@ export class AccessTraceWriter {
     options: AccessTraceWriterOptions = {},
   ) {
     this.fallbackMs = options.fallbackMs ?? 5_000;
+    this.traces = new GroupedCalls((batch) => this.write(batch), MAX_BATCH, options.gate);
   }
 
   /** Resolves once the event is durable: acknowledged by Kafka, or committed to the outbox. */

@@ -59,6 +59,14 @@ export class HistoryBatchReader {
     return this.reads.call(request);
   }
 
+  /**
+   * The statement in flight, resolved once its reads have been answered and have run to their
+   * next wait (their access traces queued); null when no statement runs.
+   */
+  whenStatementDone(): Promise<void> | null {
+    return this.reads.whenRunDone();
+  }
+
   /** Waits for the reads already queued (shutdown). */
   settle(): Promise<void> {
     return this.reads.settle();
@@ -70,7 +78,8 @@ export class HistoryBatchReader {
     if (rows.length !== requests.length)
       throw new Error(`history batch: ${rows.length} rows for ${requests.length} reads`);
     const results: HistoryReadResult[] = new Array(requests.length);
-    for (const row of rows) results[Number(row.ord) - 1] = row;
+    for (const row of rows)
+      results[Number(row.ord) - 1] = { state: row.state, total: row.total, lines: row.lines, months: row.months };
     return results;
   }
 

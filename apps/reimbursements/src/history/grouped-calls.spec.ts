@@ -1,0 +1,105 @@
+import { GroupedCalls } from './grouped-calls';
+
+describe(GroupedCalls.name, () => {
+  it('runs the calls made in the same turn of the event loop as one group', async () => {
+    const groups: number[][] = [];
+    const sut = new GroupedCalls<number, number>(async (items) => {
+      groups.push(items);
+      return items.map((i) => i * 10);
+    }, 64);
+
+    const results = await Promise.all([1, 2, 3].map((i) => sut.call(i)));
+
+    expect(results).toEqual([10, 20, 30]);
+    expect(groups).toEqual([[1, 2, 3]]);
+  });
+
+  it('queues the calls that arrive while a run is in flight for the next run, maxGroup at a time', async () => {
+    const groups: number[][] = [];
+    let release: () => void = () => undefined;
+    const firstRunBlocked = new Promise<void>((resolve) => (release = resolve));
+    const sut = new GroupedCalls<number, number>(async (items) => {
+      groups.push(items);
+      if (groups.length === 1) await firstRunBlocked;
+      return items;
+    }, 2);
+    const first = sut.call(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [2, 3, 4].map((i) => sut.call(i));
+
+    release();
+    await Promise.all([first, ...later]);
+
+    expect(groups).toEqual([[1], [2, 3], [4]]);
+  });
+
+  it('fails every call of a failed group and still runs the next group', async () => {
+    let runs = 0;
+    const sut = new GroupedCalls<number, number>(async (items) => {
+      runs++;
+      if (runs === 1) throw new Error('broken run');
+      return items;
+    }, 64);
+
+    const failed = [sut.call(1), sut.call(2)];
+    await expect(failed[0]).rejects.toThrow('broken run');
+    await expect(failed[1]).rejects.toThrow('broken run');
+    await expect(sut.call(3)).resolves.toBe(3);
+  });
+
+  it('settles once the queued calls have run', async () => {
+    const done: number[] = [];
+    const sut = new GroupedCalls<number, void>(async (items) => {
+      done.push(...items);
+      return items.map(() => undefined);
+    }, 64);
+    void sut.call(1);
+    void sut.call(2);
+
+    await sut.settle();
+
+    expect(done).toEqual([1, 2]);
+  });
+
+  it('waits for the gate before taking a group, so the calls made meanwhile join it', async () => {
+    const groups: number[][] = [];
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let gateAsked = 0;
+    const sut = new GroupedCalls<number, number>(
+      async (items) => {
+        groups.push(items);
+        return items;
+      },
+      64,
+      () => (gateAsked++ === 0 ? gate : null),
+    );
+    const first = sut.call(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = sut.call(2);
+
+    open();
+    await Promise.all([first, second]);
+
+    expect(groups).toEqual([[1, 2]]);
+  });
+
+  it('resolves whenRunDone after the callers of the run have continued', async () => {
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const sut = new GroupedCalls<number, number>(async (items) => {
+      await blocked;
+      return items;
+    }, 64);
+    const continued: number[] = [];
+    void sut.call(1).then((n) => continued.push(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    const runDone = sut.whenRunDone();
+
+    expect(runDone).not.toBeNull();
+    release();
+    await runDone;
+    expect(continued).toEqual([1]);
+    expect(sut.whenRunDone()).toBeNull();
+  });
+});
