@@ -20,7 +20,7 @@ export class AppModule {
           migrations: documentsMigrations,
           // Submissions are keyed by establishment: several partitions filed at once.
           messaging: {
-            ...(config.DOCUMENTS_KAFKA_READ_IN_PLACE ? { socketFactory: framedKafkaSocketFactory() } : {}),
+            ...(config.DOCUMENTS_KAFKA_READ_IN_PLACE ? { socketFactory: framedKafkaSocketFactory({ reuseFetchBuffers: config.DOCUMENTS_KAFKA_REUSE_FETCH_BUFFERS }) } : {}),
             consumer: { partitionsConsumedConcurrently: 3, groupId: config.DOCUMENTS_CONSUMER_GROUP, maxBytesPerPartition: config.DOCUMENTS_KAFKA_FETCH_BYTES_PER_PARTITION },
             // Hundreds of document-added events and submission answers a second: RelayProducer
             // encodes each partition's Produce batch in one buffer, a fraction of kafkajs's CPU.

@@ -61,6 +61,17 @@ export class DocumentsConfig extends BaseServiceConfig {
   DOCUMENTS_KAFKA_READ_IN_PLACE = true;
 
   /**
+   * With DOCUMENTS_KAFKA_READ_IN_PLACE: read fetch responses into a buffer used again once the
+   * connection sends its next Fetch request (every batch of the previous response is filed by then)
+   * instead of a fresh buffer of tens of MiB per fetch, whose external memory drove V8's major
+   * garbage collections. Costs one buffer of the largest fetch response per broker. false: a fresh
+   * buffer per response.
+   */
+  @EnvBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  DOCUMENTS_KAFKA_REUSE_FETCH_BUFFERS = true;
+
+  /**
    * Bytes fetched per submissions partition per Kafka request (kafkajs maxBytesPerPartition; the
    * request's total is 4 times this). Larger fetches mean larger filing batches (fewer
    * transactions and packs per document) but larger response buffers.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AddressInfo, Server, Socket, createServer } from 'node:net';
 import { seededRandom } from '@dmp/domain';
 import { waitFor } from '@dmp/testing';
-import { ResponseFramer, framedKafkaSocketFactory } from './framed-kafka-socket';
+import { FETCH_API_KEY, ResponseFramer, framedKafkaSocketFactory } from './framed-kafka-socket';
 
 function frameOf(payload: Buffer): Buffer {
   const size = Buffer.alloc(4);
@@ -69,6 +69,86 @@ describe(ResponseFramer.name, () => {
     expect(emitted).toHaveLength(1);
     expect(emitted[0].buffer).toBe(target.buffer);
     expect(emitted[0].equals(big)).toBe(true);
+  });
+
+  describe('reusing fetch buffers', () => {
+    const big = (seed: number, bytes: number): Buffer => frameOf(Buffer.alloc(bytes, seed));
+
+    it('reads the response after the next Fetch request into the previous response\'s buffer', () => {
+      const emitted: Buffer[] = [];
+      const sut = new ResponseFramer((response) => emitted.push(response), { reuseFetchBuffers: true });
+
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(1, 3_000_000), () => 64 * 1024);
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(2, 2_000_000), () => 64 * 1024);
+
+      expect(emitted).toHaveLength(2);
+      expect(emitted[1].buffer).toBe(emitted[0].buffer);
+      expect(emitted[1].equals(big(2, 2_000_000))).toBe(true);
+      expect(sut.slabsAllocated).toBe(1);
+    });
+
+    it('never reads into a buffer whose response was delivered after the last Fetch request', () => {
+      const emitted: Buffer[] = [];
+      const sut = new ResponseFramer((response) => emitted.push(response), { reuseFetchBuffers: true });
+
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(1, 3_000_000), () => 64 * 1024);
+      feed(sut, big(2, 3_000_000), () => 64 * 1024);
+
+      expect(emitted[1].buffer).not.toBe(emitted[0].buffer);
+      expect(emitted[0].equals(big(1, 3_000_000))).toBe(true);
+    });
+
+    it('takes a larger buffer for a response that does not fit the free one', () => {
+      const emitted: Buffer[] = [];
+      const sut = new ResponseFramer((response) => emitted.push(response), { reuseFetchBuffers: true });
+
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(1, 1_000_000), () => 64 * 1024);
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(2, 9_000_000), () => 64 * 1024);
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(3, 5_000_000), () => 64 * 1024);
+
+      expect(emitted[1].buffer).not.toBe(emitted[0].buffer);
+      expect(emitted[2].buffer).toBe(emitted[1].buffer);
+      expect(emitted[2].equals(big(3, 5_000_000))).toBe(true);
+      expect(sut.slabsAllocated).toBe(2);
+    });
+
+    it.each([
+      ['another request than Fetch', [FETCH_API_KEY, 3]],
+      ['a Fetch written while another is unanswered', [FETCH_API_KEY, FETCH_API_KEY]],
+    ])('stops reusing buffers on %s', (_name, apiKeys) => {
+      const emitted: Buffer[] = [];
+      const sut = new ResponseFramer((response) => emitted.push(response), { reuseFetchBuffers: true });
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(1, 2_000_000), () => 64 * 1024);
+
+      for (const apiKey of apiKeys) sut.onRequest(apiKey);
+      feed(sut, big(2, 2_000_000), () => 64 * 1024);
+      sut.onRequest(FETCH_API_KEY);
+      feed(sut, big(3, 2_000_000), () => 64 * 1024);
+
+      expect(sut.reusesBuffers).toBe(false);
+      expect(new Set(emitted.map((e) => e.buffer)).size).toBe(3);
+      expect(emitted.map((e) => e[4])).toEqual([1, 2, 3]);
+    });
+
+    it('is off unless asked for', () => {
+      const emitted: Buffer[] = [];
+      const sut = new ResponseFramer((response) => emitted.push(response));
+
+      for (const seed of [1, 2]) {
+        sut.onRequest(FETCH_API_KEY);
+        feed(sut, big(seed, 2_000_000), () => 64 * 1024);
+      }
+
+      expect(emitted[1].buffer).not.toBe(emitted[0].buffer);
+      expect(sut.slabsAllocated).toBe(0);
+    });
   });
 
   it('refuses a negative size (the peer does not speak Kafka)', () => {
