@@ -12,7 +12,11 @@
  * broker fsyncs, per read group). The wait costs one turn of the loop, a few microseconds.
  */
 export class GroupedCalls<In, Out> {
-  private queue: Array<{ item: In; resolve: (result: Out) => void; reject: (error: unknown) => void }> = [];
+  private queue: Array<{
+    item: In;
+    resolve: (result: Out) => void;
+    reject: (error: unknown) => void;
+  }> = [];
   private running: Promise<void> | null = null;
   private inFlight: Promise<void> | null = null;
 
@@ -40,7 +44,9 @@ export class GroupedCalls<In, Out> {
     return new Promise<Out>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (!this.running)
-        this.running = new Promise<void>((turnEnded) => setImmediate(turnEnded)).then(() => this.drain());
+        this.running = new Promise<void>((turnEnded) => setImmediate(turnEnded)).then(() =>
+          this.drain(),
+        );
     });
   }
 

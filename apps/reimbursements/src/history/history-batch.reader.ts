@@ -59,6 +59,16 @@ export class HistoryBatchReader {
     return this.reads.call(request);
   }
 
+  /** The patient's consent state alone (a primary-key query), for a read that runs alone. */
+  async consentState(ins: string): Promise<ConsentState | null> {
+    const { rows } = await this.pool.query<{ state: ConsentState }>({
+      name: 'reimbursements-history-consent-state',
+      text: 'SELECT state FROM reimbursement_consent_states WHERE ins = $1',
+      values: [ins],
+    });
+    return rows[0]?.state ?? null;
+  }
+
   /**
    * The statement in flight, resolved once its reads have been answered and have run to their
    * next wait (their access traces queued); null when no statement runs.
@@ -79,7 +89,12 @@ export class HistoryBatchReader {
       throw new Error(`history batch: ${rows.length} rows for ${requests.length} reads`);
     const results: HistoryReadResult[] = new Array(requests.length);
     for (const row of rows)
-      results[Number(row.ord) - 1] = { state: row.state, total: row.total, lines: row.lines, months: row.months };
+      results[Number(row.ord) - 1] = {
+        state: row.state,
+        total: row.total,
+        lines: row.lines,
+        months: row.months,
+      };
     return results;
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { AccessDecision, AccessRequester, decideAccess } from '@dmp/access-rules';
+import { AccessDecision, AccessRequester, ConsentState, decideAccess } from '@dmp/access-rules';
 import { Actor, actorId } from '@dmp/auth';
 import { AccessedEvent, AccessedPayload, AccessorRef, createEvent } from '@dmp/contracts';
 import { RelayProducer } from '@dmp/messaging';
@@ -16,7 +16,7 @@ import {
 } from '../imports/reimbursements.exception';
 import { HistoryQueryDto } from './history-query.dto';
 import { AccessTraceWriter } from './access-trace.writer';
-import { HistoryBatchReader } from './history-batch.reader';
+import { HistoryBatchReader, HistoryReadRequest, HistoryReadResult } from './history-batch.reader';
 
 const SERVICE = 'reimbursements';
 // How long a read waits for Kafka to acknowledge its trace before the outbox takes it.
@@ -42,6 +42,8 @@ export class HistoryService implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly reader: HistoryBatchReader;
   private readonly traces: AccessTraceWriter;
+  /** Reads between their start and their answer (see readAlone). */
+  private activeReads = 0;
 
   constructor(@Inject(SERVICE_CONFIG) config: ReimbursementsConfig) {
     this.pool = new Pool({
@@ -73,7 +75,7 @@ export class HistoryService implements OnApplicationShutdown {
       // it: the traces queued wait for the read statement in flight, whose reads trace the
       // moment it answers, and all go in one produce. One reader never waits (no other
       // statement is in flight when its trace is queued).
-      { gate: () => this.reader.whenStatementDone() },
+      { gate: () => (this.activeReads > 1 ? this.reader.whenStatementDone() : null) },
     );
   }
 
@@ -116,9 +118,7 @@ export class HistoryService implements OnApplicationShutdown {
 
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? 50;
-    // The consent state, the page and the month totals in one row of a grouped statement. The
-    // data is read before the decision but only returned when access is granted.
-    const row = await this.reader.read({
+    const request: HistoryReadRequest = {
       ins,
       from,
       to,
@@ -128,19 +128,82 @@ export class HistoryService implements OnApplicationShutdown {
       limit: pageSize,
       offset: (page - 1) * pageSize,
       codingSystem: query.codingSystem === undefined ? null : feedCodingSystem(query.codingSystem),
-    });
+    };
+    const access: AccessContext = {
+      ins,
+      actor,
+      mode,
+      reason: query.reason,
+      correlationId,
+      at: now,
+    };
+    this.activeReads++;
+    try {
+      const row =
+        this.activeReads === 1
+          ? await this.readAlone(request, access)
+          : await this.readGrouped(request, access);
+      // The shape of HistoryPage; ins, from and to are validated digits and dates, safe as is.
+      return `{"ins":"${ins}","from":"${from}","to":"${to}","page":${page},"pageSize":${pageSize},"total":${row.total},"lines":${row.lines},"months":${row.months}}`;
+    } finally {
+      this.activeReads--;
+    }
+  }
+
+  /**
+   * Reads running concurrently: the consent state, the page and the month totals in one row of
+   * a grouped statement, then the trace (grouped too). The data is read before the decision but
+   * only returned when access is granted.
+   */
+  private async readGrouped(
+    request: HistoryReadRequest,
+    access: AccessContext,
+  ): Promise<HistoryReadResult> {
+    const row = await this.reader.read(request);
+    await this.decideAndTrace(row.state, access);
+    return row;
+  }
+
+  /**
+   * A read with no other in progress: nothing to group with, so its latency is what counts. The
+   * consent state comes first from a primary-key query on one connection while the history
+   * statement runs on another; the trace goes to Kafka as soon as the decision is made, so the
+   * broker's fsync runs during the history statement instead of after it (a read's latency is
+   * the longer of the two, not their sum). A read refused, or whose statement fails after its
+   * trace was written, is traced and not served: never served and not traced.
+   */
+  private async readAlone(
+    request: HistoryReadRequest,
+    access: AccessContext,
+  ): Promise<HistoryReadResult> {
+    const page = this.reader.read(request);
+    // Awaited below only when access is granted; a refused read must not leave it unhandled.
+    page.catch(() => undefined);
+    await this.decideAndTrace(await this.reader.consentState(request.ins), access);
+    return page;
+  }
+
+  /** The access decision, traced durably; throws the 403 when access is refused. */
+  private async decideAndTrace(state: ConsentState | null, access: AccessContext): Promise<void> {
     const decision = decideAccess(
       {
-        requester: requesterOf(actor),
-        mode,
-        reason: query.reason ?? null,
-        at: now,
+        requester: requesterOf(access.actor),
+        mode: access.mode,
+        reason: access.reason ?? null,
+        at: access.at,
         target: { kind: 'reimbursements' },
       },
-      row.state,
+      state,
     );
-
-    await this.trace(ins, actor, mode, decision, query.reason, correlationId, now);
+    await this.trace(
+      access.ins,
+      access.actor,
+      access.mode,
+      decision,
+      access.reason,
+      access.correlationId,
+      access.at,
+    );
     if (!decision.granted) {
       throw new ReimbursementsException(
         ReimbursementsErrorCode.ACCESS_REFUSED,
@@ -148,8 +211,6 @@ export class HistoryService implements OnApplicationShutdown {
         [{ field: 'ins', reason: decision.reasons[0] ?? decision.code }],
       );
     }
-    // The shape of HistoryPage; ins, from and to are validated digits and dates, safe as is.
-    return `{"ins":"${ins}","from":"${from}","to":"${to}","page":${page},"pageSize":${pageSize},"total":${row.total},"lines":${row.lines},"months":${row.months}}`;
   }
 
   private async trace(
@@ -184,6 +245,16 @@ export class HistoryService implements OnApplicationShutdown {
       createEvent(AccessedEvent, payload, { producer: SERVICE, correlationId }),
     );
   }
+}
+
+/** Who reads, how and when: what the decision and the trace need. */
+interface AccessContext {
+  ins: Ins;
+  actor: Actor;
+  mode: AccessMode;
+  reason: string | undefined;
+  correlationId: string;
+  at: Date;
 }
 
 function requesterOf(actor: Actor): AccessRequester {
