@@ -9,8 +9,13 @@
 // Baseline (ratio): the same messages produced by kcat and consumed by a kafkajs consumer (the
 // service's client) through the same broker, in the same run.
 //
-// Run: npm run bench:documents. Environment: BENCH_DOCS_10K=4000, BENCH_DOCS_200K=3000 (binary),
-// BENCH_DOCS_200K_JSON=500 (0 skips), BENCH_DOCS_BODY=text|pdf (pdf: incompressible bodies),
+// 200 KB binary bodies run in rounds (BENCH_DOCS_200K_ROUNDS, default 5, of BENCH_DOCS_200K documents
+// each, default 2,500), each round followed by its own raw baseline: the figure is the median
+// round, printed with the lowest and highest, since one short run on a machine whose disk
+// writeback comes and goes varied from 320 to 593 documents/s with the same code.
+//
+// Run: npm run bench:documents. Environment: BENCH_DOCS_10K=4000, BENCH_DOCS_200K=2500 (binary, per
+// round), BENCH_DOCS_200K_ROUNDS=5, BENCH_DOCS_200K_JSON=500 (0 skips), BENCH_DOCS_BODY=text|pdf (pdf: incompressible bodies),
 // BENCH_DOCS_STORE=packs|files|postgres (blob store, default packs), BENCH_DOCS_SERVICE_ENV='{"K":"V"}'
 // (more service environment, e.g. NODE_OPTIONS=--require <profiler>), BENCH_INSTANCES=2 (service
 // processes in one consumer group).
@@ -28,7 +33,8 @@ import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
 import { processCpuSeconds, round, startBrokerProcess, treeCpuSeconds } from './support/processes';
 
 const DOCS_10K = Number(process.env.BENCH_DOCS_10K ?? 4_000);
-const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 3_000);
+const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 2_500);
+const ROUNDS_200K = Math.max(1, Number(process.env.BENCH_DOCS_200K_ROUNDS ?? 5));
 const DOCS_200K_JSON = Number(process.env.BENCH_DOCS_200K_JSON ?? 500);
 const BODY_KIND = process.env.BENCH_DOCS_BODY === 'pdf' ? 'pdf' : 'text';
 const STORE = process.env.BENCH_DOCS_STORE === 'postgres' || process.env.BENCH_DOCS_STORE === 'files' ? process.env.BENCH_DOCS_STORE : 'packs';
@@ -56,6 +62,8 @@ interface Phase {
   bodyBytes: number;
   encoding: Encoding;
   documents: number;
+  /** Rounds of `documents` each, every one with its raw baseline; the phase's figure is the median round. */
+  rounds: number;
 }
 
 function postmasterPid(dataDir: string): number {
@@ -193,9 +201,41 @@ async function gcTotals(url: string): Promise<Map<string, { count: number; secon
   return totals;
 }
 
+/** Filing transactions (batches of submissions handled in one transaction) so far, from the service's /metrics. */
+async function filingTransactions(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const match = /^dmp_event_handle_duration_seconds_count\{[^}]*topic="dmp\.documents\.submissions\.v1"[^}]*\} (\d+)$/m.exec(text);
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
+}
+
+async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics });
+  await admin.disconnect();
+}
+
+/**
+ * sync(1): writes every dirty page out before a timed segment (a round, or its raw baseline), so
+ * that each starts from the same disk state instead of paying for the writeback of what the
+ * segments before it wrote (several GB in a run; past the kernel's dirty limits the writer is
+ * throttled and charged the writeback as system time).
+ */
+function syncDisks(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sync', [], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', () => resolve());
+  });
 }
 
 async function createTopic(kafka: Kafka, topic: string): Promise<void> {
@@ -252,17 +292,59 @@ interface PhaseResult {
   kafkajsProducerBrokerCpuMsPerDoc: number;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Field by field mean of records of numbers (per-document CPU of rounds of equal size). */
+function meanOf<T extends object>(records: T[]): T {
+  const first = records[0] as Record<string, number>;
+  return Object.fromEntries(Object.keys(first).map((key) => [key, round(records.reduce((sum, r) => sum + (r as Record<string, number>)[key], 0) / records.length, 3)])) as T;
+}
+
+/**
+ * A phase's figures from its rounds: rates and ratio are the median round's (a round slowed by the
+ * disk's writeback or another process counts once), CPU per document the mean of the rounds, the
+ * kafkajs producer's cost the first round's (the only one that measures it).
+ */
+function summarise(label: string, rounds: PhaseResult[]): PhaseResult & { roundDocsPerSecond: number[] } {
+  const cpuMsPerDoc = meanOf(rounds.map((r) => r.cpuMsPerDoc));
+  return {
+    label,
+    encoding: rounds[0].encoding,
+    documents: rounds.reduce((sum, r) => sum + r.documents, 0),
+    seconds: rounds.reduce((sum, r) => sum + r.seconds, 0),
+    docsPerSecond: median(rounds.map((r) => r.docsPerSecond)),
+    bodyMBPerSecond: median(rounds.map((r) => r.bodyMBPerSecond)),
+    wireMBPerSecond: median(rounds.map((r) => r.wireMBPerSecond)),
+    rawMessagesPerSecond: median(rounds.map((r) => r.rawMessagesPerSecond)),
+    ratio: median(rounds.map((r) => r.ratio)),
+    cpuMsPerDoc,
+    serviceCpuMsPerDoc: meanOf(rounds.map((r) => r.serviceCpuMsPerDoc)),
+    brokerCpuMsPerDoc: meanOf(rounds.map((r) => r.brokerCpuMsPerDoc)),
+    minorFaultsPerDoc: meanOf(rounds.map((r) => r.minorFaultsPerDoc)),
+    cpuBoundDocsPerSecond: (CORES * 1000) / cpuMsPerDoc.total,
+    rawCpuMsPerDoc: meanOf(rounds.map((r) => r.rawCpuMsPerDoc)),
+    kafkajsProducerCpuMsPerDoc: rounds[0].kafkajsProducerCpuMsPerDoc,
+    kafkajsProducerBrokerCpuMsPerDoc: rounds[0].kafkajsProducerBrokerCpuMsPerDoc,
+    roundDocsPerSecond: rounds.map((r) => r.docsPerSecond),
+  };
+}
+
 async function main(): Promise<void> {
   const phases: Phase[] = (
     [
-      { label: '10 KB JSON', name: '10k-json', bodyBytes: 10 * 1024, encoding: 'json', documents: DOCS_10K },
-      { label: '200 KB binary', name: '200k-binary', bodyBytes: 200 * 1024, encoding: 'binary', documents: DOCS_200K },
-      { label: '200 KB JSON', name: '200k-json', bodyBytes: 200 * 1024, encoding: 'json', documents: DOCS_200K_JSON },
+      { label: '10 KB JSON', name: '10k-json', bodyBytes: 10 * 1024, encoding: 'json', documents: DOCS_10K, rounds: 1 },
+      { label: '200 KB binary', name: '200k-binary', bodyBytes: 200 * 1024, encoding: 'binary', documents: DOCS_200K, rounds: ROUNDS_200K },
+      { label: '200 KB JSON', name: '200k-json', bodyBytes: 200 * 1024, encoding: 'json', documents: DOCS_200K_JSON, rounds: 1 },
     ] satisfies Phase[]
   ).filter((p) => p.documents > 0);
   console.log(
-    `documents bench: ${phases.map((p) => `${p.documents} x ${p.label}`).join(', ')} ${BODY_KIND} submissions, ${STORE} blob store, produced by kcat, end to end (filed and document-added read back from Kafka), against kcat -> broker -> kafkajs consumer of the same messages`,
+    `documents bench: ${phases.map((p) => `${p.rounds > 1 ? `${p.rounds} rounds of ` : ''}${p.documents} x ${p.label}`).join(', ')} ${BODY_KIND} submissions, ${STORE} blob store, produced by kcat, end to end (filed and document-added read back from Kafka), against kcat -> broker -> kafkajs consumer of the same messages`,
   );
+  const benchStart = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-documents-'));
   const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort(), unsafeFast: false });
   const broker = await startBrokerProcess(join(workDir, 'kafka'), { args: ['--partitions', String(PARTITIONS)] });
@@ -312,7 +394,7 @@ async function main(): Promise<void> {
     const run = /^(.+)-\d+$/.exec(documentId)?.[1];
     if (run !== undefined) added.set(run, (added.get(run) ?? 0) + 1);
   }, true);
-  const results: PhaseResult[] = [];
+  const results: Array<PhaseResult & { roundDocsPerSecond: number[] }> = [];
   try {
     const random = seededRandom(7);
     const patients = Array.from({ length: PATIENTS }, () => generateIns(random));
@@ -350,106 +432,133 @@ async function main(): Promise<void> {
       await kcatProduce(broker.bootstrap, Topics.DOCUMENT_SUBMISSIONS, input, kcatInput(input, warm.messages));
       await waitFor(() => added.get(warmRun) === WARM_UP, { timeoutMs: 300_000, intervalMs: 5, message: `${phase.label} warm-up filed` });
 
-      const run = `${phase.name}${randomUUID().slice(0, 6)}`;
-      const load = submissions(phase.documents, phase.bodyBytes, phase.encoding, patients, run);
-      const delimiters = kcatInput(input, load.messages);
-      const splitBefore = services.map((s) => serviceCpuSplit(s.pid));
-      const gcBefore = await Promise.all(services.map((s) => gcTotals(s.url)));
-      const brokerStatBefore = processStat(broker.pid);
-      const serviceFaultsBefore = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
-      const before = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
-      const start = process.hrtime.bigint();
-      const producerCpu = await kcatProduce(broker.bootstrap, Topics.DOCUMENT_SUBMISSIONS, input, delimiters);
-      await waitFor(() => added.get(run) === phase.documents, { timeoutMs: 1_800_000, intervalMs: 20, message: `all ${phase.label} documents filed and their events published` });
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const splitAfter = services.map((s) => serviceCpuSplit(s.pid));
-      const gcAfter = await Promise.all(services.map((s) => gcTotals(s.url)));
-      const brokerStatAfter = processStat(broker.pid);
-      const serviceFaultsAfter = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
-      const after = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
-      const stored = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE submission_id LIKE $1`, [`bench-${run}-%`])).rows[0].n);
-      if (stored !== phase.documents) throw new Error(`${phase.label}: ${stored} documents stored, expected ${phase.documents}`);
+      const rounds: PhaseResult[] = [];
+      for (let roundIndex = 0; roundIndex < phase.rounds; roundIndex++) {
+        const label = phase.rounds > 1 ? `${phase.label} round ${roundIndex + 1}/${phase.rounds}` : phase.label;
+        const run = `${phase.name}${randomUUID().slice(0, 6)}`;
+        const load = submissions(phase.documents, phase.bodyBytes, phase.encoding, patients, run);
+        const delimiters = kcatInput(input, load.messages);
+        await syncDisks();
+        const splitBefore = services.map((s) => serviceCpuSplit(s.pid));
+        const gcBefore = await Promise.all(services.map((s) => gcTotals(s.url)));
+        const transactionsBefore = (await Promise.all(services.map((s) => filingTransactions(s.url)))).reduce((a, b) => a + b, 0);
+        const brokerStatBefore = processStat(broker.pid);
+        const serviceFaultsBefore = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
+        const before = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+        const start = process.hrtime.bigint();
+        const producerCpu = await kcatProduce(broker.bootstrap, Topics.DOCUMENT_SUBMISSIONS, input, delimiters);
+        await waitFor(() => added.get(run) === phase.documents, { timeoutMs: 1_800_000, intervalMs: 20, message: `all ${phase.label} documents filed and their events published` });
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const splitAfter = services.map((s) => serviceCpuSplit(s.pid));
+        const gcAfter = await Promise.all(services.map((s) => gcTotals(s.url)));
+        const transactions = (await Promise.all(services.map((s) => filingTransactions(s.url)))).reduce((a, b) => a + b, 0) - transactionsBefore;
+        const brokerStatAfter = processStat(broker.pid);
+        const serviceFaultsAfter = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
+        const after = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+        const stored = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE submission_id LIKE $1`, [`bench-${run}-%`])).rows[0].n);
+        if (stored !== phase.documents) throw new Error(`${label}: ${stored} documents stored, expected ${phase.documents}`);
 
-      // Baseline: the same input through the same broker, kcat -> kafkajs consumer.
-      const rawTopic = `bench.documents.raw.${run}`;
-      await createTopic(kafka, rawTopic);
-      let consumed = 0;
-      const rawConsumer = await countingConsumer(kafka, rawTopic, () => consumed++);
-      const rawBefore = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
-      const rawStart = process.hrtime.bigint();
-      const rawProducerCpu = await kcatProduce(broker.bootstrap, rawTopic, input, delimiters);
-      await waitFor(() => consumed >= phase.documents, { timeoutMs: 600_000, intervalMs: 5, message: 'raw messages consumed' });
-      const rawSeconds = Number(process.hrtime.bigint() - rawStart) / 1e9;
-      const rawAfter = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
-      await rawConsumer.disconnect();
+        // Baseline: the same input through the same broker, kcat -> kafkajs consumer.
+        const rawTopic = `bench.documents.raw.${run}`;
+        await createTopic(kafka, rawTopic);
+        let consumed = 0;
+        const rawConsumer = await countingConsumer(kafka, rawTopic, () => consumed++);
+        await syncDisks();
+        const rawBefore = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+        const rawStart = process.hrtime.bigint();
+        const rawProducerCpu = await kcatProduce(broker.bootstrap, rawTopic, input, delimiters);
+        await waitFor(() => consumed >= phase.documents, { timeoutMs: 600_000, intervalMs: 5, message: 'raw messages consumed' });
+        const rawSeconds = Number(process.hrtime.bigint() - rawStart) / 1e9;
+        const rawAfter = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+        await rawConsumer.disconnect();
 
-      // What the kafkajs producer would cost instead of kcat (this process does nothing else now).
-      const kafkajsTopic = `bench.documents.kafkajs.${run}`;
-      await createTopic(kafka, kafkajsTopic);
-      const jsBefore = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
-      const inFlight: Promise<unknown>[] = [];
-      const perRequest = phase.bodyBytes > 100_000 ? 20 : 200;
-      for (let i = 0; i < load.messages.length; i += perRequest) {
-        inFlight.push(producer.send({ topic: kafkajsTopic, messages: load.messages.slice(i, i + perRequest) }));
-        if (inFlight.length >= 4) await inFlight.shift();
+        // What the kafkajs producer would cost instead of kcat (this process does nothing else now).
+        // First round only: it is a comparison of producers, not part of the path measured.
+        const jsBefore = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
+        if (roundIndex === 0) {
+          const kafkajsTopic = `bench.documents.kafkajs.${run}`;
+          await createTopic(kafka, kafkajsTopic);
+          jsBefore.broker = processCpuSeconds(broker.pid) ?? 0;
+          jsBefore.bench = ownCpuSeconds();
+          const inFlight: Promise<unknown>[] = [];
+          const perRequest = phase.bodyBytes > 100_000 ? 20 : 200;
+          for (let i = 0; i < load.messages.length; i += perRequest) {
+            inFlight.push(producer.send({ topic: kafkajsTopic, messages: load.messages.slice(i, i + perRequest) }));
+            if (inFlight.length >= 4) await inFlight.shift();
+          }
+          await Promise.all(inFlight);
+        }
+        const jsAfter = roundIndex === 0 ? { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() } : jsBefore;
+        // The baselines' bytes are deleted before they are written back: the next round measures the path, not their writeback.
+        await deleteTopics(kafka, roundIndex === 0 ? [rawTopic, `bench.documents.kafkajs.${run}`] : [rawTopic]);
+
+        const perDoc = (s: number): number => round((s * 1000) / phase.documents, 3);
+        const cpu = {
+          service: perDoc(after.service - before.service),
+          postgres: perDoc(after.postgres - before.postgres),
+          broker: perDoc(after.broker - before.broker),
+          producer: perDoc(producerCpu),
+          total: 0,
+          benchReadingEvents: perDoc(after.bench - before.bench),
+        };
+        const splitDelta = (key: 'user' | 'system' | 'mainThread'): number => perDoc(splitAfter.reduce((sum, s, i) => sum + s[key] - splitBefore[i][key], 0));
+        // The main thread runs all of the service's JavaScript: its share caps one instance's rate.
+        const serviceSplit = { user: splitDelta('user'), system: splitDelta('system'), mainThread: splitDelta('mainThread') };
+        const threadNames = new Set(splitAfter.flatMap((s) => [...s.threads.keys()]));
+        const byThread = [...threadNames].map((name) => [name, perDoc(splitAfter.reduce((sum, s, i) => sum + (s.threads.get(name) ?? 0) - (splitBefore[i].threads.get(name) ?? 0), 0))] as const);
+        console.log(`${label}: service CPU ms per document by thread: ${byThread.filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
+        const gcKinds = new Set(gcAfter.flatMap((m) => [...m.keys()]));
+        const gc = [...gcKinds].map((kind) => {
+          const count = gcAfter.reduce((sum, m, i) => sum + (m.get(kind)?.count ?? 0) - (gcBefore[i].get(kind)?.count ?? 0), 0);
+          const seconds = gcAfter.reduce((sum, m, i) => sum + (m.get(kind)?.seconds ?? 0) - (gcBefore[i].get(kind)?.seconds ?? 0), 0);
+          return { kind, per1000Docs: round((count * 1000) / phase.documents, 1), pauseMsPerDoc: perDoc(seconds) };
+        });
+        console.log(
+          `${label}: service garbage collections per 1,000 documents (main-thread pause ms per document): ${gc.length === 0 ? 'no figures' : gc.map((g) => `${g.kind} ${g.per1000Docs} (${g.pauseMsPerDoc})`).join(', ')}; ` +
+            `${transactions} filing transactions, ${transactions > 0 ? round(phase.documents / transactions, 1) : '?'} documents each`,
+        );
+        cpu.total = round(cpu.service + cpu.postgres + cpu.broker + cpu.producer, 3);
+        const result: PhaseResult = {
+          label,
+          encoding: phase.encoding,
+          documents: phase.documents,
+          seconds,
+          docsPerSecond: phase.documents / seconds,
+          bodyMBPerSecond: load.bodyBytes / 1e6 / seconds,
+          wireMBPerSecond: load.messageBytes / 1e6 / seconds,
+          rawMessagesPerSecond: phase.documents / rawSeconds,
+          ratio: rawSeconds / seconds,
+          cpuMsPerDoc: cpu,
+          serviceCpuMsPerDoc: serviceSplit,
+          brokerCpuMsPerDoc: { user: perDoc(brokerStatAfter.user - brokerStatBefore.user), system: perDoc(brokerStatAfter.system - brokerStatBefore.system) },
+          minorFaultsPerDoc: { broker: round((brokerStatAfter.minorFaults - brokerStatBefore.minorFaults) / phase.documents, 1), service: round((serviceFaultsAfter - serviceFaultsBefore) / phase.documents, 1) },
+          cpuBoundDocsPerSecond: (CORES * 1000) / cpu.total,
+          rawCpuMsPerDoc: { broker: perDoc(rawAfter.broker - rawBefore.broker), producer: perDoc(rawProducerCpu), consumer: perDoc(rawAfter.bench - rawBefore.bench) },
+          kafkajsProducerCpuMsPerDoc: perDoc(jsAfter.bench - jsBefore.bench),
+          kafkajsProducerBrokerCpuMsPerDoc: perDoc(jsAfter.broker - jsBefore.broker),
+        };
+        rounds.push(result);
+        console.log(
+          `${label}: ${round(result.docsPerSecond)} documents/s, ${round(result.bodyMBPerSecond, 1)} MB/s of bodies (${round(result.wireMBPerSecond, 1)} MB/s on the wire) end to end in ${round(seconds, 2)} s; ` +
+            `raw kcat -> broker -> kafkajs of the same ${round(load.messageBytes / 1e6)} MB: ${round(result.rawMessagesPerSecond)} messages/s (${round(load.messageBytes / 1e6 / rawSeconds, 1)} MB/s); ratio ${round(result.ratio, 3)}`,
+        );
+        console.log(
+          `${label}: CPU ms per document: service ${cpu.service}, PostgreSQL ${cpu.postgres}, broker ${cpu.broker}, producer (kcat) ${cpu.producer} = ${cpu.total} ` +
+            `=> ${round(result.cpuBoundDocsPerSecond)} documents/s on ${CORES} cores if nothing else ran; service: user ${serviceSplit.user}, system ${serviceSplit.system}, main thread ${serviceSplit.mainThread} (${round(1000 / Math.max(serviceSplit.mainThread, 0.001))}/s cap per instance); (bench reading the events: ${cpu.benchReadingEvents}); ` +
+            `broker: user ${result.brokerCpuMsPerDoc.user}, system ${result.brokerCpuMsPerDoc.system}; minor page faults per document: broker ${result.minorFaultsPerDoc.broker}, service ${result.minorFaultsPerDoc.service}; ` +
+            `raw: broker ${result.rawCpuMsPerDoc.broker}, kcat ${result.rawCpuMsPerDoc.producer}, kafkajs consumer ${result.rawCpuMsPerDoc.consumer}; ` +
+            (roundIndex === 0 ? `a kafkajs producer instead of kcat: ${result.kafkajsProducerCpuMsPerDoc} (broker receiving: ${result.kafkajsProducerBrokerCpuMsPerDoc})` : ''),
+        );
       }
-      await Promise.all(inFlight);
-      const jsAfter = { broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
-
-      const perDoc = (s: number): number => round((s * 1000) / phase.documents, 3);
-      const cpu = {
-        service: perDoc(after.service - before.service),
-        postgres: perDoc(after.postgres - before.postgres),
-        broker: perDoc(after.broker - before.broker),
-        producer: perDoc(producerCpu),
-        total: 0,
-        benchReadingEvents: perDoc(after.bench - before.bench),
-      };
-      const splitDelta = (key: 'user' | 'system' | 'mainThread'): number => perDoc(splitAfter.reduce((sum, s, i) => sum + s[key] - splitBefore[i][key], 0));
-      // The main thread runs all of the service's JavaScript: its share caps one instance's rate.
-      const serviceSplit = { user: splitDelta('user'), system: splitDelta('system'), mainThread: splitDelta('mainThread') };
-      const threadNames = new Set(splitAfter.flatMap((s) => [...s.threads.keys()]));
-      const byThread = [...threadNames].map((name) => [name, perDoc(splitAfter.reduce((sum, s, i) => sum + (s.threads.get(name) ?? 0) - (splitBefore[i].threads.get(name) ?? 0), 0))] as const);
-      console.log(`${phase.label}: service CPU ms per document by thread: ${byThread.filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
-      const gcKinds = new Set(gcAfter.flatMap((m) => [...m.keys()]));
-      const gc = [...gcKinds].map((kind) => {
-        const count = gcAfter.reduce((sum, m, i) => sum + (m.get(kind)?.count ?? 0) - (gcBefore[i].get(kind)?.count ?? 0), 0);
-        const seconds = gcAfter.reduce((sum, m, i) => sum + (m.get(kind)?.seconds ?? 0) - (gcBefore[i].get(kind)?.seconds ?? 0), 0);
-        return { kind, per1000Docs: round((count * 1000) / phase.documents, 1), pauseMsPerDoc: perDoc(seconds) };
-      });
-      console.log(`${phase.label}: service garbage collections per 1,000 documents (main-thread pause ms per document): ${gc.length === 0 ? 'no figures' : gc.map((g) => `${g.kind} ${g.per1000Docs} (${g.pauseMsPerDoc})`).join(', ')}`);
-      cpu.total = round(cpu.service + cpu.postgres + cpu.broker + cpu.producer, 3);
-      const result: PhaseResult = {
-        label: phase.label,
-        encoding: phase.encoding,
-        documents: phase.documents,
-        seconds,
-        docsPerSecond: phase.documents / seconds,
-        bodyMBPerSecond: load.bodyBytes / 1e6 / seconds,
-        wireMBPerSecond: load.messageBytes / 1e6 / seconds,
-        rawMessagesPerSecond: phase.documents / rawSeconds,
-        ratio: rawSeconds / seconds,
-        cpuMsPerDoc: cpu,
-        serviceCpuMsPerDoc: serviceSplit,
-        brokerCpuMsPerDoc: { user: perDoc(brokerStatAfter.user - brokerStatBefore.user), system: perDoc(brokerStatAfter.system - brokerStatBefore.system) },
-        minorFaultsPerDoc: { broker: round((brokerStatAfter.minorFaults - brokerStatBefore.minorFaults) / phase.documents, 1), service: round((serviceFaultsAfter - serviceFaultsBefore) / phase.documents, 1) },
-        cpuBoundDocsPerSecond: (CORES * 1000) / cpu.total,
-        rawCpuMsPerDoc: { broker: perDoc(rawAfter.broker - rawBefore.broker), producer: perDoc(rawProducerCpu), consumer: perDoc(rawAfter.bench - rawBefore.bench) },
-        kafkajsProducerCpuMsPerDoc: perDoc(jsAfter.bench - jsBefore.bench),
-        kafkajsProducerBrokerCpuMsPerDoc: perDoc(jsAfter.broker - jsBefore.broker),
-      };
-      results.push(result);
-      console.log(
-        `${phase.label}: ${round(result.docsPerSecond)} documents/s, ${round(result.bodyMBPerSecond, 1)} MB/s of bodies (${round(result.wireMBPerSecond, 1)} MB/s on the wire) end to end in ${round(seconds, 2)} s; ` +
-          `raw kcat -> broker -> kafkajs of the same ${round(load.messageBytes / 1e6)} MB: ${round(result.rawMessagesPerSecond)} messages/s (${round(load.messageBytes / 1e6 / rawSeconds, 1)} MB/s); ratio ${round(result.ratio, 3)}`,
-      );
-      console.log(
-        `${phase.label}: CPU ms per document: service ${cpu.service}, PostgreSQL ${cpu.postgres}, broker ${cpu.broker}, producer (kcat) ${cpu.producer} = ${cpu.total} ` +
-          `=> ${round(result.cpuBoundDocsPerSecond)} documents/s on ${CORES} cores if nothing else ran; service: user ${serviceSplit.user}, system ${serviceSplit.system}, main thread ${serviceSplit.mainThread} (${round(1000 / Math.max(serviceSplit.mainThread, 0.001))}/s cap per instance); (bench reading the events: ${cpu.benchReadingEvents}); ` +
-          `broker: user ${result.brokerCpuMsPerDoc.user}, system ${result.brokerCpuMsPerDoc.system}; minor page faults per document: broker ${result.minorFaultsPerDoc.broker}, service ${result.minorFaultsPerDoc.service}; ` +
-          `raw: broker ${result.rawCpuMsPerDoc.broker}, kcat ${result.rawCpuMsPerDoc.producer}, kafkajs consumer ${result.rawCpuMsPerDoc.consumer}; ` +
-          `a kafkajs producer instead of kcat: ${result.kafkajsProducerCpuMsPerDoc} (broker receiving: ${result.kafkajsProducerBrokerCpuMsPerDoc})`,
-      );
+      const summary = summarise(phase.label, rounds);
+      results.push(summary);
+      if (rounds.length > 1) {
+        console.log(
+          `${phase.label}: median of ${rounds.length} rounds ${round(summary.docsPerSecond)} documents/s (${round(summary.bodyMBPerSecond, 1)} MB/s of bodies; rounds ${rounds.map((r) => round(r.docsPerSecond)).join(', ')}: lowest ${round(Math.min(...rounds.map((r) => r.docsPerSecond)))}, highest ${round(Math.max(...rounds.map((r) => r.docsPerSecond)))}); ` +
+            `raw kcat -> broker -> kafkajs median ${round(summary.rawMessagesPerSecond)} messages/s; median ratio ${round(summary.ratio, 3)}; ` +
+            `CPU ms per document, mean of the rounds: service ${summary.cpuMsPerDoc.service} (main thread ${summary.serviceCpuMsPerDoc.mainThread}), PostgreSQL ${summary.cpuMsPerDoc.postgres}, broker ${summary.cpuMsPerDoc.broker}, producer (kcat) ${summary.cpuMsPerDoc.producer} = ${summary.cpuMsPerDoc.total} => ${round(summary.cpuBoundDocsPerSecond)} documents/s on ${CORES} cores if nothing else ran`,
+        );
+      }
     }
   } finally {
     await addedConsumer.disconnect().catch(() => undefined);
@@ -462,13 +571,14 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
   }
   const loadAtEnd = loadavg()[0];
-  console.log(`load average (1 min): ${round(loadAtStart, 2)} at start, ${round(loadAtEnd, 2)} at the end (${CORES} cores)`);
+  console.log(`load average (1 min): ${round(loadAtStart, 2)} at start, ${round(loadAtEnd, 2)} at the end (${CORES} cores); the bench took ${round((Date.now() - benchStart) / 1000)} s`);
   const json: Record<string, unknown> = { bench: 'documents', body: BODY_KIND, store: STORE, producer: 'kcat', instances: INSTANCES };
   for (const r of results) {
     const key = r.label.replace(/ /g, '').replace('KB', 'k');
     Object.assign(json, {
       [`docs_${key}`]: r.documents,
       [`docsPerSecond_${key}`]: round(r.docsPerSecond),
+      ...(r.roundDocsPerSecond.length > 1 ? { [`roundsDocsPerSecond_${key}`]: r.roundDocsPerSecond.map((rate) => round(rate)) } : {}),
       [`mbPerSecond_${key}`]: round(r.bodyMBPerSecond, 2),
       [`rawMessagesPerSecond_${key}`]: round(r.rawMessagesPerSecond),
       [`ratio_${key}`]: round(r.ratio, 4),
