@@ -9,7 +9,7 @@ export { DomainException } from './http/domain.exception';
 export type { FieldError } from './http/domain.exception';
 export type { ErrorBody } from './http/error-body';
 export { createValidationPipe, flattenValidationErrors, validationException } from './http/validation';
-export type { FastBodyValidation } from './http/validation';
+export type { FastBodyValidation, PlatformValidationPipeOptions } from './http/validation';
 export { PlatformExceptionFilter, codeForStatus, isDatabaseUnavailable } from './http/platform-exception.filter';
 export { PlatformModule } from './platform.module';
 export type { PlatformServiceOptions } from './platform.module';
