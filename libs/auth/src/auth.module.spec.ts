@@ -86,6 +86,34 @@ describe(AuthModule.name, () => {
     expect(res.body).toMatchObject({ statusCode: 401, code });
   });
 
+  it('accepts the scheme in any case and extra spaces, as before the shortcut for the usual form', async () => {
+    const token = issueDevToken(patient, SECRET);
+    const usual = await request(app.getHttpServer()).get('/records/me').set('Authorization', `Bearer ${token}`);
+    const spaced = await request(app.getHttpServer()).get('/records/me').set('Authorization', `bearer   ${token}`);
+
+    expect(usual.status).toBe(200);
+    expect(spaced.status).toBe(200);
+    expect(spaced.body).toEqual(patient);
+  });
+
+  it('refuses a token it accepted before once it has expired (the remembered verdict honours exp)', async () => {
+    const started = Date.now();
+    const token = new TokenSigner(SECRET).sign(patient, { ttlSeconds: 60 }).token;
+    const accepted = await request(app.getHttpServer()).get('/records/me').set('Authorization', `Bearer ${token}`);
+    // Only Date is faked (the clock the guard reads), past exp + the 30 s clock skew.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.setSystemTime(started + 91_000);
+    try {
+      const refused = await request(app.getHttpServer()).get('/records/me').set('Authorization', `Bearer ${token}`);
+
+      expect(accepted.status).toBe(200);
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ statusCode: 401, code: 'TOKEN_EXPIRED' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('answers 403 naming the role when the route does not allow it', async () => {
     const res = await request(app.getHttpServer()).get('/records/patients-only').set('Authorization', `Bearer ${issueDevToken(nurse, SECRET)}`);
 

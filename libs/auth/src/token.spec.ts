@@ -129,6 +129,20 @@ describe(TokenVerifier.name, () => {
     expect(errorCodeOf(() => cachingSut.verify(forged, NOW))).toBe(TokenErrorCode.BAD_SIGNATURE);
   });
 
+  it('answers from memory (cachedAt) only for the exact string it verified, while the clock accepts it', () => {
+    const cachingSut = new TokenVerifier(SECRET);
+    const { token } = signer.sign(patient, { now: NOW, ttlSeconds: 60 });
+
+    expect(cachingSut.cachedAt(token, NOW.getTime())).toBeUndefined();
+    const verified = cachingSut.verify(token, NOW);
+    expect(cachingSut.cachedAt(token, NOW.getTime() + 30_000)).toBe(verified);
+    expect(cachingSut.cachedAt(`${token} `, NOW.getTime())).toBeUndefined();
+    expect(cachingSut.cachedAt(token.slice(0, -1), NOW.getTime())).toBeUndefined();
+    // Past exp + skew: not from memory, and verify() then gives the precise error.
+    expect(cachingSut.cachedAt(token, NOW.getTime() + 91_000)).toBeUndefined();
+    expect(errorCodeOf(() => cachingSut.verify(token, new Date(NOW.getTime() + 91_000)))).toBe(TokenErrorCode.EXPIRED);
+  });
+
   it('keeps at most cacheSize verified tokens and verifies evicted ones again', () => {
     const cachingSut = new TokenVerifier(SECRET, { cacheSize: 2 });
     const tokens = [1, 2, 3].map(() => signer.sign(patient, { now: NOW }).token);
