@@ -5,7 +5,7 @@ import { MetricsService } from './metrics.service';
 
 /** What the Fastify adapter's instance offers that the metrics need (no import of fastify here). */
 interface FastifyHooks {
-  addHook(name: 'onResponse', hook: (request: FastifyLikeRequest, reply: { statusCode: number; elapsedTime: number }) => Promise<void>): unknown;
+  addHook(name: 'onResponse', hook: (request: FastifyLikeRequest, reply: { statusCode: number; elapsedTime: number }, done: (error?: Error) => void) => void): unknown;
 }
 interface FastifyLikeRequest {
   method: string;
@@ -25,17 +25,34 @@ type ExpressLikeRequest = IncomingMessage & { route?: { path?: string }; baseUrl
 export function installHttpMetrics(app: INestApplication, metrics: MetricsService = app.get(MetricsService)): void {
   const requests: Counter<string> = metrics.httpRequests;
   const duration: Histogram<string> = metrics.httpDuration;
+  // One labels object per (method, status, route): routes are templates, so the set is small,
+  // and each request skips building the object and the status string. Bounded all the same, in
+  // case a client finds a way to vary a label.
+  const labelSets = new Map<string, Record<'method' | 'route' | 'status', string>>();
   const record = (method: string, route: string, status: number, ms: number): void => {
     if (route === '/metrics') return;
-    const labels = { method, route, status: String(status) };
+    const key = `${method} ${status} ${route}`;
+    let labels = labelSets.get(key);
+    if (!labels) {
+      labels = { method, route, status: String(status) };
+      if (labelSets.size < 10_000) labelSets.set(key, labels);
+    }
     requests.inc(labels);
     duration.observe(labels, ms / 1e3);
   };
   const adapter = app.getHttpAdapter();
   if (adapter.getType() === 'fastify') {
     const instance = adapter.getInstance() as FastifyHooks;
-    instance.addHook('onResponse', async (request, reply) => {
-      record(request.method, request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'), reply.statusCode, reply.elapsedTime);
+    // A callback hook, not an async one: Fastify then runs it without a promise per request.
+    instance.addHook('onResponse', (request, reply, done) => {
+      try {
+        record(request.method, request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'), reply.statusCode, reply.elapsedTime);
+      } catch (error) {
+        // What the async hook's rejection did: Fastify's onResponse error path (a log line).
+        done(error as Error);
+        return;
+      }
+      done();
     });
     return;
   }
