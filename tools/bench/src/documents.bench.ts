@@ -201,15 +201,20 @@ async function gcTotals(url: string): Promise<Map<string, { count: number; secon
   return totals;
 }
 
-/** Filing transactions (batches of submissions handled in one transaction) so far, from the service's /metrics. */
-async function filingTransactions(url: string): Promise<number> {
+/** Filing transactions (batches of submissions handled in one transaction) so far and their seconds in all, from the service's /metrics. */
+async function filingTransactions(url: string): Promise<{ count: number; seconds: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const match = /^dmp_event_handle_duration_seconds_count\{[^}]*topic="dmp\.documents\.submissions\.v1"[^}]*\} (\d+)$/m.exec(text);
-    return match ? Number(match[1]) : 0;
+    const value = (suffix: string): number => Number(new RegExp(`^dmp_event_handle_duration_seconds_${suffix}\\{[^}]*topic="dmp\\.documents\\.submissions\\.v1"[^}]*\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+    return { count: value('count'), seconds: value('sum') };
   } catch {
-    return 0;
+    return { count: 0, seconds: 0 };
   }
+}
+
+async function allFilingTransactions(urls: string[]): Promise<{ count: number; seconds: number }> {
+  const each = await Promise.all(urls.map(filingTransactions));
+  return { count: each.reduce((sum, t) => sum + t.count, 0), seconds: each.reduce((sum, t) => sum + t.seconds, 0) };
 }
 
 function ownCpuSeconds(): number {
@@ -441,7 +446,7 @@ async function main(): Promise<void> {
         await syncDisks();
         const splitBefore = services.map((s) => serviceCpuSplit(s.pid));
         const gcBefore = await Promise.all(services.map((s) => gcTotals(s.url)));
-        const transactionsBefore = (await Promise.all(services.map((s) => filingTransactions(s.url)))).reduce((a, b) => a + b, 0);
+        const transactionsBefore = await allFilingTransactions(services.map((s) => s.url));
         const brokerStatBefore = processStat(broker.pid);
         const serviceFaultsBefore = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
         const before = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
@@ -451,7 +456,9 @@ async function main(): Promise<void> {
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const splitAfter = services.map((s) => serviceCpuSplit(s.pid));
         const gcAfter = await Promise.all(services.map((s) => gcTotals(s.url)));
-        const transactions = (await Promise.all(services.map((s) => filingTransactions(s.url)))).reduce((a, b) => a + b, 0) - transactionsBefore;
+        const transactionsAfter = await allFilingTransactions(services.map((s) => s.url));
+        const transactions = transactionsAfter.count - transactionsBefore.count;
+        const transactionMs = transactions > 0 ? round(((transactionsAfter.seconds - transactionsBefore.seconds) * 1000) / transactions, 1) : 0;
         const brokerStatAfter = processStat(broker.pid);
         const serviceFaultsAfter = services.reduce((sum, s) => sum + processStat(s.pid).minorFaults, 0);
         const after = { service: serviceCpuSeconds(), postgres: treeCpuSeconds(pgPid), broker: processCpuSeconds(broker.pid) ?? 0, bench: ownCpuSeconds() };
@@ -515,7 +522,7 @@ async function main(): Promise<void> {
         });
         console.log(
           `${label}: service garbage collections per 1,000 documents (main-thread pause ms per document): ${gc.length === 0 ? 'no figures' : gc.map((g) => `${g.kind} ${g.per1000Docs} (${g.pauseMsPerDoc})`).join(', ')}; ` +
-            `${transactions} filing transactions, ${transactions > 0 ? round(phase.documents / transactions, 1) : '?'} documents each`,
+            `${transactions} filing transactions, ${transactions > 0 ? round(phase.documents / transactions, 1) : '?'} documents and ${transactionMs} ms each on average`,
         );
         cpu.total = round(cpu.service + cpu.postgres + cpu.broker + cpu.producer, 3);
         const result: PhaseResult = {
