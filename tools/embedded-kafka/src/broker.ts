@@ -11,6 +11,7 @@ import { GroupFlusher } from './storage/flusher';
 import { OffsetStore } from './storage/offset-store';
 import { ProducerIdAllocator } from './storage/producer-ids';
 import { TopicStore } from './storage/topic-store';
+import type { PreallocateMode } from './storage/segment-log';
 import { Connection } from './server/connection';
 import { Durability, RequestHandlers } from './server/request-handlers';
 import { BrokerStats, collectStats } from './stats';
@@ -39,6 +40,14 @@ export interface BrokerOptions {
   /** Segment roll size and age. Default 64 MiB and 1 day (capped by the retention time). */
   segmentBytes?: number;
   segmentMs?: number;
+  /**
+   * Space kept ahead of each partition's active segment file, so that appends overwrite the
+   * file instead of growing it and each acks=-1 fdatasync writes the data alone (Kafka's
+   * log.preallocate). Trimmed at roll, close and recovery. 0 turns it off. Default 1 MiB.
+   */
+  preallocateBytes?: number;
+  /** 'sparse' (default: ftruncate, nothing written ahead) or 'zeros' (blocks allocated by writing zeros). */
+  preallocateMode?: PreallocateMode;
   /** Largest accepted request frame. Default 100 MiB (Kafka's socket.request.max.bytes). */
   maxFrameBytes?: number;
   /** Bounds for JoinGroup session timeouts. Default 1 s to 30 min. */
@@ -62,6 +71,7 @@ export interface BrokerHandle {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024;
 
 export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
   const logger =
@@ -80,6 +90,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   const defaultPartitions = options.defaultPartitions ?? 3;
   if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
     throw new Error(`defaultPartitions must be a positive integer, got ${defaultPartitions}`);
+  const preallocate = options.preallocateBytes;
+  if (preallocate !== undefined && (!Number.isInteger(preallocate) || preallocate < 0))
+    throw new Error(`preallocateBytes must be an integer >= 0, got ${preallocate}`);
+  if (
+    options.preallocateMode !== undefined &&
+    !['sparse', 'zeros'].includes(options.preallocateMode)
+  )
+    throw new Error(
+      `preallocateMode is 'sparse' or 'zeros', got ${String(options.preallocateMode)}`,
+    );
 
   const started = Date.now();
   const topics = new TopicStore(
@@ -88,6 +108,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
       segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
       segmentMs: options.segmentMs ?? Math.min(DAY, Math.max(retentionMs, 1000)),
       indexIntervalBytes: 16 * 1024,
+      preallocateBytes: options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES,
+      preallocateMode: options.preallocateMode ?? 'sparse',
       retentionMs,
       retentionBytes,
     },

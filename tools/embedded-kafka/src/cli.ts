@@ -1,5 +1,6 @@
 // `npm run broker -- --port 19092 --data-dir .data/kafka [--partitions N] [--host H]
-//   [--advertised-host H] [--durability fsync-before-ack|os] [--log-level info] [--stats-interval-ms N]`
+//   [--advertised-host H] [--durability fsync-before-ack|os] [--preallocate-bytes N]
+//   [--preallocate-mode sparse|zeros] [--log-level info] [--stats-interval-ms N]`
 // Prints "broker ready <host:port>" on stdout once it accepts connections. SIGTERM/SIGINT stop
 // it cleanly; SIGUSR2 prints the stats snapshot as one JSON line on stdout.
 import { startBroker, BrokerOptions } from './broker';
@@ -7,6 +8,7 @@ import type { LogLevel } from './logger';
 
 const USAGE = `usage: broker [--port N] [--host H] [--advertised-host H] [--data-dir DIR] [--partitions N]
               [--durability fsync-before-ack|os] [--retention-ms N] [--retention-bytes N]
+              [--preallocate-bytes N] [--preallocate-mode sparse|zeros]
               [--log-level debug|info|warn|error] [--stats-interval-ms N]`;
 
 function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: number } {
@@ -53,6 +55,16 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
       case '--retention-bytes':
         options.retentionBytes = int(flag, value(), -1);
         break;
+      case '--preallocate-bytes':
+        options.preallocateBytes = int(flag, value(), 0);
+        break;
+      case '--preallocate-mode': {
+        const m = value();
+        if (m !== 'sparse' && m !== 'zeros')
+          throw new Error(`--preallocate-mode is sparse or zeros, got ${m}`);
+        options.preallocateMode = m;
+        break;
+      }
       case '--log-level': {
         const l = value();
         if (l !== 'debug' && l !== 'info' && l !== 'warn' && l !== 'error')

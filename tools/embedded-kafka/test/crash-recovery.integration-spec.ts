@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Consumer, Kafka } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
@@ -13,6 +13,14 @@ function filesUnder(dir: string): string[] {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
   });
+}
+
+/** Where a segment's batches end: the broker keeps preallocated zeros after that point. */
+function batchesEnd(file: string): number {
+  const bytes = readFileSync(file);
+  let at = 0;
+  while (at + 12 <= bytes.length && bytes.readInt32BE(at + 8) > 0) at += 12 + bytes.readInt32BE(at + 8);
+  return at;
 }
 
 async function quietly(what: Promise<unknown>): Promise<void> {
@@ -182,7 +190,14 @@ describe('embedded broker process after kill -9', () => {
       const segments = filesUnder(torn.path).filter((f) => f.includes(topic) && /\.log$/.test(f));
       expect(segments.length).toBeGreaterThan(0);
       const last = segments.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs || b.localeCompare(a))[0];
-      appendFileSync(last, Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 1, 0]), Buffer.from('torn garbage that is not a batch')]));
+      // The killed broker had extended the file ahead of its last batch (preallocation): the
+      // partial batch lands where the next append would have gone, with zeros after it.
+      const batchBytes = batchesEnd(last);
+      expect(statSync(last).size).toBeGreaterThan(batchBytes);
+      const fd = openSync(last, 'r+');
+      const garbage = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 1, 0]), Buffer.from('torn garbage that is not a batch')]);
+      writeSync(fd, garbage, 0, garbage.length, batchBytes);
+      closeSync(fd);
 
       proc = await startBrokerProcess({ dataDir: torn.path });
       kafka = kafkaFor(proc.bootstrap, 'torn-after');

@@ -223,4 +223,102 @@ describe(SegmentLog.name, () => {
     expect(sut.append([batchOf(1)])).toBe(10);
     sut.close();
   });
+
+  describe.each(['sparse', 'zeros'] as const)('with %s preallocation', (mode) => {
+    const preallocated = (over: Partial<SegmentLogOptions> = {}): SegmentLogOptions =>
+      options({ preallocateBytes: 8192, preallocateMode: mode, ...over });
+    /** What a kill -9 leaves on disk: the directory copied while the log is open. */
+    const crashCopy = (): string => {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-log-crash-'));
+      fs.cpSync(dir, copy, { recursive: true });
+      return copy;
+    };
+
+    it('keeps the active file ahead of the log end and trims it at roll and close', () => {
+      const sut = SegmentLog.open(dir, preallocated({ segmentBytes: 20_000 }));
+      const size = batchOf(1, 100).length;
+      sut.append([batchOf(1, 100)]);
+      expect(sut.active.size).toBe(size);
+      expect(fs.statSync(sut.active.file).size).toBeGreaterThanOrEqual(size + 8192);
+      for (let i = 0; i < 200; i++) sut.append([batchOf(1, 100)]);
+      expect(sut.segments.length).toBeGreaterThan(1);
+      for (const closed of sut.segments.slice(0, -1))
+        expect(fs.statSync(closed.file).size).toBe(closed.size);
+      const active = sut.active;
+      sut.close();
+      expect(fs.statSync(active.file).size).toBe(active.size);
+      const reopened = SegmentLog.open(dir, preallocated({ segmentBytes: 20_000 }));
+      expect(reopened.logEndOffset).toBe(201);
+      reopened.close();
+    });
+
+    it('ends the log at the zeros after a crash, keeps every batch and trims the file', () => {
+      const first = SegmentLog.open(dir, preallocated());
+      for (let i = 0; i < 10; i++) first.append([batchOf(2, 30)]);
+      const logical = first.active.size;
+      const name = path.basename(first.active.file);
+      const copy = crashCopy();
+      first.close();
+      try {
+        expect(fs.statSync(path.join(copy, name)).size).toBeGreaterThan(logical);
+        const warnings: string[] = [];
+        const sut = SegmentLog.open(
+          copy,
+          preallocated({ logger: createJsonLogger('warn', (line) => warnings.push(line)) }),
+        );
+        // Not damage: nothing to warn an operator about.
+        expect(warnings).toEqual([]);
+        expect(sut.logEndOffset).toBe(20);
+        expect(fs.statSync(path.join(copy, name)).size).toBe(logical);
+        expect(sut.append([batchOf(1)])).toBe(20);
+        const r = sut.read(0, 1 << 20);
+        expect(r.kind === 'ok' && offsetsIn(r.records)).toEqual([
+          0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+        ]);
+        sut.close();
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+    });
+
+    it('truncates a torn batch written into the preallocated space', () => {
+      const first = SegmentLog.open(dir, preallocated());
+      for (let i = 0; i < 5; i++) first.append([batchOf(1, 50)]);
+      const logical = first.active.size;
+      const name = path.basename(first.active.file);
+      const copy = crashCopy();
+      first.close();
+      try {
+        // A crash in the middle of an append: the batch's first part reached the file.
+        const torn = batchOf(3, 400);
+        const fd = fs.openSync(path.join(copy, name), 'r+');
+        fs.writeSync(fd, torn, 0, torn.length - 100, logical);
+        fs.closeSync(fd);
+        const warnings: string[] = [];
+        const sut = SegmentLog.open(
+          copy,
+          preallocated({ logger: createJsonLogger('warn', (line) => warnings.push(line)) }),
+        );
+        expect(warnings.join()).toContain('truncating segment tail during recovery');
+        expect(sut.logEndOffset).toBe(5);
+        expect(fs.statSync(path.join(copy, name)).size).toBe(logical);
+        expect(sut.append([batchOf(1)])).toBe(5);
+        sut.close();
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+    });
+
+    it('ends the log at a zero tail shorter than a batch header', () => {
+      const first = SegmentLog.open(dir, options());
+      for (let i = 0; i < 3; i++) first.append([batchOf(1, 20)]);
+      const file = first.active.file;
+      first.close();
+      fs.appendFileSync(file, Buffer.alloc(7));
+      const sut = SegmentLog.open(dir, preallocated());
+      expect(sut.logEndOffset).toBe(3);
+      expect(sut.append([batchOf(1)])).toBe(3);
+      sut.close();
+    });
+  });
 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { BrokerLogger } from '../logger';
 import { PartitionProducerState, lastSequence } from './producer-state';
 import { readJson, writeJsonAtomic } from './json-file';
-import { SegmentLog } from './segment-log';
+import { PreallocateMode, SegmentLog } from './segment-log';
 
 export interface TopicSettings {
   retentionMs: number;
@@ -18,6 +18,8 @@ export interface LogSettings {
   segmentBytes: number;
   segmentMs: number;
   indexIntervalBytes: number;
+  preallocateBytes: number;
+  preallocateMode: PreallocateMode;
   retentionMs: number;
   retentionBytes: number;
 }
@@ -114,6 +116,8 @@ export class TopicStore {
         segmentBytes: this.settings.segmentBytes,
         segmentMs: this.settings.segmentMs,
         indexIntervalBytes: this.settings.indexIntervalBytes,
+        preallocateBytes: this.settings.preallocateBytes,
+        preallocateMode: this.settings.preallocateMode,
         logger: this.logger,
         onRecoveredBatch: (h) => {
           p.producers.record(
