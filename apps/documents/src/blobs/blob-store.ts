@@ -19,8 +19,13 @@ export interface Blob {
  */
 export interface BlobStore {
   readonly kind: string;
-  /** Stores bodies (a body already there is left as it is); takes the bodies' locks shared. */
-  put(manager: EntityManager, blobs: Blob[]): Promise<void>;
+  /**
+   * Stores bodies (a body already there is left as it is); takes the bodies' locks shared.
+   * `alongside`: the caller's other statements of the transaction, run after the bodies' locks are
+   * taken; a store that writes outside PostgreSQL runs them while its bytes go to disk, and resolves
+   * only once both are done (the bytes durable). Default: nothing.
+   */
+  put(manager: EntityManager, blobs: Blob[], alongside?: () => Promise<void>): Promise<void>;
   /**
    * Deletes bodies nobody uses any more. The caller holds their locks exclusively
    * (lockBodies) and checked, after taking them, that no document or parked document uses them.
@@ -76,7 +81,12 @@ const STATEMENT_BYTES = 1024 * 1024;
 export class PostgresBlobStore implements BlobStore {
   readonly kind = 'postgres';
 
-  async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
+  async put(manager: EntityManager, blobs: Blob[], alongside?: () => Promise<void>): Promise<void> {
+    await this.insert(manager, blobs);
+    await alongside?.();
+  }
+
+  private async insert(manager: EntityManager, blobs: Blob[]): Promise<void> {
     const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
     await lockBodies(manager, unique.map((b) => b.sha256), 'shared');
     // One VALUES row per body with the Buffer as its own parameter: node-postgres sends Buffer
@@ -144,7 +154,12 @@ export class FileBlobStore implements BlobStore {
    * cannot leave a document without its body. A crash before the commit leaves orphan files, which
    * sweepOrphans removes.
    */
-  async put(manager: EntityManager, blobs: Blob[]): Promise<void> {
+  async put(manager: EntityManager, blobs: Blob[], alongside?: () => Promise<void>): Promise<void> {
+    await this.writeAll(manager, blobs);
+    await alongside?.();
+  }
+
+  private async writeAll(manager: EntityManager, blobs: Blob[]): Promise<void> {
     const unique = [...new Map(blobs.map((b) => [b.sha256, b])).values()];
     await lockBodies(manager, unique.map((b) => b.sha256), 'shared');
     const directories = new Set<string>();
