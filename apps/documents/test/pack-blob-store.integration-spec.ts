@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -7,6 +7,7 @@ import { SubmissionOutcome, Topics } from '@dmp/contracts';
 import { TestApp, aPatient, aProfessional, anEstablishment, anIns, reseedBuilders, startTestApp, testConfig, tokenFor, waitFor } from '@dmp/testing';
 import { AppModule } from '../src/app.module';
 import { OrphanBlobSweeper } from '../src/blobs/orphan-blob-sweeper.service';
+import { PackBlobStore } from '../src/blobs/pack-blob-store';
 import { DocumentsConfig } from '../src/config';
 import { SubmissionAnswer } from '../src/submissions/submission-pipeline.service';
 import { EventProducer, aDocument, aSubmission, http, recordOpened, recordStatus } from './documents-test-kit';
@@ -123,5 +124,55 @@ describe('documents with the packs blob store', () => {
     expect(existsSync(keptPack)).toBe(true);
     const read = await http<{ bodyBase64: string }>('GET', `${app.url}/patients/${ins}/documents/${String(kept['documentId'])}`, tokenFor(aPatient().withIns(ins as never)));
     expect(read.body.bodyBase64).toBe(kept['bodyBase64']);
+  });
+
+  describe('writing a pack alongside the transaction\'s other statements', () => {
+    const blobsOf = (count: number): Array<{ sha256: string; body: Buffer }> =>
+      Array.from({ length: count }, () => {
+        const body = randomBytes(4 * 1024 * 1024);
+        return { sha256: createHash('sha256').update(body).digest('hex'), body };
+      });
+    const packsUnder = (root: string): string[] =>
+      existsSync(join(root, 'packs')) ? readdirSync(join(root, 'packs')).flatMap((bucket) => readdirSync(join(root, 'packs', bucket)).map((name) => join(root, 'packs', bucket, name))) : [];
+
+    it('runs the other statements once, and indexes every body at its offset once the pack is written', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'dmp-documents-packs-alongside-'));
+      const sut = new PackBlobStore(root);
+      const blobs = blobsOf(3);
+      let alongside = 0;
+
+      await db.transaction((manager) => sut.put(manager, blobs, async () => void (alongside += (await manager.query('SELECT 1 AS one')).length)));
+
+      expect(alongside).toBe(1);
+      const [pack] = packsUnder(root);
+      const bytes = readFileSync(pack);
+      for (const blob of blobs) {
+        const location = await locationOf(blob.sha256);
+        const at = Number(location?.pack_offset);
+        expect(createHash('sha256').update(bytes.subarray(at, at + Number(location?.length))).digest('hex')).toBe(blob.sha256);
+      }
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('fails with the other statements\' error only after the pack is written, and indexes nothing', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'dmp-documents-packs-alongside-'));
+      const sut = new PackBlobStore(root);
+      const blobs = blobsOf(4);
+
+      await expect(
+        db.transaction((manager) =>
+          sut.put(manager, blobs, async () => {
+            throw new Error('statement failed');
+          }),
+        ),
+      ).rejects.toThrow('statement failed');
+
+      // The write had ended when put settled: the (unindexed) pack holds every byte.
+      const packs = packsUnder(root);
+      expect(packs).toHaveLength(1);
+      expect(statSync(packs[0]).size).toBeGreaterThanOrEqual(blobs.reduce((sum, b) => sum + b.body.length, 0));
+      expect(await Promise.all(blobs.map((b) => locationOf(b.sha256)))).toEqual(blobs.map(() => undefined));
+      rmSync(root, { recursive: true, force: true });
+    });
   });
 });
