@@ -32,6 +32,17 @@ export function processCpuSeconds(pid: number): number | null {
   return ticks === null ? null : ticks / CLOCK_TICKS;
 }
 
+/** User and system CPU seconds and minor page faults of one process so far (zeros once it has ended). */
+export function processStat(pid: number): { user: number; system: number; minorFaults: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(rest[11]) / CLOCK_TICKS, system: Number(rest[12]) / CLOCK_TICKS, minorFaults: Number(rest[7]) };
+  } catch {
+    return { user: 0, system: 0, minorFaults: 0 };
+  }
+}
+
 /** CPU seconds (user + system) used so far by a process and its live descendants. */
 export function treeCpuSeconds(rootPid: number): number {
   const parents = new Map<number, number>();
