@@ -79,10 +79,12 @@ export interface BrokerProcess {
 
 /**
  * The embedded broker's CLI from dist/ as a child process on a free port, resolved once it prints
- * its address. `cli` runs another build (an A/B run); `args` are added to the CLI's arguments.
+ * its address. `cli` (or the BENCH_BROKER_CLI environment variable) runs another build (an A/B
+ * run); `args` are added to the CLI's arguments.
  */
 export function startBrokerProcess(dataDir: string, options: { cli?: string; args?: string[]; timeoutMs?: number } = {}): Promise<BrokerProcess> {
-  const cli = options.cli ?? join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
+  // BENCH_BROKER_CLI: every bench can run against another build of the broker (an A/B run).
+  const cli = options.cli ?? process.env.BENCH_BROKER_CLI ?? join(repoRoot, 'dist', 'tools', 'embedded-kafka', 'src', 'cli.js');
   const timeoutMs = options.timeoutMs ?? 15_000;
   const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
     cwd: repoRoot,
