@@ -21,6 +21,13 @@ import { HistoryBatchReader, HistoryReadRequest, HistoryReadResult } from './his
 const SERVICE = 'reimbursements';
 // How long a read waits for Kafka to acknowledge its trace before the outbox takes it.
 const TRACE_SEND_TIMEOUT_MS = 2_000;
+/**
+ * A read takes the latency path (readAlone) only when no read has overlapped another for this
+ * long. Under concurrent readers, answers leave in bursts (a trace group acknowledged at once)
+ * and the next read often finds no other in progress for a moment: alone, it would pay a
+ * statement, a consent query and a produce of its own instead of sharing them.
+ */
+const ALONE_AFTER_QUIET_MS = 100;
 
 function yyyymmOfIso(date: string): number {
   return Number(date.slice(0, 4)) * 100 + Number(date.slice(5, 7));
@@ -44,6 +51,8 @@ export class HistoryService implements OnApplicationShutdown {
   private readonly traces: AccessTraceWriter;
   /** Reads between their start and their answer (see readAlone). */
   private activeReads = 0;
+  /** When a read last started while another was in progress (epoch ms). */
+  private lastConcurrentAtMs = 0;
 
   constructor(@Inject(SERVICE_CONFIG) config: ReimbursementsConfig) {
     this.pool = new Pool({
@@ -138,9 +147,11 @@ export class HistoryService implements OnApplicationShutdown {
       at: now,
     };
     this.activeReads++;
+    const nowMs = now.getTime();
+    if (this.activeReads > 1) this.lastConcurrentAtMs = nowMs;
     try {
       const row =
-        this.activeReads === 1
+        nowMs - this.lastConcurrentAtMs > ALONE_AFTER_QUIET_MS
           ? await this.readAlone(request, access)
           : await this.readGrouped(request, access);
       // The shape of HistoryPage; ins, from and to are validated digits and dates, safe as is.
@@ -165,7 +176,8 @@ export class HistoryService implements OnApplicationShutdown {
   }
 
   /**
-   * A read with no other in progress: nothing to group with, so its latency is what counts. The
+   * A read while reads do not overlap (one reader): nothing to group with, so its latency is
+   * what counts. The
    * consent state comes first from a primary-key query on one connection while the history
    * statement runs on another; the trace goes to Kafka as soon as the decision is made, so the
    * broker's fsync runs during the history statement instead of after it (a read's latency is
