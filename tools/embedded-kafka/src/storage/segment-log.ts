@@ -399,10 +399,11 @@ export class SegmentLog {
    * Makes the active segment's file at least `end` bytes long, `preallocateBytes` ahead (never
    * far past the roll size: what is left at the roll is trimmed). On ext4 an fdatasync after a
    * write that grows the file also writes the inode (a second synchronous I/O, or a journal
-   * commit), while one after a write inside the file's size writes only the data: for small
-   * acks=-1 produces that is about a third of the broker's CPU per produce and most of the
-   * fsync's latency. A sparse extension (ftruncate) is enough for that; 'zeros' also
-   * allocates the blocks ahead, at the price of writing them twice.
+   * commit), while one after a write inside the file's size writes only the data: one
+   * synchronous I/O instead of two per small acks=-1 produce (fsynctest here: 0.12 -> 0.08 ms of
+   * CPU and 0.25 -> 0.19 ms p50 per 300 B write + fdatasync). A sparse extension (ftruncate) is
+   * enough for that, since a small append lands in a block an earlier one allocated; 'zeros'
+   * also allocates the blocks ahead, at the price of writing them twice.
    */
   private preallocate(seg: Segment, end: number): void {
     const ahead = this.options.preallocateBytes ?? 0;
