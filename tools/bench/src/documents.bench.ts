@@ -15,7 +15,8 @@
 // writeback comes and goes varied from 320 to 593 documents/s with the same code.
 //
 // Run: npm run bench:documents. Environment: BENCH_DOCS_10K=4000, BENCH_DOCS_200K=2500 (binary, per
-// round), BENCH_DOCS_200K_ROUNDS=5, BENCH_DOCS_200K_JSON=500 (0 skips), BENCH_DOCS_BODY=text|pdf (pdf: incompressible bodies),
+// round), BENCH_DOCS_200K_ROUNDS=5, BENCH_DOCS_SYNC=1 (0: no sync(1) before timed segments, so
+// each pays the writeback left by the ones before it, as a long stream does), BENCH_DOCS_200K_JSON=500 (0 skips), BENCH_DOCS_BODY=text|pdf (pdf: incompressible bodies),
 // BENCH_DOCS_STORE=packs|files|postgres (blob store, default packs), BENCH_DOCS_SERVICE_ENV='{"K":"V"}'
 // (more service environment, e.g. NODE_OPTIONS=--require <profiler>), BENCH_INSTANCES=2 (service
 // processes in one consumer group).
@@ -35,6 +36,7 @@ import { processCpuSeconds, round, startBrokerProcess, treeCpuSeconds } from './
 const DOCS_10K = Number(process.env.BENCH_DOCS_10K ?? 4_000);
 const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 2_500);
 const ROUNDS_200K = Math.max(1, Number(process.env.BENCH_DOCS_200K_ROUNDS ?? 5));
+const SYNC_BEFORE_SEGMENTS = process.env.BENCH_DOCS_SYNC !== '0';
 const DOCS_200K_JSON = Number(process.env.BENCH_DOCS_200K_JSON ?? 500);
 const BODY_KIND = process.env.BENCH_DOCS_BODY === 'pdf' ? 'pdf' : 'text';
 const STORE = process.env.BENCH_DOCS_STORE === 'postgres' || process.env.BENCH_DOCS_STORE === 'files' ? process.env.BENCH_DOCS_STORE : 'packs';
@@ -236,6 +238,7 @@ async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
  * throttled and charged the writeback as system time).
  */
 function syncDisks(): Promise<void> {
+  if (!SYNC_BEFORE_SEGMENTS) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const child = spawn('sync', [], { stdio: 'ignore' });
     child.once('error', reject);
@@ -347,7 +350,7 @@ async function main(): Promise<void> {
     ] satisfies Phase[]
   ).filter((p) => p.documents > 0);
   console.log(
-    `documents bench: ${phases.map((p) => `${p.rounds > 1 ? `${p.rounds} rounds of ` : ''}${p.documents} x ${p.label}`).join(', ')} ${BODY_KIND} submissions, ${STORE} blob store, produced by kcat, end to end (filed and document-added read back from Kafka), against kcat -> broker -> kafkajs consumer of the same messages`,
+    `documents bench: ${phases.map((p) => `${p.rounds > 1 ? `${p.rounds} rounds of ` : ''}${p.documents} x ${p.label}`).join(', ')} ${BODY_KIND} submissions, ${STORE} blob store, produced by kcat, end to end (filed and document-added read back from Kafka), against kcat -> broker -> kafkajs consumer of the same messages; ${SYNC_BEFORE_SEGMENTS ? 'sync(1) before each timed segment (BENCH_DOCS_SYNC=0 runs them back to back)' : 'no sync(1) between timed segments: each pays the writeback of the ones before'}`,
   );
   const benchStart = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'dmp-bench-documents-'));
@@ -579,7 +582,7 @@ async function main(): Promise<void> {
   }
   const loadAtEnd = loadavg()[0];
   console.log(`load average (1 min): ${round(loadAtStart, 2)} at start, ${round(loadAtEnd, 2)} at the end (${CORES} cores); the bench took ${round((Date.now() - benchStart) / 1000)} s`);
-  const json: Record<string, unknown> = { bench: 'documents', body: BODY_KIND, store: STORE, producer: 'kcat', instances: INSTANCES };
+  const json: Record<string, unknown> = { bench: 'documents', body: BODY_KIND, store: STORE, producer: 'kcat', instances: INSTANCES, syncBeforeSegments: SYNC_BEFORE_SEGMENTS };
   for (const r of results) {
     const key = r.label.replace(/ /g, '').replace('KB', 'k');
     Object.assign(json, {
