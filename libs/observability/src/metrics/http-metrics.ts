@@ -25,18 +25,10 @@ type ExpressLikeRequest = IncomingMessage & { route?: { path?: string }; baseUrl
 export function installHttpMetrics(app: INestApplication, metrics: MetricsService = app.get(MetricsService)): void {
   const requests: Counter<string> = metrics.httpRequests;
   const duration: Histogram<string> = metrics.httpDuration;
-  // One labels object per (method, status, route): routes are templates, so the set is small,
-  // and each request skips building the object and the status string. Bounded all the same, in
-  // case a client finds a way to vary a label.
-  const labelSets = new Map<string, Record<'method' | 'route' | 'status', string>>();
   const record = (method: string, route: string, status: number, ms: number): void => {
     if (route === '/metrics') return;
-    const key = `${method} ${status} ${route}`;
-    let labels = labelSets.get(key);
-    if (!labels) {
-      labels = { method, route, status: String(status) };
-      if (labelSets.size < 10_000) labelSets.set(key, labels);
-    }
+    // A fresh labels object costs ~20 ns; a cache keyed by a string built per request cost more.
+    const labels = { method, route, status: String(status) };
     requests.inc(labels);
     duration.observe(labels, ms / 1e3);
   };
