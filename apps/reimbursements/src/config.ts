@@ -49,5 +49,17 @@ export class ReimbursementsConfig extends BaseServiceConfig {
   @IsInt({ message: 'must be an integer' })
   @Min(2, { message: 'must be between 2 and 64' })
   @Max(64, { message: 'must be between 2 and 64' })
-  REIMBURSEMENTS_READ_CONNECTIONS = 4;
+  REIMBURSEMENTS_READ_CONNECTIONS = 6;
+
+  /**
+   * History statements in flight at once (HistoryBatchReader's lanes). With one, concurrent
+   * readers move in lockstep (statement, trace, answers, next statement) and the cores wait on
+   * each other; with several, one group's trace and answers overlap another's statement. At
+   * most REIMBURSEMENTS_READ_CONNECTIONS - 1, so a connection is left for the other queries.
+   */
+  @EnvNumber()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 32' })
+  @Max(32, { message: 'must be between 1 and 32' })
+  REIMBURSEMENTS_HISTORY_STATEMENTS = 4;
 }

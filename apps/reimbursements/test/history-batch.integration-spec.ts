@@ -140,6 +140,26 @@ describe(HistoryBatchReader.name, () => {
     expect(nobody).toMatchObject({ total: 0, lines: '[]', months: '[]', state: null });
   });
 
+  it('deals the reads of a turn to its lanes in turn: one statement per lane, each read its own answer', async () => {
+    const lanes = new HistoryBatchReader(runner, 64, 2);
+    const before = runner.statements;
+
+    const [aliceAll, bobAll, alicePage2, nobody] = await Promise.all([
+      lanes.read(requestFor(alice)),
+      lanes.read(requestFor(bob)),
+      lanes.read(requestFor(alice, { limit: 2, offset: 2 })),
+      lanes.read(requestFor(stranger)),
+    ]);
+
+    expect(runner.statements - before).toBe(2);
+    expect(aliceAll).toMatchObject({ total: 3, state: { ins: alice } });
+    expect(bobAll).toMatchObject({ total: 2, state: null });
+    expect(JSON.parse(alicePage2.lines)).toMatchObject([{ careDate: monthsAgo(3, 2) }]);
+    expect(nobody).toMatchObject({ total: 0, lines: '[]' });
+    expect(lanes.whenStatementDone()).toBeNull();
+    await lanes.settle();
+  });
+
   it('fails every read of a group when its statement fails, and serves the next group', async () => {
     const alone = sut.read(requestFor(alice));
     // Its statement is sent at the end of this turn; the two reads below queue for the next one.

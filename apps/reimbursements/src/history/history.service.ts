@@ -70,7 +70,11 @@ export class HistoryService implements OnApplicationShutdown {
     this.pool.on('error', (error) =>
       this.logger.warn({ msg: 'history connection lost', error: error.message }),
     );
-    this.reader = new HistoryBatchReader(this.pool);
+    this.reader = new HistoryBatchReader(
+      this.pool,
+      64,
+      Math.min(config.REIMBURSEMENTS_HISTORY_STATEMENTS, config.REIMBURSEMENTS_READ_CONNECTIONS - 1),
+    );
     // Access events straight to Kafka (the outbox when it does not acknowledge): see
     // AccessTraceWriter. A short request timeout: a read waits for its trace.
     this.traces = new AccessTraceWriter(
