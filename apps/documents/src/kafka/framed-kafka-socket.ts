@@ -1,7 +1,7 @@
 import { Socket, connect } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { ISocketFactory } from 'kafkajs';
-import { applyKafkajsWholeResponseFix } from './kafkajs-whole-response.fix';
+import { applyKafkajsWholeResponseFix } from '@dmp/messaging';
 
 /** Read buffer between responses (a response's first bytes, and whole small responses). */
 const SCRATCH_BYTES = 64 * 1024;
