@@ -8,6 +8,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { collisionOutcome } from '../records/open-record/open-record.usecase';
 import { Opener } from '../records/opener';
 import { findRecordsByIns } from '../records/record-rows';
+import { MAX_LEGAL_REPRESENTATIVES } from '../records/dto/open-record.dto';
 import { BulkRowResult, PreparedBatch, STAGING_COLUMNS } from './bulk-batch-preparer';
 
 /** A batch's outcome: its result lines (file order) and the count of each outcome. */
@@ -59,8 +60,8 @@ const INSERT_STAGED = `
       SELECT 0 AS kind, s.ord / $3 AS chunk, $1::text AS topic, string_agg(s.opened_line, E'\\n' ORDER BY s.ord) AS messages, count(*) AS message_count
         FROM bulk_opening_rows s JOIN inserted i ON i.id = s.id GROUP BY s.ord / $3
       UNION ALL
-      SELECT 1, s.ord / $3, $2::text, string_agg(s.attached_lines, E'\\n' ORDER BY s.ord), sum(s.attached_count)
-        FROM bulk_opening_rows s JOIN inserted i ON i.id = s.id WHERE s.attached_count > 0 GROUP BY s.ord / $3
+      SELECT 1, s.ord / $4, $2::text, string_agg(s.attached_lines, E'\\n' ORDER BY s.ord), sum(s.attached_count)
+        FROM bulk_opening_rows s JOIN inserted i ON i.id = s.id WHERE s.attached_count > 0 GROUP BY s.ord / $4
     ) bundles
     ORDER BY kind, chunk
   )
@@ -117,7 +118,14 @@ export class BulkOpeningWriter {
     const result = await client.query<{ ord: number; ins: string }>({
       name: 'enrolment-bulk-insert-rows',
       text: INSERT_STAGED,
-      values: [Topics.RECORD_OPENED, Topics.DEPENDANT_ATTACHED, BUNDLE_MAX_MESSAGES],
+      // A row carries one record-opened event but up to MAX_LEGAL_REPRESENTATIVES
+      // dependant-attached ones: those bundles take fewer rows to stay within BUNDLE_MAX_MESSAGES.
+      values: [
+        Topics.RECORD_OPENED,
+        Topics.DEPENDANT_ATTACHED,
+        BUNDLE_MAX_MESSAGES,
+        Math.floor(BUNDLE_MAX_MESSAGES / MAX_LEGAL_REPRESENTATIVES),
+      ],
     });
     return result.rows;
   }

@@ -53,6 +53,9 @@ export class LegalRepresentativeDto {
 }
 
 /** The body of every opening, whatever the channel; the channel comes from the caller's token. */
+/** Legal representatives per opening; each one is a dependant-attached event of the opening. */
+export const MAX_LEGAL_REPRESENTATIVES = 4;
+
 export class OpenRecordDto {
   @ApiProperty({ description: "The patient's INS (15 characters; spaces allowed between groups).", example: '184127510812345' })
   @IsIns()
@@ -102,7 +105,7 @@ export class OpenRecordDto {
   @ApiPropertyOptional({ description: 'The legal representatives (at least one for a minor).', type: [LegalRepresentativeDto] })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(4)
+  @ArrayMaxSize(MAX_LEGAL_REPRESENTATIVES)
   @ValidateNested({ each: true })
   @Type(() => LegalRepresentativeDto)
   legalRepresentatives?: LegalRepresentativeDto[];
