@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { DistinctFigure, UNRESOLVED_CPAM } from './figure-names';
-import { arrayLiteralOf } from '@dmp/persistence';
+import { arrayLiteral, arrayLiteralOf } from '@dmp/persistence';
 import { firstByKey, sortedDistinct, Tally } from './tally';
 
 /**
@@ -70,7 +70,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
   // whole table instead of probing the primary key (a cost that grew with every record).
   const resolved: Array<{ ins: string; cpam_code: string }> = await manager.query(
     `SELECT ins, cpam_code FROM record_facts WHERE ins = ANY($1::char(15)[]) AND cpam_code IS NOT NULL`,
-    [arrayLiteralOf(ins, (i) => i)],
+    [arrayLiteral(ins)],
   );
   const cpam = new Map(resolved.map((r) => [r.ins, r.cpam_code]));
   const pending = ins.filter((i) => !cpam.has(i));
@@ -79,7 +79,7 @@ export async function lockRecordsAndResolveCpam(manager: EntityManager, insList:
     `INSERT INTO record_facts (ins) SELECT * FROM unnest($1::text[])
      ON CONFLICT (ins) DO UPDATE SET ins = EXCLUDED.ins
      RETURNING ins, cpam_code`,
-    [arrayLiteralOf(pending, (i) => i)],
+    [arrayLiteral(pending)],
   );
   for (const r of rows) cpam.set(r.ins, r.cpam_code ?? UNRESOLVED_CPAM);
   return cpam;
@@ -208,7 +208,7 @@ export async function insertReimbursementFiles(manager: EntityManager, files: Re
 export async function settleCpam(manager: EntityManager, cpamByIns: Map<string, string>): Promise<void> {
   if (cpamByIns.size === 0) return;
   const ins = [...cpamByIns.keys()].sort();
-  const insList = arrayLiteralOf(ins, (i) => i);
+  const insList = arrayLiteral(ins);
   const cpamList = arrayLiteralOf(ins, (i) => cpamByIns.get(i));
 
   const documents: Array<{ day: string; cpam_code: string; source_category: string; type: string; kind: string }> = await manager.query(
