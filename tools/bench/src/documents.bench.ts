@@ -31,7 +31,7 @@ import { DocumentSubmissionEvent, DocumentSubmissionPayload, EventEnvelope, Reco
 import { ActorRole, CpamCode, DocumentFormat, DocumentType, EstablishmentCategory, Ins, OpeningChannel, Profession, establishmentKindOf, generateFiness, generateIns, generateRpps, seededRandom } from '@dmp/domain';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '@dmp/persistence';
 import { freePort, startServiceProcess, waitFor } from '@dmp/testing';
-import { processCpuSeconds, round, startBrokerProcess, treeCpuSeconds } from './support/processes';
+import { processCpuSeconds, processStat, round, startBrokerProcess, treeCpuSeconds } from './support/processes';
 
 const DOCS_10K = Number(process.env.BENCH_DOCS_10K ?? 4_000);
 const DOCS_200K = Number(process.env.BENCH_DOCS_200K ?? 2_500);
@@ -173,17 +173,6 @@ function serviceCpuSplit(pid: number): { user: number; system: number; mainThrea
     threads.set(name, (threads.get(name) ?? 0) + seconds(thread));
   }
   return { user: Number(all.rest[11] ?? 0) / 100, system: Number(all.rest[12] ?? 0) / 100, mainThread: threads.get('main') ?? 0, threads };
-}
-
-/** User and system CPU seconds and minor page faults of one process (threads included), from /proc; zeros once it ended. */
-function processStat(pid: number): { user: number; system: number; minorFaults: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(rest[11]) / 100, system: Number(rest[12]) / 100, minorFaults: Number(rest[7]) };
-  } catch {
-    return { user: 0, system: 0, minorFaults: 0 };
-  }
 }
 
 /** V8 collections by kind (major, minor, incremental, weakcb) so far: count and main-thread pause seconds, from the service's /metrics (prom-client's defaults). */

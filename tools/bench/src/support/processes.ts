@@ -14,13 +14,11 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * f) / f;
 }
 
-/** utime + stime ticks of one process, or null once it has ended. */
-function cpuTicks(pid: number): number | null {
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces, in parentheses), or null once the process has ended. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may hold spaces, in parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
@@ -28,19 +26,15 @@ function cpuTicks(pid: number): number | null {
 
 /** CPU seconds (user + system) used so far by one process, or null once it has ended. */
 export function processCpuSeconds(pid: number): number | null {
-  const ticks = cpuTicks(pid);
-  return ticks === null ? null : ticks / CLOCK_TICKS;
+  const fields = statFields(pid);
+  return fields === null ? null : (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** User and system CPU seconds and minor page faults of one process so far (zeros once it has ended). */
 export function processStat(pid: number): { user: number; system: number; minorFaults: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(rest[11]) / CLOCK_TICKS, system: Number(rest[12]) / CLOCK_TICKS, minorFaults: Number(rest[7]) };
-  } catch {
-    return { user: 0, system: 0, minorFaults: 0 };
-  }
+  const fields = statFields(pid);
+  if (fields === null) return { user: 0, system: 0, minorFaults: 0 };
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS, minorFaults: Number(fields[7]) };
 }
 
 /** CPU seconds (user + system) used so far by a process and its live descendants. */
