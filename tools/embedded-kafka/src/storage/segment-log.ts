@@ -167,10 +167,13 @@ export function segmentFileName(baseOffset: number): string {
 
 export class SegmentLog {
   readonly segments: Segment[] = [];
-  /** Set when an append happened since the last flush (group fsync). */
-  dirty = false;
   /** Bytes appended since the last flush: the group flusher syncs small amounts inline. */
   unsyncedBytes = 0;
+
+  /** True when an append happened since the last flush (group fsync). */
+  get dirty(): boolean {
+    return this.unsyncedBytes > 0;
+  }
 
   private constructor(
     readonly dir: string,
@@ -484,7 +487,6 @@ export class SegmentLog {
     if (seg.size > seg.fileBytes) seg.fileBytes = seg.size;
     seg.nextOffset = next;
     seg.lastAppendAt = now;
-    this.dirty = true;
     this.unsyncedBytes += total;
     return first;
   }
@@ -633,7 +635,6 @@ export class SegmentLog {
 
   /** Durable write barrier for the active segment (called by the group flusher). */
   flushFd(): number {
-    this.dirty = false;
     this.unsyncedBytes = 0;
     return this.active.fd;
   }
