@@ -12,6 +12,7 @@ import {
 import {
   createTopics,
   openDatabase,
+  sequencesByKey,
   ReadMessage,
   testEvent,
   testKafka,
@@ -34,9 +35,6 @@ function recordingReporter() {
   };
   return { reporter, published, failures, leadership };
 }
-
-const sequencesOf = (messages: ReadMessage[], key: string): number[] =>
-  messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value ?? '{}') as { payload: { uptimeSeconds: number } }).payload.uptimeSeconds);
 
 describe(WorkerThreadOutboxRelay.name, () => {
   let kafka: Kafka;
@@ -99,7 +97,7 @@ describe(WorkerThreadOutboxRelay.name, () => {
 
     expect(messages).toHaveLength(60);
     for (const key of ['patient-0', 'patient-1', 'patient-2', 'patient-3']) {
-      expect(sequencesOf(messages, key)).toEqual(events.filter((e) => e.key === key).map((e) => e.payload.uptimeSeconds));
+      expect(sequencesByKey(messages).get(key)).toEqual(events.filter((e) => e.key === key).map((e) => e.payload.uptimeSeconds));
     }
     expect(messages.find((m) => m.key === 'patient-1')?.headers).toMatchObject({ 'event-type': 'ops.heartbeat', 'event-id': events[1].eventId });
     expect(sut.isLeader).toBe(true);
@@ -127,7 +125,7 @@ describe(WorkerThreadOutboxRelay.name, () => {
     await waitFor(() => second.isLeader, { timeoutMs: 5_000, message: 'the in-thread relay takes over' });
     await dataSource.transaction((manager) => outbox.append(manager, testEvent(3), topic));
     await waitFor(() => messages.length === 3, { timeoutMs: 20_000, message: 'published by the new leader' });
-    expect(sequencesOf(messages, 'patient-1')).toEqual([1, 2, 3]);
+    expect(sequencesByKey(messages).get('patient-1')).toEqual([1, 2, 3]);
   });
 
   it('loses leadership when its connection dies, and gets it back once nobody else holds the lock', async () => {

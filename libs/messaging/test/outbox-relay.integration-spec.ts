@@ -12,6 +12,7 @@ import {
   createTopics,
   openDatabase,
   ReadMessage,
+  sequencesByKey,
   testEvent,
   testKafka,
   topicReader,
@@ -37,17 +38,6 @@ class CountingRelay extends OutboxRelay {
     this.publishes++;
     await super.publish(rows);
   }
-}
-
-function sequencesByKey(messages: ReadMessage[]): Map<string, number[]> {
-  const byKey = new Map<string, number[]>();
-  for (const m of messages) {
-    const envelope = JSON.parse(m.value ?? '{}') as { payload: { uptimeSeconds: number } };
-    const list = byKey.get(m.key ?? '') ?? [];
-    list.push(envelope.payload.uptimeSeconds);
-    byKey.set(m.key ?? '', list);
-  }
-  return byKey;
 }
 
 // Every behaviour twice: publishing through the KafkaPublisher (kafkajs) and through RelayProducer.

@@ -986,7 +986,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return ledger;
 }
 
-/** `waitUntil` for a condition that must ask the suite (one round of requests per second at most). */
 /**
  * The records whose opening consent must know before consent is asked to act on records: the
  * last ones opened (consent reads each partition in order, so knowing them means knowing the

@@ -75,6 +75,18 @@ export interface ReadMessage {
   headers: Record<string, string>;
 }
 
+/** The heartbeat sequences read from a topic, per key, in the order they were read. */
+export function sequencesByKey(messages: ReadMessage[]): Map<string, number[]> {
+  const byKey = new Map<string, number[]>();
+  for (const m of messages) {
+    const envelope = JSON.parse(m.value ?? '{}') as { payload: { uptimeSeconds: number } };
+    const list = byKey.get(m.key ?? '') ?? [];
+    list.push(envelope.payload.uptimeSeconds);
+    byKey.set(m.key ?? '', list);
+  }
+  return byKey;
+}
+
 /**
  * Reads a topic from the beginning with a throw-away group, collecting every message, until
  * `stop()`. Tests wait on `messages` with waitFor.
