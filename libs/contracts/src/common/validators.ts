@@ -1,7 +1,7 @@
 import { IsObject, ValidateBy, ValidateNested, ValidationArguments, ValidationOptions } from 'class-validator';
 import { Type } from 'class-transformer';
 import { AnyClass, registerFastPredicate, registerNestedType } from '../envelope/fast-validation';
-import { Validation, validateCpamCode, validateFiness, validateIns, validateIsoDate, validateRpps } from '@dmp/domain';
+import { Validation, isIns, validateCpamCode, validateFiness, validateIns, validateIsoDate, validateRpps } from '@dmp/domain';
 
 /**
  * Identifier validators. Events carry the canonical form only (no spaces, upper case), so a
@@ -38,32 +38,7 @@ function twoDigits(text: string, i: number): number {
   return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
 }
 
-/** A canonical INS: a sex digit of @dmp/domain's set, then its shape (digits, 2A/2B at 6-7). */
-const CANONICAL_INS = /^[123478][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}$/;
-
-/**
- * What `validateIns(v)` accepts unchanged (the canonical form), decided without its
- * normalisation and string building: every event carries an INS. Same rules as @dmp/domain's
- * validateIns (plausible month, department not 00, commune and order not 000, the key 97 - NIR
- * mod 97 with 2A = 19 and 2B = 18); a spec compares the two on generated INS and on every
- * one-character change of them.
- */
-export function isCanonicalIns(value: unknown): boolean {
-  if (typeof value !== 'string' || !CANONICAL_INS.test(value)) return false;
-  const month = twoDigits(value, 3);
-  if (!((month >= 1 && month <= 12) || month === 20 || (month >= 30 && month <= 42) || month >= 50)) return false;
-  if (value.startsWith('00', 5) || value.startsWith('000', 7) || value.startsWith('000', 10)) return false;
-  const corsica = value.charCodeAt(6);
-  let remainder = 0;
-  for (let i = 0; i < 13; i++) {
-    // 2A counts as 19 and 2B as 18.
-    const digit = i === 5 && corsica > 57 ? 1 : i === 6 && corsica > 57 ? (corsica === 65 ? 9 : 8) : value.charCodeAt(i) - 48;
-    remainder = (remainder * 10 + digit) % 97;
-  }
-  return twoDigits(value, 13) === 97 - remainder;
-}
-
-export const IsIns = canonical(validateIns, 'INS', isCanonicalIns);
+export const IsIns = canonical(validateIns, 'INS', isIns);
 export const IsRpps = canonical(validateRpps, 'RPPS');
 export const IsFiness = canonical(validateFiness, 'FINESS');
 export const IsCpamCode = canonical(validateCpamCode, 'CPAM code');

@@ -1,4 +1,11 @@
+import { generateIns, seededRandom } from './generators';
 import { insKey, isIns, toIns, validateIns } from './ins';
+
+/** The definition isIns had before it decided by itself: validateIns accepts it unchanged. */
+function acceptedUnchanged(value: unknown): boolean {
+  const result = validateIns(value);
+  return result.ok && result.value === value;
+}
 
 describe(validateIns.name, () => {
   // Keys computed independently (Python big integers) for this table.
@@ -80,5 +87,38 @@ describe(isIns.name, () => {
 describe(toIns.name, () => {
   it('throws the reason for an invalid INS', () => {
     expect(() => toIns('100017510100152')).toThrow('INS key 52 does not match the NIR (expected 51)');
+  });
+});
+
+describe(`${isIns.name}, against validateIns`, () => {
+  it('accepts exactly what @dmp/domain accepts unchanged, on generated INS and on every one-character change of them', () => {
+    const random = seededRandom(97);
+    const generated = Array.from({ length: 3_000 }, () => generateIns(random) as string);
+    const corsican = generated.slice(0, 200).map((ins) => `${ins.slice(0, 5)}${random() < 0.5 ? '2A' : '2B'}${ins.slice(7)}`);
+    const characters = [...'0123456789ABab ', '\u0660'];
+    const values: string[] = [...generated, ...corsican];
+    for (const ins of [...generated.slice(0, 150), ...corsican.slice(0, 50)]) {
+      for (let i = 0; i < ins.length; i++) for (const c of characters) values.push(`${ins.slice(0, i)}${c}${ins.slice(i + 1)}`);
+      values.push(ins.slice(1), `${ins}0`, ` ${ins}`, ins.toLowerCase());
+    }
+    // Each rule on its own: NIRs with every sex digit, month, department 00 and 2A/2B, commune and
+    // order 000, given their right key (otherwise the key alone would refuse them).
+    const withKey = (nir: string): string => `${nir}${insKey(nir)}`;
+    for (const ins of generated.slice(0, 20)) {
+      for (let d = 0; d < 10; d++) values.push(withKey(`${d}${ins.slice(1, 13)}`));
+      for (let month = 0; month < 100; month++) values.push(withKey(`${ins.slice(0, 3)}${String(month).padStart(2, '0')}${ins.slice(5, 13)}`));
+      for (const department of ['00', '01', '2A', '2B', '99']) values.push(withKey(`${ins.slice(0, 5)}${department}${ins.slice(7, 13)}`));
+      values.push(withKey(`${ins.slice(0, 7)}000${ins.slice(10, 13)}`), withKey(`${ins.slice(0, 10)}000`), withKey(`${ins.slice(0, 7)}001${ins.slice(10, 13)}`));
+    }
+    // Keys: every key of some NIRs, so that matching and non-matching keys are both well covered.
+    for (const ins of generated.slice(0, 30)) for (let key = 0; key < 100; key++) values.push(`${ins.slice(0, 13)}${String(key).padStart(2, '0')}`);
+    const differing = values.filter((v) => isIns(v) !== acceptedUnchanged(v));
+    expect(differing).toEqual([]);
+    expect(values.filter((v) => acceptedUnchanged(v)).length).toBeGreaterThan(3_000);
+    expect(values.filter((v) => !acceptedUnchanged(v)).length).toBeGreaterThan(30_000);
+  });
+
+  it('refuses what is not a string', () => {
+    for (const value of [undefined, null, 100017510100151, {}, []]) expect(isIns(value)).toBe(false);
   });
 });

@@ -67,11 +67,32 @@ export function validateIns(raw: unknown): Validation<Ins> {
   return valid(ins as Ins);
 }
 
-/** True only for the canonical form (no spaces, upper case), as stored and sent in events. */
+/** The canonical form's shape: a sex digit of SEX_DIGITS, then INS_SHAPE's (digits, 2A/2B at 6-7). */
+const CANONICAL_INS = /^[123478][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}$/;
+
+/** The two digits at i and i + 1 as a number (the caller's pattern has checked they are digits). */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+}
+
+/**
+ * True only for the canonical form (no spaces, upper case), as stored and sent in events: what
+ * validateIns accepts unchanged, decided without its normalisation and string building (every
+ * event carries an INS, and @dmp/contracts checks it with this). Same rules as validateIns; a
+ * spec compares the two on generated INS and on every one-character change of them.
+ */
 export function isIns(raw: unknown): raw is Ins {
-  if (typeof raw !== 'string') return false;
-  const result = validateIns(raw);
-  return result.ok && result.value === raw;
+  if (typeof raw !== 'string' || !CANONICAL_INS.test(raw)) return false;
+  if (!isPlausibleMonth(twoDigits(raw, 3))) return false;
+  if (raw.startsWith('00', 5) || raw.startsWith('000', 7) || raw.startsWith('000', 10)) return false;
+  const corsica = raw.charCodeAt(6);
+  let remainder = 0;
+  for (let i = 0; i < 13; i++) {
+    // 2A counts as 19 and 2B as 18 (see nirNumber).
+    const digit = i === 5 && corsica > 57 ? 1 : i === 6 && corsica > 57 ? (corsica === 65 ? 9 : 8) : raw.charCodeAt(i) - 48;
+    remainder = (remainder * 10 + digit) % 97;
+  }
+  return twoDigits(raw, 13) === 97 - remainder;
 }
 
 /** Throws a RangeError with the reason; for trusted inputs (seeds, tests, configuration). */
