@@ -54,7 +54,7 @@ export {
 export type { MessagingKafkaConfig } from './kafka/kafka-config';
 export { KafkaPublisher } from './kafka/kafka-publisher';
 export type { KafkaPublisherOptions, PublishMessage } from './kafka/kafka-publisher';
-export { eventHeaders, topicOf } from './kafka/event-message';
+export { eventHeaders, eventMessage, topicOf } from './kafka/event-message';
 // kafkajs 2.2.4 copies each whole response it is handed (see the file); a socket factory that
 // delivers whole responses (apps/documents) applies this fix.
 export { applyKafkajsWholeResponseFix } from './kafka/kafkajs-whole-response.fix';

@@ -4,7 +4,7 @@ import { EventEnvelope } from '@dmp/contracts';
 import {
   BUNDLE_MAX_MESSAGES,
   bundleLine,
-  eventHeaders,
+  eventMessage,
   RelayMessage,
   topicOf,
 } from '@dmp/messaging';
@@ -86,11 +86,7 @@ export class AccessTraceWriter {
         await this.producer.send([
           {
             topic: topicOf(batch[0]),
-            messages: batch.map((envelope) => ({
-              key: envelope.key ?? null,
-              value: JSON.stringify(envelope),
-              headers: eventHeaders(envelope),
-            })),
+            messages: batch.map(eventMessage),
           },
         ]);
         return batch.map(() => undefined);

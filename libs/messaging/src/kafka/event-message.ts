@@ -1,4 +1,5 @@
 import { EventEnvelope, EventHeaders, eventDefinitions } from '@dmp/contracts';
+import type { RelayMessage } from '../outbox/relay-producer';
 
 /**
  * Kafka headers every event carries (docs/ARCHITECTURE.md, "Events": the headers of
@@ -11,6 +12,15 @@ export function eventHeaders(envelope: EventEnvelope<unknown>): Record<string, s
     [EventHeaders.SCHEMA_VERSION]: String(envelope.schemaVersion),
     [EventHeaders.CORRELATION_ID]: envelope.correlationId,
     'event-id': envelope.eventId,
+  };
+}
+
+/** The Kafka message of an event: its key, the envelope as JSON, its headers. */
+export function eventMessage(envelope: EventEnvelope<unknown>): RelayMessage {
+  return {
+    key: envelope.key ?? null,
+    value: JSON.stringify(envelope),
+    headers: eventHeaders(envelope),
   };
 }
 

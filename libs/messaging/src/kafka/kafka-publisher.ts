@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventEnvelope } from '@dmp/contracts';
 import { IHeaders, Kafka, Message, Partitioners, Producer, TopicMessages } from 'kafkajs';
-import { eventHeaders, topicOf } from './event-message';
+import { eventMessage, topicOf } from './event-message';
 
 export interface PublishMessage {
   key?: string | null;
@@ -75,11 +75,7 @@ export class KafkaPublisher {
     for (const envelope of list) {
       const target = topic ?? topicOf(envelope);
       const messages = byTopic.get(target) ?? [];
-      messages.push({
-        key: envelope.key ?? null,
-        value: JSON.stringify(envelope),
-        headers: eventHeaders(envelope),
-      });
+      messages.push(eventMessage(envelope));
       byTopic.set(target, messages);
     }
     await this.sendBatch([...byTopic].map(([t, messages]) => ({ topic: t, messages })));
