@@ -23,9 +23,9 @@ export interface AccessTraceWriterOptions {
   /** After a failed send, traces go to the outbox for this long before the broker is tried again. */
   fallbackMs?: number;
   /**
-   * Asked before each write: what to wait for first, or null. HistoryService passes the read
-   * statement in flight: its reads trace as soon as it answers, so the traces already queued wait
-   * for it and go to Kafka in the same produce (see HistoryService). Waited for once per write.
+   * Asked before each write: what to wait for first, or null. HistoryService holds the traces
+   * queued while history statements are in flight (AnswerHold, a few ms at most): their reads
+   * trace as soon as they answer, and go to Kafka in the same produce. Waited for once per write.
    */
   gate?: () => Promise<void> | null;
 }

@@ -1,4 +1,4 @@
-import { GroupedCalls } from './grouped-calls';
+import { AnswerHold, GroupedCalls } from './grouped-calls';
 
 describe(GroupedCalls.name, () => {
   it('runs the calls made in the same turn of the event loop as one group', async () => {
@@ -101,5 +101,83 @@ describe(GroupedCalls.name, () => {
     await runDone;
     expect(continued).toEqual([1]);
     expect(sut.whenRunDone()).toBeNull();
+  });
+});
+
+describe(AnswerHold.name, () => {
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  /** Whether the promise has settled once the pending turns have run. */
+  const settled = async (promise: Promise<void>): Promise<boolean> => {
+    let done = false;
+    void promise.then(() => (done = true));
+    await nextTurn();
+    await nextTurn();
+    return done;
+  };
+
+  it('does not hold when no work is in flight', () => {
+    const sut = new AnswerHold(4, 60_000);
+
+    expect(sut.gate()).toBeNull();
+  });
+
+  it('holds until as many answers as it counts, each counted once per turn of the event loop', async () => {
+    const sut = new AnswerHold(2, 60_000);
+    for (let i = 0; i < 4; i++) sut.started();
+    const hold = sut.gate() as Promise<void>;
+
+    sut.answered();
+    sut.answered(); // same turn: one answer (one statement's reads)
+    expect(await settled(hold)).toBe(false);
+    sut.answered();
+
+    expect(await settled(hold)).toBe(true);
+  });
+
+  it('lets the group go once no work is left in flight, whatever the answers counted', async () => {
+    const sut = new AnswerHold(4, 60_000);
+    sut.started();
+    const hold = sut.gate() as Promise<void>;
+
+    sut.answered();
+
+    expect(await settled(hold)).toBe(true);
+    expect(sut.gate()).toBeNull();
+  });
+
+  it('holds a group whose answers do not come for maxHoldMs at most', async () => {
+    const sut = new AnswerHold(4, 20);
+    sut.started();
+    const started = Date.now();
+
+    await sut.gate();
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    sut.answered();
+    expect(sut.gate()).toBeNull();
+  });
+
+  it('has the calls queued by an answering turn join the held group of a GroupedCalls', async () => {
+    const groups: string[][] = [];
+    const hold = new AnswerHold(1, 60_000);
+    const sut = new GroupedCalls<string, void>(
+      async (items) => {
+        groups.push(items);
+        return items.map(() => undefined);
+      },
+      64,
+      () => hold.gate(),
+    );
+    hold.started();
+    hold.started();
+    const first = sut.call('answered first');
+    await nextTurn();
+    await nextTurn();
+
+    hold.answered();
+    const second = sut.call('answered second'); // what an answer's caller does in the same turn
+    await Promise.all([first, second]);
+
+    expect(groups).toEqual([['answered first', 'answered second']]);
   });
 });

@@ -79,3 +79,80 @@ export class GroupedCalls<In, Out> {
     }
   }
 }
+
+interface HoldWaiter {
+  answersLeft: number;
+  timer: NodeJS.Timeout;
+  release: () => void;
+}
+
+/**
+ * A gate for GroupedCalls that holds a group while work in flight is about to add calls to it.
+ * HistoryService: the history statements in flight, each of whose reads traces its access the
+ * moment the statement answers. Without the hold, with several statements in flight (lanes), each
+ * answer's two or three traces went to Kafka in a produce of their own; a produce costs the broker
+ * a synchronous write per partition file and the service a round trip, whatever the number of
+ * traces in it.
+ *
+ * A hold ends at the first of: `maxAnswers` answers (those of the statements in flight, one per
+ * lane), no work left in flight (nothing more can join), `maxHoldMs`. An answer counts once the
+ * current turn of the event loop has ended, when its callers have queued their calls. No work in
+ * flight, no hold: a lone caller never waits.
+ *
+ * Reads bench, 50M lines, 8 readers, interleaved with the code before (24 Nov, load ~3): 7.3
+ * traces per produce instead of 2.5; CPU per read service 0.38 -> 0.28 ms, broker 0.13 -> 0.065,
+ * PostgreSQL 0.53 -> 0.45 (the answers arrive together, so the next statements group more reads);
+ * 1,222-1,229 -> 1,615-1,652 reads/s.
+ */
+export class AnswerHold {
+  private inFlight = 0;
+  private waiters: HoldWaiter[] = [];
+  private answerPending = false;
+
+  constructor(
+    private readonly maxAnswers: number,
+    private readonly maxHoldMs: number,
+  ) {}
+
+  /** Work started whose answer will add calls: holds wait for it. */
+  started(): void {
+    this.inFlight++;
+  }
+
+  /** That work answered (or failed). */
+  answered(): void {
+    this.inFlight--;
+    if (this.waiters.length > 0 && !this.answerPending) {
+      this.answerPending = true;
+      setImmediate(() => this.countAnswer());
+    }
+  }
+
+  /** GroupedCalls' gate: null when there is nothing to wait for. */
+  gate(): Promise<void> | null {
+    if (this.inFlight === 0 || this.maxHoldMs <= 0 || this.maxAnswers <= 0) return null;
+    return new Promise<void>((resolve) => {
+      const waiter: HoldWaiter = {
+        answersLeft: this.maxAnswers,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve();
+        }, this.maxHoldMs),
+        release: resolve,
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private countAnswer(): void {
+    this.answerPending = false;
+    const waiting: HoldWaiter[] = [];
+    for (const waiter of this.waiters) {
+      if (--waiter.answersLeft <= 0 || this.inFlight === 0) {
+        clearTimeout(waiter.timer);
+        waiter.release();
+      } else waiting.push(waiter);
+    }
+    this.waiters = waiting;
+  }
+}

@@ -16,6 +16,7 @@ import {
 } from '../imports/reimbursements.exception';
 import { HistoryQueryDto } from './history-query.dto';
 import { AccessTraceWriter } from './access-trace.writer';
+import { AnswerHold } from './grouped-calls';
 import { HistoryBatchReader, HistoryReadRequest, HistoryReadResult } from './history-batch.reader';
 
 const SERVICE = 'reimbursements';
@@ -28,6 +29,8 @@ const TRACE_SEND_TIMEOUT_MS = 2_000;
  * statement, a consent query and a produce of its own instead of sharing them.
  */
 const ALONE_AFTER_QUIET_MS = 100;
+/** The longest a group of traces waits for the history statements in flight (see AnswerHold). */
+const TRACE_HOLD_MAX_MS = 4;
 
 function yyyymmOfIso(date: string): number {
   return Number(date.slice(0, 4)) * 100 + Number(date.slice(5, 7));
@@ -49,6 +52,8 @@ export class HistoryService implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly reader: HistoryBatchReader;
   private readonly traces: AccessTraceWriter;
+  /** The history statements of grouped reads in flight: trace groups wait for their answers. */
+  private readonly statements: AnswerHold;
   /** Reads between their start and their answer (see readAlone). */
   private activeReads = 0;
   /** When a read last started while another was in progress (epoch ms). */
@@ -70,11 +75,12 @@ export class HistoryService implements OnApplicationShutdown {
     this.pool.on('error', (error) =>
       this.logger.warn({ msg: 'history connection lost', error: error.message }),
     );
-    this.reader = new HistoryBatchReader(
-      this.pool,
-      64,
-      Math.min(config.REIMBURSEMENTS_HISTORY_STATEMENTS, config.REIMBURSEMENTS_READ_CONNECTIONS - 1),
+    const lanes = Math.min(
+      config.REIMBURSEMENTS_HISTORY_STATEMENTS,
+      config.REIMBURSEMENTS_READ_CONNECTIONS - 1,
     );
+    this.reader = new HistoryBatchReader(this.pool, 64, lanes);
+    this.statements = new AnswerHold(lanes, TRACE_HOLD_MAX_MS);
     // Access events straight to Kafka (the outbox when it does not acknowledge): see
     // AccessTraceWriter. A short request timeout: a read waits for its trace.
     this.traces = new AccessTraceWriter(
@@ -84,11 +90,11 @@ export class HistoryService implements OnApplicationShutdown {
         clientId: `${config.KAFKA_CLIENT_ID}-traces`,
         requestTimeoutMs: TRACE_SEND_TIMEOUT_MS,
       }),
-      // A produce costs the broker about the same (its fsync) whatever the number of traces in
-      // it: the traces queued wait for the read statement in flight, whose reads trace the
-      // moment it answers, and all go in one produce. One reader never waits (no other
-      // statement is in flight when its trace is queued).
-      { gate: () => (this.activeReads > 1 ? this.reader.whenStatementDone() : null) },
+      // A produce costs the broker about the same (a synchronous write per partition file) and
+      // the service a round trip, whatever the number of traces in it: the traces queued wait
+      // for the history statements in flight, whose reads trace the moment they answer, and go
+      // in one produce. One reader never waits (no other statement is in flight).
+      { gate: () => this.statements.gate() },
     );
   }
 
@@ -174,7 +180,13 @@ export class HistoryService implements OnApplicationShutdown {
     request: HistoryReadRequest,
     access: AccessContext,
   ): Promise<HistoryReadResult> {
-    const row = await this.reader.read(request);
+    this.statements.started();
+    let row: HistoryReadResult;
+    try {
+      row = await this.reader.read(request);
+    } finally {
+      this.statements.answered();
+    }
     await this.decideAndTrace(row.state, access);
     return row;
   }
