@@ -3,7 +3,11 @@ import { DataSource } from 'typeorm';
 import { addMonthsToYyyymm, careWindow, windowMonths } from '../src/feed/care-window';
 import { monthFirstLineId } from '../src/feed/feed-format';
 import { ensurePartitions } from '../src/import/partitions';
-import { HistoryBatchReader, HistoryReadRequest } from '../src/history/history-batch.reader';
+import {
+  HistoryBatchReader,
+  HistoryReadRequest,
+  HistoryReadResult,
+} from '../src/history/history-batch.reader';
 import { anInsForTest, monthsAgo } from './support/feed-builder';
 import { aReimbursementsDatabase } from './support/reimbursements-database';
 
@@ -50,6 +54,7 @@ describe(HistoryBatchReader.name, () => {
   const alice = anInsForTest();
   const bob = anInsForTest();
   const stranger = anInsForTest();
+  const carol = anInsForTest();
 
   beforeAll(async () => {
     let url: string;
@@ -78,6 +83,12 @@ describe(HistoryBatchReader.name, () => {
     await insert(alice, monthsAgo(3, 2), 'NGAP', 'G', 3000);
     await insert(bob, monthsAgo(2, 4), 'NABM', '1104', 900);
     await insert(bob, monthsAgo(6, 4), 'CIP13', '3400930000014', 1400);
+    await dataSource.query(
+      `INSERT INTO reimbursement_lines VALUES ($1, $2, $3, 'LPP', '1136386', $4, 2, '10995016382', '10727576190', 1250, 750)`,
+      [lineId(monthsAgo(4, 20)), carol, monthsAgo(4, 20), 'Bande \\ "cohésive" 10 cm'],
+    );
+    await insert(carol, monthsAgo(4, 11), 'CCAM', 'YYYY010', 5000);
+    await insert(carol, monthsAgo(9, 3), 'NABM', '1104', 900);
     await dataSource.query(
       `INSERT INTO reimbursement_consent_states (ins, state, updated_at) VALUES ($1, '{"ins": "${alice}"}', now())`,
       [alice],
@@ -158,6 +169,59 @@ describe(HistoryBatchReader.name, () => {
     expect(nobody).toMatchObject({ total: 0, lines: '[]' });
     expect(lanes.whenStatementDone()).toBeNull();
     await lanes.settle();
+  });
+
+  it('answers a read alone (its own statement) exactly as within a group', async () => {
+    const reads = [
+      requestFor(carol),
+      requestFor(carol, { limit: 1, offset: 1 }),
+      requestFor(carol, { codingSystem: 'LPP' }),
+      requestFor(carol, { from: monthsAgo(5, 1), to: monthsAgo(4, 15) }),
+      requestFor(alice),
+      requestFor(stranger),
+    ];
+    const grouped = await Promise.all(reads.map((request) => sut.read(request)));
+    const before = runner.statements;
+
+    const alone: HistoryReadResult[] = [];
+    for (const request of reads) alone.push(await sut.read(request));
+
+    expect(runner.statements - before).toBe(reads.length);
+    expect(alone).toEqual(grouped);
+    const [all, second, devices, fortnight] = alone;
+    expect(JSON.parse(all.lines)).toEqual([
+      {
+        lineId: expect.any(String),
+        careDate: monthsAgo(4, 20),
+        codingSystem: 'lpp',
+        code: '1136386',
+        label: 'Bande \\ "cohésive" 10 cm',
+        quantity: 2,
+        prescriber: '10995016382',
+        performer: '10727576190',
+        chargedCents: 1250,
+        reimbursedCents: 750,
+      },
+      expect.objectContaining({
+        careDate: monthsAgo(4, 11),
+        codingSystem: 'ccam',
+        prescriber: null,
+      }),
+      expect.objectContaining({ careDate: monthsAgo(9, 3), codingSystem: 'nabm' }),
+    ]);
+    expect(JSON.parse(all.months)).toEqual([
+      { month: monthsAgo(4).slice(0, 7), lines: 2, chargedCents: 6250, reimbursedCents: 3250 },
+      { month: monthsAgo(9).slice(0, 7), lines: 1, chargedCents: 900, reimbursedCents: 450 },
+    ]);
+    expect(all.total).toBe(3);
+    expect(second.total).toBe(3);
+    expect(JSON.parse(second.lines)).toMatchObject([{ careDate: monthsAgo(4, 11) }]);
+    expect(devices.total).toBe(1);
+    expect(JSON.parse(devices.months)).toEqual([
+      { month: monthsAgo(4).slice(0, 7), lines: 1, chargedCents: 1250, reimbursedCents: 750 },
+    ]);
+    expect(fortnight.total).toBe(1);
+    expect(JSON.parse(fortnight.lines)).toMatchObject([{ careDate: monthsAgo(4, 11) }]);
   });
 
   it('fails every read of a group when its statement fails, and serves the next group', async () => {
