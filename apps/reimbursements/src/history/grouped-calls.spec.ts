@@ -83,25 +83,6 @@ describe(GroupedCalls.name, () => {
 
     expect(groups).toEqual([[1, 2]]);
   });
-
-  it('resolves whenRunDone after the callers of the run have continued', async () => {
-    let release: () => void = () => undefined;
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    const sut = new GroupedCalls<number, number>(async (items) => {
-      await blocked;
-      return items;
-    }, 64);
-    const continued: number[] = [];
-    void sut.call(1).then((n) => continued.push(n));
-    await new Promise((resolve) => setImmediate(resolve));
-    const runDone = sut.whenRunDone();
-
-    expect(runDone).not.toBeNull();
-    release();
-    await runDone;
-    expect(continued).toEqual([1]);
-    expect(sut.whenRunDone()).toBeNull();
-  });
 });
 
 describe(AnswerHold.name, () => {

@@ -18,27 +18,17 @@ export class GroupedCalls<In, Out> {
     reject: (error: unknown) => void;
   }> = [];
   private running: Promise<void> | null = null;
-  private inFlight: Promise<void> | null = null;
 
   /**
    * `gate`, when given, is asked before each run: a promise to wait for before the group is
-   * taken (see AccessTraceWriter: the traces wait for the read statement in flight, so that its
-   * reads' traces join them), or null to go at once. It is waited for once per run.
+   * taken (AnswerHold: the traces wait for the history statements in flight, so that their reads'
+   * traces join them), or null to go at once. It is waited for once per run.
    */
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
     private readonly maxGroup: number,
     private readonly gate: () => Promise<void> | null = () => null,
   ) {}
-
-  /**
-   * The run in flight, resolved once its callers have been answered and the current turn of the
-   * event loop has ended (what they did with the answer, such as calling another GroupedCalls, is
-   * done by then); null when nothing runs.
-   */
-  whenRunDone(): Promise<void> | null {
-    return this.inFlight;
-  }
 
   call(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
@@ -61,17 +51,11 @@ export class GroupedCalls<In, Out> {
         const gate = this.gate();
         if (gate) await gate;
         const group = this.queue.splice(0, this.maxGroup);
-        let runDone: () => void = () => undefined;
-        this.inFlight = new Promise<void>((resolve) => (runDone = resolve));
         try {
           const results = await this.run(group.map((p) => p.item));
           group.forEach((p, i) => p.resolve(results[i]));
         } catch (error) {
           for (const p of group) p.reject(error);
-        } finally {
-          const done = runDone;
-          this.inFlight = null;
-          setImmediate(done);
         }
       }
     } finally {

@@ -51,8 +51,12 @@ interface BatchRow extends HistoryReadResult {
  * their traces, their answers and their next requests, while PostgreSQL waited; the cores were
  * half idle. Four lanes: 1,023-1,340 reads/s against 958-1,195 with one, in interleaved runs of
  * the reads bench on a quiet machine (24 Nov, 04:17-04:23 UTC), at 0.1-0.3 ms more CPU per read
- * (smaller groups share less). Lanes also mean traces are no longer held back for the statement
- * in flight (whenStatementDone is null): with several, there is no single one to wait for.
+ * (smaller groups share less). Dealt in turn, reads went 1.12 to a statement under 8 readers
+ * (pg_stat_statements); since the traces wait for the statements in flight (HistoryService's
+ * AnswerHold), answers leave together and about 1.8 do. One queue for all statements instead (a
+ * read starts a statement only while fewer than N run, otherwise waits for the first to end) made
+ * fuller statements, about 10% less CPU per read, but 5-10% fewer reads/s with 8 readers, which
+ * then waited on each other rather than on the cores (24 Nov, 06:24-06:28 UTC): not used.
  */
 export class HistoryBatchReader {
   private readonly lanes: Array<GroupedCalls<HistoryReadRequest, HistoryReadResult>>;
@@ -84,14 +88,6 @@ export class HistoryBatchReader {
       values: [ins],
     });
     return rows[0]?.state ?? null;
-  }
-
-  /**
-   * The statement in flight, resolved once its reads have been answered and have run to their
-   * next wait (their access traces queued); null when no statement runs.
-   */
-  whenStatementDone(): Promise<void> | null {
-    return this.lanes.length === 1 ? this.lanes[0].whenRunDone() : null;
   }
 
   /** Waits for the reads already queued (shutdown). */
