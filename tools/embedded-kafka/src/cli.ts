@@ -20,6 +20,11 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
       throw new Error(`${name} needs an integer >= ${min}, got ${raw ?? 'nothing'}`);
     return n;
   };
+  const oneOf = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T => {
+    if (raw !== undefined && (allowed as readonly string[]).includes(raw)) return raw as T;
+    const choices = `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
+    throw new Error(`${name} is ${choices}, got ${raw}`);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=')
@@ -42,13 +47,9 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
       case '--partitions':
         options.defaultPartitions = int(flag, value(), 1);
         break;
-      case '--durability': {
-        const d = value();
-        if (d !== 'fsync-before-ack' && d !== 'os')
-          throw new Error(`--durability is fsync-before-ack or os, got ${d}`);
-        options.durability = d;
+      case '--durability':
+        options.durability = oneOf(flag, value(), ['fsync-before-ack', 'os'] as const);
         break;
-      }
       case '--retention-ms':
         options.retentionMs = int(flag, value(), -1);
         break;
@@ -58,20 +59,12 @@ function parseArgs(argv: string[]): { options: BrokerOptions; statsIntervalMs: n
       case '--preallocate-bytes':
         options.preallocateBytes = int(flag, value(), 0);
         break;
-      case '--preallocate-mode': {
-        const m = value();
-        if (m !== 'sparse' && m !== 'zeros')
-          throw new Error(`--preallocate-mode is sparse or zeros, got ${m}`);
-        options.preallocateMode = m;
+      case '--preallocate-mode':
+        options.preallocateMode = oneOf(flag, value(), ['sparse', 'zeros'] as const);
         break;
-      }
-      case '--log-level': {
-        const l = value();
-        if (l !== 'debug' && l !== 'info' && l !== 'warn' && l !== 'error')
-          throw new Error(`--log-level is debug, info, warn or error, got ${l}`);
-        options.logLevel = l as LogLevel;
+      case '--log-level':
+        options.logLevel = oneOf<LogLevel>(flag, value(), ['debug', 'info', 'warn', 'error']);
         break;
-      }
       case '--stats-interval-ms':
         statsIntervalMs = int(flag, value(), 0);
         break;
